@@ -1,0 +1,148 @@
+//! Plain data shared by every part of the core and carried across the wasm boundary.
+//!
+//! Serde names are camelCase for fields and snake_case for enum values, so JS sees
+//! `{ agent: "codex", projectDir: "/src/app", state: "waiting_for_input" }`.
+//! Times are milliseconds since the Unix epoch as `f64` (safe in JS); the core never reads a
+//! clock, the host passes `now` in.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch, supplied by the host.
+pub type Millis = f64;
+
+/// The coding-agent CLIs the package drives. `Demo` is the simulated agent shipped with the
+/// package (Codex-style events, no model, no key) for the demo and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentKind {
+    Codex,
+    Claude,
+    Opencode,
+    Pi,
+    Demo,
+}
+
+impl AgentKind {
+    pub const ALL: [AgentKind; 5] = [
+        AgentKind::Codex,
+        AgentKind::Claude,
+        AgentKind::Opencode,
+        AgentKind::Pi,
+        AgentKind::Demo,
+    ];
+
+    /// The name used on the command line, in session names and in records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentKind::Codex => "codex",
+            AgentKind::Claude => "claude",
+            AgentKind::Opencode => "opencode",
+            AgentKind::Pi => "pi",
+            AgentKind::Demo => "demo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AgentKind> {
+        AgentKind::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// How much the agent may do without asking. `Sandboxed` is the default; `Full` is opt-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Autonomy {
+    #[default]
+    Sandboxed,
+    Full,
+}
+
+/// A validated task: what to run, where. Built only by `spec::validate_spec`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSpec {
+    pub agent: AgentKind,
+    pub name: String,
+    /// Absolute path of the project directory the agent works in (and resumes from).
+    pub project_dir: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub autonomy: Autonomy,
+}
+
+/// Task states, as reported everywhere (DESIGN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Starting,
+    Running,
+    WaitingForInput,
+    Stalled,
+    Recovering,
+    Completed,
+    Failed,
+    Stopped,
+}
+
+impl TaskState {
+    /// Finished states are never recovered automatically.
+    pub fn is_final(self) -> bool {
+        matches!(self, TaskState::Completed | TaskState::Failed | TaskState::Stopped)
+    }
+}
+
+/// Why an agent run ended badly (DESIGN §3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// Exited non-zero with nothing more specific in its output. Retryable.
+    Crash,
+    /// Killed by a signal. Retryable.
+    Signal,
+    /// Could not reach the model service. Retryable.
+    Network,
+    /// Rate limited or the service is overloaded. Retryable (after the named wait, if any).
+    RateLimit,
+    /// Not logged in or the key was rejected. Fatal.
+    Auth,
+    /// Subscription or quota exhausted. Fatal unless it names when it resets.
+    UsageLimit,
+    /// The CLI rejected its arguments or environment. Fatal.
+    BadInvocation,
+    /// The conversation no longer fits the model's context window. Fatal.
+    ContextOverflow,
+}
+
+impl FailureClass {
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FailureClass::Crash | FailureClass::Signal | FailureClass::Network | FailureClass::RateLimit
+        )
+    }
+}
+
+/// A wait named by the agent's own message ("try again in 20s", "resets 3:50pm (Asia/Tokyo)").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResetHint {
+    /// A relative delay.
+    #[serde(rename_all = "camelCase")]
+    After { ms: u64 },
+    /// A wall-clock time of day (24 h), in the named IANA zone or, when `zone` is `None`, in the
+    /// machine's local zone. The host turns it into an instant (it has the time-zone database).
+    #[serde(rename_all = "camelCase")]
+    ClockTime { hour: u8, minute: u8, zone: Option<String> },
+}
+
+/// A classified failure: its class and the line of output that shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub class: FailureClass,
+    /// The (redacted, single) line of output the class was read from, or a description such as
+    /// "exit status 137" when no line says more.
+    pub evidence: String,
+    #[serde(default)]
+    pub reset: Option<ResetHint>,
+}
