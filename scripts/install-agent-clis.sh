@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs the pinned agent CLIs that the conformance suite (tests/e2e/conformance.test.js)
+# runs against a loopback mock model server. Idempotent: a second run only checks.
+#
+# Where: ${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}/agents/<agent>/ (one npm
+# prefix per CLI, binaries in agents/<agent>/node_modules/.bin/), outside the clone so a fresh
+# clone in CI reuses them. Claude Code 2.1.330 needs Node >= 22: Node 24 comes from
+# scripts/install-node24.sh ($CACHE/node-24/) and `claude` is run with it first on PATH.
+#
+# To verify a CLI upgrade: change its pin below, run `make test` (or just
+# `node --test tests/e2e/conformance.test.js`), fix what breaks, update the README.
+#
+# Prints one line per agent: "<agent> <version> <bin dir>". On a download error it exits
+# non-zero with npm's reason; it never skips silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}"
+AGENTS="$CACHE/agents"
+
+# agent  npm package                       version   bin name
+PINS=(
+  "codex    @openai/codex                    0.169.0   codex"
+  "claude   @anthropic-ai/claude-code        2.1.330   claude"
+  "opencode opencode-ai                      1.18.33   opencode"
+  "pi       @mariozechner/pi-coding-agent    0.73.1    pi"
+)
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'install-agent-clis: error: %s\n' "$*" >&2; exit 1; }
+
+command -v npm >/dev/null 2>&1 || die "npm is not on PATH (Node.js 20+ with npm is required)"
+
+# Node 24 for Claude Code (>= 22 required from 2.1.198 on), installed on first need.
+NODE24_BIN="$CACHE/node-24/bin"
+need_node24() {
+  [ -f scripts/install-node24.sh ] || die "scripts/install-node24.sh is missing (Node 24 is needed by Claude Code 2.1.330)"
+  bash scripts/install-node24.sh >/dev/null || die "scripts/install-node24.sh failed (see above)"
+  [ -x "$NODE24_BIN/node" ] || die "Node 24 not found at $NODE24_BIN/node after scripts/install-node24.sh"
+}
+
+# Optional arguments: the agents to install (default: all four).
+want_agents=" ${*:-codex claude opencode pi} "
+
+installed_version() { # dir package -> version or empty
+  local pj="$1/node_modules/$2/package.json"
+  [ -f "$pj" ] || return 0
+  node -e 'try{process.stdout.write(String(require(process.argv[1]).version||""))}catch{}' "$pj"
+}
+
+for line in "${PINS[@]}"; do
+  read -r agent pkg version bin <<<"$line"
+  case "$want_agents" in *" $agent "*) ;; *) continue ;; esac
+  [ "$agent" = claude ] && need_node24
+  dir="$AGENTS/$agent"
+  have="$(installed_version "$dir" "$pkg")"
+  if [ "$have" != "$version" ] || [ ! -x "$dir/node_modules/.bin/$bin" ] || [ ! -f "$dir/.rca-installed" ]; then
+    say "installing $pkg@$version into $dir (was: ${have:-none}; a few hundred MB)"
+    mkdir -p "$dir"
+    rm -f "$dir/.rca-installed"
+    [ -f "$dir/package.json" ] || printf '{"name":"rca-agent-%s","private":true}\n' "$agent" >"$dir/package.json"
+    npm_path="$PATH"
+    # Claude's package checks the engine at install time: install it with Node 24.
+    [ "$agent" = claude ] && npm_path="$NODE24_BIN:$PATH"
+    log="$dir/npm-install.log"
+    if ! PATH="$npm_path" npm install --prefix "$dir" --no-audit --no-fund --no-save \
+        --loglevel=error "$pkg@$version" >"$log" 2>&1; then
+      cat "$log" >&2
+      die "npm install $pkg@$version failed (log above, also in $log)"
+    fi
+    have="$(installed_version "$dir" "$pkg")"
+    [ "$have" = "$version" ] || die "$pkg: wanted $version, npm installed ${have:-nothing}"
+    [ -x "$dir/node_modules/.bin/$bin" ] || die "$pkg@$version installed but $dir/node_modules/.bin/$bin is missing"
+  fi
+  # Check that the binary runs (its native part is an optional npm dependency that can be missing).
+  run_path="$dir/node_modules/.bin:$PATH"
+  [ "$agent" = claude ] && run_path="$dir/node_modules/.bin:$NODE24_BIN:$PATH"
+  if ! out="$(cd "$dir" && HOME="$dir/.probe-home" PI_OFFLINE=1 PATH="$run_path" timeout 60 "$bin" --version 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "$bin --version failed after installing $pkg@$version (output above)"
+  fi
+  case "$out" in
+    *"$version"*) ;;
+    *) die "$bin --version printed '$out', expected $version" ;;
+  esac
+  touch "$dir/.rca-installed"
+  printf '%s %s %s\n' "$agent" "$version" "$dir/node_modules/.bin"
+done
