@@ -38,6 +38,9 @@ pub enum CoreError {
 
     #[error("invalid input: {0}")]
     InvalidInput(String),
+
+    #[error("cannot resume {session:?}: {reason}")]
+    NotResumable { session: String, reason: &'static str },
 }
 
 impl CoreError {
@@ -55,6 +58,7 @@ impl CoreError {
             CoreError::InvalidRecord(_) => "invalid_record",
             CoreError::InvalidConfig(_) => "invalid_config",
             CoreError::InvalidInput(_) => "invalid_input",
+            CoreError::NotResumable { .. } => "not_resumable",
         }
     }
 }
