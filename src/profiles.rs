@@ -1,1 +1,259 @@
-//! (being written)
+//! How each agent CLI is run and resumed, as data (facts from agent-clis.md).
+//!
+//! A profile is a table, not code: the argv templates below are the only place that knows a
+//! CLI's flags, so a CLI release that renames a flag is a one-line change here. The planner
+//! ([`crate::plan`]) expands the templates with [`expand`].
+//!
+//! Rules every profile follows:
+//! - The prompt always reaches the agent on **stdin** (the wrapper redirects it from a file),
+//!   never as an argv string: Linux caps one argv string at 128 KiB, prompts can be larger.
+//!   Codex reads stdin when the prompt argument is `-`; Claude, OpenCode and Pi read it when no
+//!   prompt argument is given and stdin is not a terminal.
+//! - Resume names the conversation explicitly (id or session file) and runs from the original
+//!   project directory; never `--last`, `--continue` or a bare `--resume`.
+//! - Machine-readable output on stdout (JSONL), so the session id and the outcome can be read
+//!   from the event file.
+
+use crate::model::{AgentKind, Autonomy};
+use serde::{Deserialize, Serialize};
+
+/// Where the agent's own conversation id comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    /// Read from the first attempt's event stream (Codex `thread_id`, OpenCode `sessionID`).
+    FromEvents,
+    /// Chosen by the host before launch and passed in (Claude `--session-id <uuid>`).
+    Preset,
+    /// The conversation lives in a session file whose path the host chooses inside the task
+    /// directory (Pi `--session <task_dir>/pi-session.jsonl`); resume passes the same path.
+    SessionFile,
+}
+
+/// One element of an argv template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// A fixed argument.
+    Lit(&'static str),
+    /// The autonomy flags of the profile for the task's autonomy (zero or more arguments).
+    Autonomy,
+    /// The model flags (zero arguments when the task names no model).
+    Model,
+    /// The conversation id: the host's preset id on start, the recorded id on resume.
+    SessionId,
+    /// The absolute path of the session file (`<task_dir>/<SESSION_FILE>`).
+    SessionFile,
+    /// `--title <tag>` when the host gave a title tag (OpenCode early id discovery), else nothing.
+    Title,
+}
+
+/// How the model is passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelFlag {
+    /// `<flag> <model>`.
+    Flag(&'static str),
+    /// `provider/model` split at the first `/` into `<provider flag> <provider> <model flag>
+    /// <model>`; a model without `/` is passed as `<model flag> <model>` only.
+    ProviderModel { provider: &'static str, model: &'static str },
+}
+
+/// Everything the planner needs to know about one agent CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    pub agent: AgentKind,
+    /// Program name looked up on `PATH` (the host may override it with an absolute path). The
+    /// demo agent has none: the host always gives its argv prefix (`node /abs/demo-agent.js`).
+    pub program: Option<&'static str>,
+    /// Arguments after the program to start a new conversation (prompt on stdin).
+    pub start: &'static [Arg],
+    /// Arguments after the program to resume the recorded conversation (prompt on stdin).
+    pub resume: &'static [Arg],
+    /// Flags for [`Autonomy::Sandboxed`] (edits inside the project, no prompts).
+    pub sandboxed: &'static [&'static str],
+    /// Flags for [`Autonomy::Full`] (no approvals, no sandbox).
+    pub full: &'static [&'static str],
+    /// Environment for the agent when autonomy is full and the host runs as root (Claude's
+    /// bypass modes refuse to run as root unless `IS_SANDBOX=1`).
+    pub full_root_env: &'static [(&'static str, &'static str)],
+    pub model_flag: ModelFlag,
+    pub id_source: IdSource,
+}
+
+/// File name (inside the task directory) of a session file for [`IdSource::SessionFile`].
+pub const SESSION_FILE: &str = "pi-session.jsonl";
+
+/// The text given on stdin when a conversation is resumed after a failure.
+pub const RESUME_PROMPT: &str = "Continue the task. Your previous run was interrupted before it finished (the process crashed, was killed or hit a temporary error). Pick up where you left off, check what is already done, and complete the original request.\n";
+
+use Arg::{Autonomy as A, Lit as L, Model as M, SessionFile as F, SessionId as I, Title as T};
+
+/// Codex: `codex exec --json --skip-git-repo-check [autonomy] [-m M] -`; resume puts the
+/// autonomy flags before `resume` (`--sandbox` is rejected after it).
+static CODEX: Profile = Profile {
+    agent: AgentKind::Codex,
+    program: Some("codex"),
+    start: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("-")],
+    resume: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("resume"), I, L("-")],
+    sandboxed: &["--sandbox", "workspace-write"],
+    full: &["--dangerously-bypass-approvals-and-sandbox"],
+    full_root_env: &[],
+    model_flag: ModelFlag::Flag("-m"),
+    id_source: IdSource::FromEvents,
+};
+
+/// Claude Code: print mode, stream-json (which requires `--verbose`), id preset by the host.
+/// `--resume` takes an optional value, so the id always follows it directly.
+static CLAUDE: Profile = Profile {
+    agent: AgentKind::Claude,
+    program: Some("claude"),
+    start: &[
+        L("-p"),
+        L("--output-format"),
+        L("stream-json"),
+        L("--verbose"),
+        L("--session-id"),
+        I,
+        A,
+        M,
+    ],
+    resume: &[
+        L("-p"),
+        L("--resume"),
+        I,
+        L("--output-format"),
+        L("stream-json"),
+        L("--verbose"),
+        A,
+        M,
+    ],
+    sandboxed: &["--permission-mode", "acceptEdits"],
+    full: &["--permission-mode", "bypassPermissions"],
+    full_root_env: &[("IS_SANDBOX", "1")],
+    model_flag: ModelFlag::Flag("--model"),
+    id_source: IdSource::Preset,
+};
+
+/// OpenCode: `run --format json -m provider/model`; `--title` tags the session so the host can
+/// find its id with `opencode session list` before the first event. Without `--auto`, `ask`
+/// permissions are auto-rejected (sandboxed has no flag).
+static OPENCODE: Profile = Profile {
+    agent: AgentKind::Opencode,
+    program: Some("opencode"),
+    start: &[L("run"), L("--format"), L("json"), M, T, A],
+    resume: &[L("run"), L("--format"), L("json"), L("--session"), I, M, A],
+    sandboxed: &[],
+    full: &["--auto"],
+    full_root_env: &[],
+    model_flag: ModelFlag::Flag("-m"),
+    id_source: IdSource::FromEvents,
+};
+
+/// Pi: JSON mode with a session file we own; the same flag resumes and appends. Pi has no
+/// approval prompts, so autonomy adds nothing.
+static PI: Profile = Profile {
+    agent: AgentKind::Pi,
+    program: Some("pi"),
+    start: &[L("--mode"), L("json"), L("--session"), F, M],
+    resume: &[L("--mode"), L("json"), L("--session"), F, M],
+    sandboxed: &[],
+    full: &[],
+    full_root_env: &[],
+    model_flag: ModelFlag::ProviderModel { provider: "--provider", model: "--model" },
+    id_source: IdSource::SessionFile,
+};
+
+/// The simulated agent: Codex's interface on another program (host-shim/demo-agent.js).
+static DEMO: Profile = Profile {
+    agent: AgentKind::Demo,
+    program: None,
+    start: &[L("exec"), L("--json"), A, M, L("-")],
+    resume: &[L("exec"), L("--json"), L("resume"), I, L("-")],
+    sandboxed: &["--sandbox", "workspace-write"],
+    full: &["--dangerously-bypass-approvals-and-sandbox"],
+    full_root_env: &[],
+    model_flag: ModelFlag::Flag("-m"),
+    id_source: IdSource::FromEvents,
+};
+
+/// The profile of an agent.
+pub fn profile(agent: AgentKind) -> &'static Profile {
+    match agent {
+        AgentKind::Codex => &CODEX,
+        AgentKind::Claude => &CLAUDE,
+        AgentKind::Opencode => &OPENCODE,
+        AgentKind::Pi => &PI,
+        AgentKind::Demo => &DEMO,
+    }
+}
+
+/// Values that fill an argv template.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArgValues<'a> {
+    pub autonomy: Autonomy,
+    pub model: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub session_file: Option<&'a str>,
+    pub title: Option<&'a str>,
+}
+
+/// Expands a template into arguments (without the program). A placeholder whose value is
+/// missing expands to nothing; the planner checks beforehand that required values are present.
+pub fn expand(profile: &Profile, template: &[Arg], v: &ArgValues<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for arg in template {
+        match *arg {
+            Arg::Lit(s) => out.push(s.to_string()),
+            Arg::Autonomy => {
+                let flags = match v.autonomy {
+                    Autonomy::Sandboxed => profile.sandboxed,
+                    Autonomy::Full => profile.full,
+                };
+                out.extend(flags.iter().map(|s| s.to_string()));
+            }
+            Arg::Model => {
+                if let Some(m) = v.model {
+                    match profile.model_flag {
+                        ModelFlag::Flag(flag) => {
+                            out.push(flag.to_string());
+                            out.push(m.to_string());
+                        }
+                        ModelFlag::ProviderModel { provider, model } => match m.split_once('/') {
+                            Some((p, rest)) if !p.is_empty() && !rest.is_empty() => {
+                                out.push(provider.to_string());
+                                out.push(p.to_string());
+                                out.push(model.to_string());
+                                out.push(rest.to_string());
+                            }
+                            _ => {
+                                out.push(model.to_string());
+                                out.push(m.to_string());
+                            }
+                        },
+                    }
+                }
+            }
+            Arg::SessionId => {
+                if let Some(id) = v.session_id {
+                    out.push(id.to_string());
+                }
+            }
+            Arg::SessionFile => {
+                if let Some(f) = v.session_file {
+                    out.push(f.to_string());
+                }
+            }
+            Arg::Title => {
+                if let Some(t) = v.title {
+                    out.push("--title".to_string());
+                    out.push(t.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a template uses a placeholder.
+pub fn uses(template: &[Arg], arg: Arg) -> bool {
+    template.contains(&arg)
+}

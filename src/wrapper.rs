@@ -1,1 +1,121 @@
-//! (being written)
+//! The constant bash wrapper that runs one agent attempt inside a tmux pane (DESIGN §3.4).
+//!
+//! The pane runs `bash -c WRAPPER_SCRIPT rca-wrapper <agent argv...>`. The script is a
+//! constant: everything that varies reaches it as whole argv elements (`"$@"`), through the
+//! environment (`RCA_TASK_DIR`, `RCA_ATTEMPT`, set with tmux `-e`) or in files. No user data is
+//! ever part of a shell string.
+//!
+//! ## File protocol (all in `$RCA_TASK_DIR`, mode 0600 via `umask 077`; `n` = `$RCA_ATTEMPT`)
+//! | file | written by | contents |
+//! | --- | --- | --- |
+//! | `prompt.<n>` | host (plan) | the agent's stdin: the task prompt (attempt 1 / a fresh start) or [`crate::profiles::RESUME_PROMPT`] |
+//! | `started.<n>` | wrapper | start time, ms since the epoch, one line |
+//! | `pid.<n>` | wrapper | the agent's own pid (the `sh` that `exec`s it), one line |
+//! | `events.<n>.jsonl` | wrapper | the agent's stdout (JSONL events), appended |
+//! | `stderr.<n>.log` | wrapper | the agent's stderr, appended |
+//! | `exit.<n>` | wrapper | the agent's exit status (128+signal when killed), one line, written atomically (tmp + rename) after the output is flushed |
+//! | `transcript.log` | wrapper | everything shown in the pane, all attempts, appended |
+//! | `pi-session.jsonl` | Pi | Pi's session file (resume by path) |
+//!
+//! On status 0 the wrapper prints `__TASK_DONE__` (the original skill's marker), then exits with
+//! the agent's status, so tmux's `pane_dead_status` agrees with `exit.<n>`.
+//!
+//! ## Why the wrapper writes the transcript (and not `pipe-pane`)
+//! Checked on tmux 3.3a: the `pipe-pane` command runs under `/bin/sh` with the *server's*
+//! environment and working directory, not the session's `-e` variables, so a constant
+//! `pipe-pane` command cannot find the task directory. The only routes left would put the path
+//! into the shell string (tmux format expansion `#{q:RCA_TASK_DIR}`, or a literal path), i.e.
+//! user data interpolated into shell code. The wrapper tees its own output instead: same bytes,
+//! same file, constant script.
+//!
+//! ## Why output is tee'd through process substitutions
+//! The wrapper waits for the agent itself, not for the tees: a process the agent leaves behind
+//! (a dev server started in the background, an MCP helper) may keep the output pipes open
+//! forever. After the agent exits the wrapper gives the event and stderr tees up to 3 s to
+//! flush, records the status, prints the marker, closes its own output and gives the transcript
+//! tee up to 3 s more, then exits: the pane dies (and shows everything) even when a leftover
+//! process holds a pipe.
+//!
+//! Portable to bash 3.2 (macOS): no `$BASHPID` (the pid comes from `sh -c 'echo $$; exec'`),
+//! `EPOCHREALTIME` is optional (falls back to `date +%s`), `$!` of a process substitution is
+//! used only when bash sets it.
+
+/// `$0` of the wrapper (shows in `ps` and in bash's own error messages).
+pub const WRAPPER_NAME: &str = "rca-wrapper";
+
+/// The printed marker on success (compatibility with the original skill; not proof of success).
+pub const DONE_MARKER: &str = "__TASK_DONE__";
+
+/// File name of the pane transcript (all attempts).
+pub const TRANSCRIPT_FILE: &str = "transcript.log";
+
+/// The wrapper script, run as `bash -c WRAPPER_SCRIPT rca-wrapper <agent argv...>`.
+pub const WRAPPER_SCRIPT: &str = r#"umask 077
+case ${RCA_ATTEMPT-} in ''|*[!0-9]*) echo 'rca-wrapper: RCA_ATTEMPT must be a number' >&2; exit 126;; esac
+case ${RCA_TASK_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_TASK_DIR must be an absolute path' >&2; exit 126;; esac
+if [ "$#" -eq 0 ]; then echo 'rca-wrapper: no agent command given' >&2; exit 126; fi
+d=$RCA_TASK_DIR
+n=$RCA_ATTEMPT
+exec > >(exec tee -a "$d/transcript.log") 2>&1
+pt=$!
+settle() {
+  i=0
+  while [ "$i" -lt 30 ]; do
+    alive=
+    for p in "$@"; do
+      if kill -0 "$p" 2>/dev/null; then alive=1; fi
+    done
+    if [ -z "$alive" ]; then return 0; fi
+    sleep 0.1
+    i=$((i + 1))
+  done
+}
+t=${EPOCHREALTIME-}
+t=${t/[!0-9]/}
+if [ -n "$t" ]; then t=${t%???}; else t=$(date +%s)000; fi
+printf '%s\n' "$t" >"$d/started.$n"
+exec 3> >(exec tee -a "$d/events.$n.jsonl")
+p3=$!
+exec 4> >(exec tee -a "$d/stderr.$n.log" >&2)
+p4=$!
+sh -c 'printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
+st=$?
+exec 3>&- 4>&-
+settle $p3 $p4
+printf '%s\n' "$st" >"$d/exit.$n.tmp" && mv -f "$d/exit.$n.tmp" "$d/exit.$n"
+if [ "$st" -eq 0 ]; then printf '%s\n' __TASK_DONE__; fi
+exec >&- 2>&-
+settle $pt
+exit "$st"
+"#;
+
+/// The names of one attempt's files, relative to the task directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptFiles {
+    pub prompt: String,
+    pub started: String,
+    pub pid: String,
+    pub events: String,
+    pub stderr: String,
+    pub exit: String,
+    pub transcript: String,
+}
+
+/// File names used by attempt `n` (see the module docs).
+pub fn attempt_files(n: u32) -> AttemptFiles {
+    AttemptFiles {
+        prompt: prompt_file(n),
+        started: format!("started.{n}"),
+        pid: format!("pid.{n}"),
+        events: format!("events.{n}.jsonl"),
+        stderr: format!("stderr.{n}.log"),
+        exit: format!("exit.{n}"),
+        transcript: TRANSCRIPT_FILE.to_string(),
+    }
+}
+
+/// The stdin file of attempt `n`, written by the host from the plan.
+pub fn prompt_file(n: u32) -> String {
+    format!("prompt.{n}")
+}
