@@ -1,0 +1,136 @@
+// @ts-check
+// The only doors to the outside world: processes, files, the clock, timers and signals. Every
+// part of the shim takes an `effects` object, so tests swap in fakes and production code has no
+// test hooks. Processes always run from an argv array (`shell: false`), never a command string.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { constants as fsConstants, watch as fsWatch } from "node:fs";
+import { readFileSync } from "node:fs";
+
+/**
+ * @typedef {object} RunOptions
+ * @property {Record<string, string>} [env] the child's whole environment
+ * @property {string} [input] written to the child's stdin (then closed)
+ * @property {number} [timeoutMs] SIGKILL the child after this long
+ */
+/**
+ * @typedef {object} RunResult
+ * @property {number | null} code exit status (null when killed by a signal)
+ * @property {string | null} signal
+ * @property {string} stdout
+ * @property {string} stderr
+ */
+/**
+ * @typedef {object} Effects
+ * @property {(file: string, args: string[], opts?: RunOptions) => Promise<RunResult>} run
+ *   runs a program (never through a shell); rejects only when it cannot start (e.g. ENOENT)
+ * @property {typeof fsp} fs the promise file-system API
+ * @property {() => number} now milliseconds since the epoch
+ * @property {(ms: number, signal?: AbortSignal) => Promise<void>} sleep resolves early on abort
+ * @property {(pid: number, signal: NodeJS.Signals | 0) => void} kill process.kill
+ * @property {() => string} uuid a random UUID (v4)
+ * @property {number} pid this process's pid
+ * @property {(pid: number) => number | null} processStartTime the start time of a process in
+ *   clock ticks since boot (Linux /proc), null when unknown; tells a live owner from a reused pid
+ * @property {(dir: string, onChange: (file: string) => void) => { close(): void } | null} watchDir
+ *   watches a directory for new or changed files (a wake-up hint only; may return null)
+ */
+
+/** @type {RunOptions} */
+const NO_OPTIONS = {};
+
+/** @type {Effects["run"]} */
+function run(file, args, opts = NO_OPTIONS) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      shell: false,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs,
+      killSignal: "SIGKILL",
+    });
+    /** @type {Buffer[]} */ const out = [];
+    /** @type {Buffer[]} */ const err = [];
+    child.stdout.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
+    });
+    // A child that exits before reading its stdin gives EPIPE; that is its business, not ours.
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** @type {Effects["sleep"]} */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** @type {Effects["processStartTime"]} */
+function processStartTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(rest[19]); // field 22 overall = index 19 after the first two fields
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @type {Effects["watchDir"]} */
+function watchDir(dir, onChange) {
+  try {
+    const watcher = fsWatch(dir, { persistent: false }, (_event, file) => onChange(String(file ?? "")));
+    watcher.on("error", () => watcher.close());
+    return watcher;
+  } catch {
+    return null;
+  }
+}
+
+/** The real effects. */
+export const defaultEffects = Object.freeze(
+  /** @type {Effects} */ ({
+    run,
+    fs: fsp,
+    now: () => Date.now(),
+    sleep,
+    kill: (pid, signal) => {
+      process.kill(pid, signal);
+    },
+    uuid: () => randomUUID(),
+    pid: process.pid,
+    processStartTime,
+    watchDir,
+  }),
+);
+
+/**
+ * Fills in the real effect for every one the caller did not inject.
+ * @param {Partial<Effects>} [overrides]
+ * @returns {Effects}
+ */
+export function makeEffects(overrides = {}) {
+  return { ...defaultEffects, ...overrides };
+}
+
+export { fsConstants };
