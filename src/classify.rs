@@ -1,6 +1,17 @@
-//! Classification of finished and live agent runs. (Stub signatures; being written.)
+//! Classification of finished and live agent runs (DESIGN §3.7).
+//!
+//! Success is read from the agent's event stream, because exit codes lie: Claude exits 0 on
+//! SIGINT with no `result` line, Pi `--mode json` exits 0 on API errors, OpenCode exits 0 after
+//! auto-rejecting a permission. A failure gets a class and one line of evidence, chosen in
+//! tiers: first the run's own final error (Codex `turn.failed`, Claude `result`, OpenCode
+//! `error`, Pi's last `stopReason:"error"`), then stderr, the pane and transient retry events,
+//! then the exit status. Within a tier the most specific class wins (see
+//! [`patterns::CLASS_PRIORITY`]); the texts themselves are data in [`crate::patterns`].
 
 use crate::model::{AgentKind, Failure, FailureClass};
+use crate::patterns;
+use crate::redact::redact;
+use crate::reset_hint::parse_reset_hint;
 use serde::{Deserialize, Serialize};
 
 /// Facts about an agent run that has ended, gathered by the host.
@@ -42,16 +53,769 @@ pub enum LiveVerdict {
     RetryLoop { evidence: String },
 }
 
-pub fn classify_exit(_agent: AgentKind, facts: &ExitFacts) -> Outcome {
-    if facts.exit_status == Some(0) {
-        Outcome::Completed
-    } else {
-        Outcome::Failed {
-            failure: Failure { class: FailureClass::Crash, evidence: String::new(), reset: None },
+/// Longest evidence line, in characters.
+pub const MAX_EVIDENCE_CHARS: usize = 300;
+/// Only this much of the end of each input is read (the host sends ≤ 64 KiB; this bounds the
+/// work if it sends more).
+const MAX_INPUT_BYTES: usize = 256 * 1024;
+
+/// Decides whether an ended run completed, and if not, why it failed.
+pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
+    let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
+    let mut stream = read_stream(agent, events);
+    if stream.succeeded {
+        return Outcome::Completed;
+    }
+    let status_desc = describe_exit(facts.exit_status, facts.signal);
+
+    // Tier 2: everything else the run printed. Non-JSON lines of the event file are the
+    // output of text modes (e.g. `claude -p` without stream-json). The newest match wins, and
+    // the list runs from the least to the most telling source: pane, stderr, event-file text,
+    // the agent's own retry events.
+    let mut others: Vec<Candidate> = Vec::new();
+    for line in tail_str(&facts.pane_tail, MAX_INPUT_BYTES).lines() {
+        if !looks_like_json(line) && line.trim() != "__TASK_DONE__" {
+            push_text_line(&mut others, line);
+        }
+    }
+    for line in tail_str(&facts.stderr_tail, MAX_INPUT_BYTES).lines() {
+        push_text_line(&mut others, line);
+    }
+    for line in events.lines() {
+        if !looks_like_json(line) {
+            push_text_line(&mut others, line);
+        }
+    }
+    others.append(&mut stream.transient);
+
+    let exit_zero = facts.exit_status == Some(0) && facts.signal.is_none();
+    if exit_zero && !stream.structured {
+        // No machine-readable events at all: a text-mode run (e.g. `pi -p`), whose exit status
+        // is truthful (text modes exit 1 on errors). Its text is the agent's answer and may
+        // mention "rate limit" without meaning it, so it is not searched.
+        return Outcome::Completed;
+    }
+    if let Some(failure) = classify_candidates(&stream.finals).or_else(|| classify_candidates(&others)) {
+        return failed(failure);
+    }
+    if is_signal(facts.exit_status, facts.signal) {
+        return failed(Failure { class: FailureClass::Signal, evidence: status_desc, reset: None });
+    }
+    if exit_zero && agent == AgentKind::Claude {
+        return failed(Failure {
+            class: FailureClass::Signal,
+            evidence: "exit status 0 without a result event (Claude exits 0 when interrupted)".into(),
+            reset: None,
+        });
+    }
+    // A crash: show the run's own last error if it had one, else an error-looking line, else
+    // the bare status.
+    let evidence = stream
+        .finals
+        .last()
+        .map(|c| c.text.clone())
+        .or_else(|| others.iter().rev().find(|c| looks_like_error(&c.text)).map(|c| c.text.clone()))
+        .map(|t| evidence_line(&t))
+        .unwrap_or_else(|| {
+            if exit_zero {
+                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(agent))
+            } else {
+                status_desc
+            }
+        });
+    failed(Failure { class: FailureClass::Crash, evidence, reset: None })
+}
+
+/// What a live pane shows: a prompt waiting for a person, a retry loop, or work.
+pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
+    let text = tail_str(pane_tail, MAX_INPUT_BYTES);
+    let lines: Vec<String> = text
+        .lines()
+        .map(strip_ansi)
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(patterns::WAITING_WINDOW_LINES);
+    let recent = lines.get(start..).unwrap_or(&[]);
+    // Newest first: the prompt nearest the bottom of the screen is the live one. JSON lines are
+    // the agent's own event stream (assistant text may quote a prompt), never a prompt.
+    for line in recent.iter().rev() {
+        if looks_like_json(line) {
+            continue;
+        }
+        if patterns::contains_any(line, patterns::WAITING_COMMON)
+            || patterns::contains_any(line, patterns::waiting_patterns(agent))
+        {
+            return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
+        }
+    }
+    let start = lines.len().saturating_sub(patterns::RETRY_WINDOW_LINES);
+    let window = lines.get(start..).unwrap_or(&[]);
+    if window.len() >= patterns::RETRY_MIN_LINES
+        && window.iter().all(|l| patterns::contains_any(l, patterns::RETRY_TEXT))
+    {
+        if let Some(last) = window.last() {
+            return LiveVerdict::RetryLoop { evidence: evidence_line(&display_text(last)) };
+        }
+    }
+    LiveVerdict::Working
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the event streams.
+
+/// One line that may explain a failure.
+#[derive(Debug, Clone)]
+struct Candidate {
+    /// The human text (already decoded from JSON).
+    text: String,
+    /// An HTTP status the agent reported in a structured field.
+    status: Option<u16>,
+    /// Where to look for a reset hint besides `text` (e.g. the raw JSON with `retry-after`).
+    raw: Option<String>,
+}
+
+impl Candidate {
+    fn text(text: String) -> Candidate {
+        Candidate { text: clip(text), status: None, raw: None }
+    }
+}
+
+/// Longest part of one line that is searched (error lines are short; this bounds the work on
+/// hostile input).
+const MAX_LINE_BYTES: usize = 4096;
+
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_LINE_BYTES {
+        let mut end = MAX_LINE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[derive(Debug, Default)]
+struct StreamView {
+    /// At least one event of this agent's JSON format was seen.
+    structured: bool,
+    /// The event stream says the run finished successfully.
+    succeeded: bool,
+    /// The run's own final error(s), oldest first (tier 1).
+    finals: Vec<Candidate>,
+    /// Errors the agent was retrying when it ended (tier 2).
+    transient: Vec<Candidate>,
+    /// OpenCode: reason of the last step_finish, Pi: last stopReason (for crash evidence).
+    last_reason: Option<String>,
+}
+
+impl StreamView {
+    fn unfinished_reason(&self, agent: AgentKind) -> String {
+        match (agent, &self.last_reason) {
+            (AgentKind::Opencode, Some(r)) => format!("last step_finish reason {r:?}"),
+            (AgentKind::Opencode, None) => "no step_finish event".into(),
+            (AgentKind::Pi, Some(r)) => format!("last stopReason {r:?}"),
+            (AgentKind::Pi, None) => "no agent_end event".into(),
+            (AgentKind::Codex | AgentKind::Demo, _) => "no turn.completed event".into(),
+            (AgentKind::Claude, _) => "no result event".into(),
         }
     }
 }
 
-pub fn classify_live(_agent: AgentKind, _pane_tail: &str) -> LiveVerdict {
-    LiveVerdict::Working
+fn read_stream(agent: AgentKind, events: &str) -> StreamView {
+    let mut v = StreamView::default();
+    match agent {
+        AgentKind::Codex | AgentKind::Demo => read_codex(events, &mut v),
+        AgentKind::Claude => read_claude(events, &mut v),
+        AgentKind::Opencode => read_opencode(events, &mut v),
+        AgentKind::Pi => read_pi(events, &mut v),
+    }
+    v
+}
+
+/// Codex `exec --json`: success is `turn.completed` with no `turn.failed`.
+fn read_codex(events: &str, v: &mut StreamView) {
+    let (mut completed, mut failed) = (false, false);
+    for fields in events.lines().filter_map(jsonl::object) {
+        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
+        match kind.as_str() {
+            "thread.started" | "turn.started" | "item.started" | "item.updated" | "item.completed" => {
+                v.structured = true
+            }
+            "turn.completed" => {
+                v.structured = true;
+                completed = true;
+            }
+            "turn.failed" => {
+                v.structured = true;
+                failed = true;
+                let err = jsonl::object_field(&fields, "error");
+                let msg = jsonl::str_field(&err, "message").unwrap_or_else(|| "turn.failed".into());
+                v.finals.push(Candidate::text(msg));
+            }
+            "error" => {
+                v.structured = true;
+                if let Some(msg) = jsonl::str_field(&fields, "message") {
+                    v.transient.push(Candidate::text(msg));
+                }
+            }
+            _ => {}
+        }
+    }
+    v.succeeded = completed && !failed;
+}
+
+/// Claude stream-json: success is a `result` with `is_error: false`; every line has a
+/// `session_id`. Without a result the run was interrupted (SIGINT exits 0).
+fn read_claude(events: &str, v: &mut StreamView) {
+    let mut last_result_ok: Option<bool> = None;
+    for fields in events.lines().filter_map(jsonl::object) {
+        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
+        match kind.as_str() {
+            "result" => {
+                v.structured = true;
+                let is_error = jsonl::raw_field(&fields, "is_error") == Some("true");
+                last_result_ok = Some(!is_error);
+                if is_error {
+                    let status = jsonl::number_field(&fields, "api_error_status").and_then(to_status);
+                    let mut text = jsonl::str_field(&fields, "result").unwrap_or_default();
+                    if text.trim().is_empty() {
+                        // error_max_turns and friends: {"errors":["Reached maximum number of turns (1)"]}
+                        text = jsonl::array_strings(jsonl::raw_field(&fields, "errors").unwrap_or(""))
+                            .join("; ");
+                    }
+                    if text.trim().is_empty() {
+                        let sub = jsonl::str_field(&fields, "subtype").unwrap_or_default();
+                        text = format!("result {sub} with is_error true");
+                    }
+                    v.finals.push(Candidate { text: clip(text), status, raw: None });
+                }
+            }
+            "system" => {
+                v.structured = true;
+                if jsonl::str_field(&fields, "subtype").as_deref() == Some("api_retry") {
+                    let status = jsonl::number_field(&fields, "error_status").and_then(to_status);
+                    let err = jsonl::str_field(&fields, "error").unwrap_or_else(|| "error".into());
+                    let attempt = jsonl::raw_field(&fields, "attempt").unwrap_or("?");
+                    let max = jsonl::raw_field(&fields, "max_retries").unwrap_or("?");
+                    let code = status.map(|s| format!(" (status {s})")).unwrap_or_default();
+                    v.transient.push(Candidate {
+                        text: clip(format!("api_retry {attempt}/{max}: {err}{code}")),
+                        status,
+                        raw: None,
+                    });
+                }
+            }
+            "assistant" => {
+                v.structured = true;
+                if let Some(err) = jsonl::str_field(&fields, "error") {
+                    let msg = jsonl::object_field(&fields, "message");
+                    let text = first_content_text(&msg).unwrap_or(err);
+                    v.transient.push(Candidate::text(text));
+                }
+            }
+            "user" | "stream_event" => v.structured = true,
+            _ => {}
+        }
+    }
+    v.succeeded = last_result_ok == Some(true);
+}
+
+/// OpenCode `run --format json`: success is no `error` line and a last `step_finish` with
+/// reason `stop`.
+fn read_opencode(events: &str, v: &mut StreamView) {
+    let mut saw_error = false;
+    for fields in events.lines().filter_map(jsonl::object) {
+        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
+        match kind.as_str() {
+            "error" => {
+                v.structured = true;
+                saw_error = true;
+                let err = jsonl::object_field(&fields, "error");
+                let name = jsonl::str_field(&err, "name");
+                let data = jsonl::object_field(&err, "data");
+                let message = jsonl::str_field(&data, "message");
+                let status = jsonl::number_field(&data, "statusCode").and_then(to_status);
+                let text = match (name, message) {
+                    (Some(n), Some(m)) => format!("{n}: {m}"),
+                    (Some(n), None) => n,
+                    (None, Some(m)) => m,
+                    (None, None) => "error".into(),
+                };
+                // The raw headers may carry "retry-after".
+                let raw = jsonl::raw_field(&data, "responseHeaders").map(str::to_string);
+                v.finals.push(Candidate { text: clip(text), status, raw: raw.map(clip) });
+            }
+            "step_finish" => {
+                v.structured = true;
+                let part = jsonl::object_field(&fields, "part");
+                v.last_reason = jsonl::str_field(&part, "reason");
+            }
+            "step_start" | "text" | "reasoning" | "tool_use" => v.structured = true,
+            _ => {}
+        }
+    }
+    v.succeeded = !saw_error && v.last_reason.as_deref() == Some("stop");
+}
+
+/// Pi `--mode json` (exits 0 even on errors): success is an `agent_end` whose last assistant
+/// message stopped normally; errors are assistant messages with `stopReason: "error"`.
+fn read_pi(events: &str, v: &mut StreamView) {
+    let mut last_kind: Option<String> = None;
+    let mut last_error: Option<String> = None;
+    let mut retry_failed: Option<String> = None;
+    for fields in events.lines().filter_map(jsonl::object) {
+        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
+        match kind.as_str() {
+            "message_end" => {
+                let msg = jsonl::object_field(&fields, "message");
+                if jsonl::str_field(&msg, "role").as_deref() == Some("assistant") {
+                    let reason = jsonl::str_field(&msg, "stopReason");
+                    if matches!(reason.as_deref(), Some("error" | "aborted")) {
+                        last_error = Some(
+                            jsonl::str_field(&msg, "errorMessage")
+                                .unwrap_or_else(|| format!("stopReason {}", reason.as_deref().unwrap_or(""))),
+                        );
+                    } else {
+                        last_error = None;
+                        retry_failed = None;
+                    }
+                    v.last_reason = reason;
+                }
+            }
+            "auto_retry_start" => {
+                if let Some(m) = jsonl::str_field(&fields, "errorMessage") {
+                    v.transient.push(Candidate::text(m));
+                }
+            }
+            "auto_retry_end" => {
+                let ok = jsonl::raw_field(&fields, "success") == Some("true");
+                retry_failed = if ok { None } else { jsonl::str_field(&fields, "finalError") };
+            }
+            _ => {}
+        }
+        if matches!(
+            kind.as_str(),
+            "session" | "agent_start" | "agent_end" | "turn_start" | "turn_end" | "message_start"
+                | "message_update" | "message_end" | "tool_execution_start" | "tool_execution_update"
+                | "tool_execution_end" | "auto_retry_start" | "auto_retry_end" | "compaction_start"
+                | "compaction_end"
+        ) {
+            v.structured = true;
+            last_kind = Some(kind);
+        }
+    }
+    if v.last_reason.is_none() {
+        // agent_end can outgrow the tail window (it repeats the whole conversation): fall
+        // back to the last stopReason anywhere in the text.
+        v.last_reason = jsonl::last_raw_string(events, "stopReason");
+        v.structured |= v.last_reason.is_some();
+    }
+    let ended = last_kind.as_deref() == Some("agent_end")
+        || (last_kind.is_none() && events.trim_end().ends_with("]}") && v.last_reason.is_some());
+    let stopped_ok = matches!(v.last_reason.as_deref(), Some("stop" | "length"));
+    v.succeeded = ended && stopped_ok && last_error.is_none() && retry_failed.is_none();
+    if !v.succeeded {
+        if let Some(e) = retry_failed.or(last_error) {
+            v.finals.push(Candidate::text(e));
+        } else if last_kind.is_none() && matches!(v.last_reason.as_deref(), Some("error" | "aborted")) {
+            if let Some(e) = jsonl::last_raw_string(events, "errorMessage") {
+                v.finals.push(Candidate::text(e));
+            }
+        }
+    }
+}
+
+fn first_content_text(msg: &[(String, &str)]) -> Option<String> {
+    let content = jsonl::raw_field(msg, "content")?;
+    jsonl::array_objects(content)
+        .into_iter()
+        .find_map(|o| jsonl::object(o).and_then(|f| jsonl::str_field(&f, "text")))
+}
+
+fn to_status(n: f64) -> Option<u16> {
+    (n.fract() == 0.0 && (100.0..=599.0).contains(&n)).then_some(n as u16)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing a class and evidence.
+
+fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
+    let classified: Vec<(&Candidate, Vec<FailureClass>)> = cands
+        .iter()
+        .filter(|c| !patterns::contains_any(&c.text, patterns::IGNORED_ERROR_TEXT))
+        .map(|c| {
+            let mut classes = patterns::classes_in(&c.text);
+            if let Some(class) = c.status.and_then(patterns::class_of_status) {
+                classes.push(class);
+            }
+            (c, classes)
+        })
+        .collect();
+    for class in patterns::CLASS_PRIORITY {
+        // The newest line of the winning class is the evidence.
+        let Some((cand, _)) = classified.iter().rev().find(|(_, cs)| cs.contains(&class)) else {
+            continue;
+        };
+        let reset = if matches!(class, FailureClass::UsageLimit | FailureClass::RateLimit) {
+            parse_reset_hint(&cand.text)
+                .or_else(|| cand.raw.as_deref().and_then(parse_reset_hint))
+                .or_else(|| {
+                    classified
+                        .iter()
+                        .rev()
+                        .filter(|(_, cs)| cs.contains(&class))
+                        .find_map(|(c, _)| parse_reset_hint(&c.text))
+                })
+        } else {
+            None
+        };
+        return Some(Failure { class, evidence: evidence_line(&cand.text), reset });
+    }
+    None
+}
+
+fn failed(failure: Failure) -> Outcome {
+    Outcome::Failed { failure }
+}
+
+fn push_text_line(out: &mut Vec<Candidate>, line: &str) {
+    let clean = strip_ansi(line.get(..MAX_LINE_BYTES).unwrap_or(line));
+    let t = clean.trim();
+    if !t.is_empty() {
+        out.push(Candidate::text(t.to_string()));
+    }
+}
+
+fn looks_like_json(line: &str) -> bool {
+    line.trim_start().starts_with('{')
+}
+
+fn looks_like_error(text: &str) -> bool {
+    patterns::contains_any(text, &["error", "fatal", "panic", "exception", "failed", "traceback"])
+        && !patterns::contains_any(text, patterns::IGNORED_ERROR_TEXT)
+}
+
+fn is_signal(status: Option<i32>, signal: Option<i32>) -> bool {
+    signal.is_some() || status.is_some_and(|s| (129..=192).contains(&s))
+}
+
+fn describe_exit(status: Option<i32>, signal: Option<i32>) -> String {
+    match (status, signal) {
+        (_, Some(sig)) => format!("killed by signal {sig}{}", signal_name(sig)),
+        (Some(s), None) if (129..=192).contains(&s) => format!("exit status {s}{}", signal_name(s - 128)),
+        (Some(s), None) => format!("exit status {s}"),
+        (None, None) => "exit status unknown".into(),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => " (SIGHUP)",
+        2 => " (SIGINT)",
+        3 => " (SIGQUIT)",
+        6 => " (SIGABRT)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        13 => " (SIGPIPE)",
+        15 => " (SIGTERM)",
+        _ => "",
+    }
+}
+
+/// A JSON event line shown as its `message` (what a person would read), else as is.
+fn display_text(line: &str) -> String {
+    jsonl::object(line)
+        .and_then(|f| jsonl::str_field(&f, "message"))
+        .unwrap_or_else(|| line.to_string())
+}
+
+/// One redacted line of at most [`MAX_EVIDENCE_CHARS`] characters.
+pub fn evidence_line(text: &str) -> String {
+    let clean = strip_ansi(text);
+    let one: String = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    let red = redact(&one);
+    if red.chars().count() <= MAX_EVIDENCE_CHARS {
+        red
+    } else {
+        let mut out: String = red.chars().take(MAX_EVIDENCE_CHARS - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Removes terminal escape sequences (CSI, OSC, two-byte ESC) and other control characters
+/// except tab.
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    // Parameters and intermediates, then one final byte in @..~.
+                    for n in chars.by_ref() {
+                        if ('@'..='~').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    chars.next();
+                    // OSC runs to BEL or ESC \.
+                    while let Some(n) = chars.next() {
+                        if n == '\u{7}' {
+                            break;
+                        }
+                        if n == '\u{1b}' {
+                            if chars.peek() == Some(&'\\') {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                Some(_) => {
+                    chars.next();
+                }
+                None => {}
+            }
+        } else if c == '\t' || !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The last `max` bytes of `s`, starting on a character boundary.
+fn tail_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s.get(start..).unwrap_or("")
+}
+
+/// A small, forgiving reader for one line of JSON: the top-level fields of an object with their
+/// raw value text, nested objects read on demand. It never fails; a truncated or broken line
+/// yields the fields read before the damage. Iterative (no recursion), so hostile nesting
+/// cannot overflow the stack. The crate carries no JSON parser, and the events need only this.
+pub(crate) mod jsonl {
+    /// `(key, raw value)` pairs of one object.
+    pub type Fields<'a> = Vec<(String, &'a str)>;
+
+    /// Top-level fields of the object `line` starts with (after whitespace), or `None` when
+    /// the line is not an object at all.
+    pub fn object(line: &str) -> Option<Fields<'_>> {
+        let s = line.trim_start();
+        let b = s.as_bytes();
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut i = 1;
+        loop {
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b'}') | None => return Some(out),
+                Some(b',') => {
+                    i += 1;
+                    continue;
+                }
+                Some(b'"') => {}
+                Some(_) => return Some(out),
+            }
+            let Some(key_end) = scan_string(b, i) else { return Some(out) };
+            let key = decode_string(s.get(i..key_end).unwrap_or(""));
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return Some(out);
+            }
+            i = skip_ws(b, i + 1);
+            let Some(val_end) = scan_value(b, i) else { return Some(out) };
+            match s.get(i..val_end) {
+                Some(raw) => out.push((key, raw)),
+                None => return Some(out),
+            }
+            i = val_end;
+        }
+    }
+
+    /// The raw text of a field's value.
+    pub fn raw_field<'a>(fields: &[(String, &'a str)], key: &str) -> Option<&'a str> {
+        fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// A string field, decoded.
+    pub fn str_field(fields: &[(String, &str)], key: &str) -> Option<String> {
+        raw_field(fields, key).filter(|r| r.starts_with('"')).map(decode_string)
+    }
+
+    /// A number field.
+    pub fn number_field(fields: &[(String, &str)], key: &str) -> Option<f64> {
+        raw_field(fields, key).and_then(|r| r.parse::<f64>().ok()).filter(|n| n.is_finite())
+    }
+
+    /// The fields of a nested object (empty when absent or not an object).
+    pub fn object_field<'a>(fields: &[(String, &'a str)], key: &str) -> Fields<'a> {
+        raw_field(fields, key).and_then(object).unwrap_or_default()
+    }
+
+    /// The raw object elements of a JSON array.
+    pub fn array_objects(raw: &str) -> Vec<&str> {
+        array_items(raw).into_iter().filter(|r| r.starts_with('{')).collect()
+    }
+
+    /// The string elements of a JSON array, decoded.
+    pub fn array_strings(raw: &str) -> Vec<String> {
+        array_items(raw).into_iter().filter(|r| r.starts_with('"')).map(decode_string).collect()
+    }
+
+    fn array_items(raw: &str) -> Vec<&str> {
+        let b = raw.as_bytes();
+        let mut out = Vec::new();
+        if b.first() != Some(&b'[') {
+            return out;
+        }
+        let mut i = 1;
+        loop {
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b']') | None => return out,
+                Some(b',') => {
+                    i += 1;
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let Some(end) = scan_value(b, i) else { return out };
+            match raw.get(i..end) {
+                Some(item) => out.push(item),
+                None => return out,
+            }
+            i = end;
+        }
+    }
+
+    /// The value of the last `"key":"…"` anywhere in `text` (any nesting level), decoded.
+    pub fn last_raw_string(text: &str, key: &str) -> Option<String> {
+        let pat = format!("\"{key}\":\"");
+        let pos = text.rfind(&pat)?;
+        let start = pos + pat.len() - 1;
+        let end = scan_string(text.as_bytes(), start)?;
+        text.get(start..end).map(decode_string)
+    }
+
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        i
+    }
+
+    /// `b[i]` is `"`; returns the index just past the closing quote.
+    fn scan_string(b: &[u8], i: usize) -> Option<usize> {
+        let mut j = i + 1;
+        loop {
+            match b.get(j)? {
+                b'\\' => j += 2,
+                b'"' => return Some(j + 1),
+                _ => j += 1,
+            }
+        }
+    }
+
+    /// Returns the index just past the value starting at `i`.
+    fn scan_value(b: &[u8], i: usize) -> Option<usize> {
+        match b.get(i)? {
+            b'"' => scan_string(b, i),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                loop {
+                    match b.get(j)? {
+                        b'"' => {
+                            j = scan_string(b, j)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            _ => {
+                let mut j = i;
+                while b.get(j).is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+                    j += 1;
+                }
+                (j > i).then_some(j)
+            }
+        }
+    }
+
+    /// Decodes a JSON string literal (with or without its quotes); bad escapes are kept as
+    /// text, bad `\u` code points become U+FFFD.
+    pub fn decode_string(raw: &str) -> String {
+        let inner = raw.strip_prefix('"').unwrap_or(raw);
+        let inner = inner.strip_suffix('"').unwrap_or(inner);
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('b') => out.push('\u{8}'),
+                Some('f') => out.push('\u{c}'),
+                Some('u') => {
+                    let hi = hex4(&mut chars);
+                    let code = match hi {
+                        Some(h @ 0xD800..=0xDBFF) => {
+                            let mut look = chars.clone();
+                            if look.next() == Some('\\') && look.next() == Some('u') {
+                                match hex4(&mut look) {
+                                    Some(lo @ 0xDC00..=0xDFFF) => {
+                                        chars = look;
+                                        Some(0x10000 + ((h - 0xD800) << 10) + (lo - 0xDC00))
+                                    }
+                                    _ => None,
+                                }
+                            } else {
+                                None
+                            }
+                        }
+                        other => other,
+                    };
+                    out.push(code.and_then(char::from_u32).unwrap_or('\u{FFFD}'));
+                }
+                Some(other) => out.push(other), // \" \\ \/ and anything unknown
+                None => out.push('\\'),
+            }
+        }
+        out
+    }
+
+    fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            v = v * 16 + chars.next()?.to_digit(16)?;
+        }
+        Some(v)
+    }
 }
