@@ -1,0 +1,109 @@
+//! Redaction of secrets from text the package returns (evidence, messages, transcripts).
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use resilient_coding_agent::redact::redact;
+
+fn assert_hidden(input: &str, secret: &str) {
+    let out = redact(input);
+    assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
+    assert!(out.contains("[REDACTED"), "no marker in {out:?}");
+}
+
+#[test]
+fn provider_api_keys() {
+    let cases = [
+        ("key sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abc end", "AbCdEfGhIjKlMnOp"),
+        ("OPENAI sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 x", "AbCdEfGhIjKlMnOp"),
+        ("legacy sk-AbCdEfGhIjKlMnOpQrStUvWxYz012345678901234567", "AbCdEfGhIjKlMnOp"),
+        ("google AIzaSyA-1234567890abcdefghijklmnopqrstuv", "1234567890abcdef"),
+        ("gh ghp_0123456789abcdefghijABCDEFGHIJ012345", "0123456789abcdefghij"),
+        ("gh github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "11ABCDEFG0123456789"),
+        ("slack xoxb-123456789012-1234567890123-AbCdEfGhIjKl", "AbCdEfGhIjKl"),
+        ("aws AKIAIOSFODNN7EXAMPLE done", "AKIAIOSFODNN7EXAMPLE"),
+        ("gitlab glpat-abcdefghij0123456789", "abcdefghij0123456789"),
+        ("hf hf_abcdefghijklmnopqrstuvwxyzABCDEFGH", "abcdefghijklmnopqrstuvwxyz"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "dozjgNryP4J3jVmNHl0w"),
+    ];
+    for (input, secret) in cases {
+        assert_hidden(input, secret);
+    }
+}
+
+#[test]
+fn bearer_tokens_and_headers() {
+    assert_hidden("Authorization: Bearer abcdef0123456789xyz", "abcdef0123456789xyz");
+    assert_hidden("curl -H 'Authorization: Basic dXNlcjpwYXNz' https://x", "dXNlcjpwYXNz");
+    assert_hidden("{\"authorization\":\"Bearer abcdef0123456789xyz\"}", "abcdef0123456789xyz");
+    assert_hidden("x-api-key: my-secret-key-value", "my-secret-key-value");
+    assert_hidden("{\"x-api-key\":\"my-secret-key-value\"}", "my-secret-key-value");
+    assert_hidden("sent bearer abcdef0123456789xyz to the API", "abcdef0123456789xyz");
+    assert_hidden("Cookie: session=abcdef0123456789", "abcdef0123456789");
+    let out = redact("Authorization: Bearer abcdef0123456789xyz");
+    assert!(out.starts_with("Authorization: "), "header name kept: {out}");
+}
+
+#[test]
+fn private_key_blocks() {
+    let pem = "before\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nAAAAAAAAAAEAAAAz\n-----END OPENSSH PRIVATE KEY-----\nafter";
+    let out = redact(pem);
+    assert!(!out.contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmU"), "{out}");
+    assert!(out.starts_with("before\n") && out.ends_with("\nafter"), "{out}");
+    assert_hidden("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "MIIEpAIBAAKCAQEA");
+    // Cut off by a tail window: everything after BEGIN goes.
+    assert_hidden("x -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "MIIEvQIBADANBgkqhkiG9w0");
+}
+
+#[test]
+fn secret_environment_assignments() {
+    assert_hidden("OPENAI_API_KEY=abc123notakeyshape", "abc123notakeyshape");
+    assert_hidden("export GH_TOKEN=\"quoted value here\"", "quoted value here");
+    assert_hidden("DB_PASSWORD='p@ss w0rd'", "p@ss w0rd");
+    assert_hidden("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI");
+    assert_hidden("env: ANTHROPIC_AUTH_TOKEN=tok-123 CLAUDE=1", "tok-123");
+    assert_hidden("{\"api_key\": \"plain-value-123\"}", "plain-value-123");
+    assert_hidden("password: hunter2", "hunter2");
+    let out = redact("OPENAI_API_KEY=abc123notakeyshape PATH=/usr/bin");
+    assert_eq!(out, "OPENAI_API_KEY=[REDACTED] PATH=/usr/bin");
+}
+
+#[test]
+fn session_ids_and_ordinary_text_are_kept() {
+    let keep = [
+        "{\"type\":\"thread.started\",\"thread_id\":\"01a20aee-07dc-7642-86cc-36bb08482310\"}",
+        "session id: 01a20aee-0a73-7f71-b819-db8150d59d3f",
+        "\"session_id\":\"fe204e76-bb72-41bc-b31c-9f027f5ef191\"",
+        "\"sessionID\":\"ses_df50699c7fferLFulVNQxfBn2m\"",
+        "message=created id=ses_df505175effeiOzHAHmysD68SP slug=quiet-mountain",
+        "unexpected status 401 Unauthorized: Incorrect API key provided: mock.",
+        "Invalid API key · Fix external API key",
+        "task-fix-login-bug and desk-lamp are not keys",
+        "RCA_TASK_DIR=/home/user/.local/state/rca/task-abc RCA_ATTEMPT=2",
+        "You’ve hit your usage limit … try again at 1:22 AM",
+        "tokens.input=0 tokens.output=0",
+        "",
+    ];
+    for text in keep {
+        assert_eq!(redact(text), text);
+    }
+}
+
+#[test]
+fn idempotent() {
+    let input = "OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 Authorization: Bearer abcdef0123456789xyz";
+    let once = redact(input);
+    assert_eq!(redact(&once), once);
+    assert!(!once.contains("AbCdEfGh") && !once.contains("abcdef0123456789xyz"), "{once}");
+}
+
+#[test]
+fn real_fixtures_keep_their_meaning() {
+    // No secrets in the captured output: redaction changes nothing that classification needs.
+    for text in [
+        include_str!("fixtures/agent-output/codex/cx-401-json.stdout"),
+        include_str!("fixtures/agent-output/codex/cx-usage-text.stderr"),
+        include_str!("fixtures/agent-output/opencode/oc-429-json.stdout"),
+    ] {
+        assert_eq!(redact(text), text);
+    }
+}
