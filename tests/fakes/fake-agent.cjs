@@ -1,0 +1,175 @@
+// Fake agent CLIs for the end-to-end tests: `codex`, `claude`, `opencode` and `pi` on PATH.
+// Each accepts its real CLI's flags (as in agent-clis.md), reads the prompt on stdin and prints
+// the real CLI's captured output (tests/fixtures/agent-output) with a fresh session id.
+//
+//   RCA_FAKE_MODE     succeed (default) | crash-once | crash-always | auth-fail | hang
+//   RCA_FAKE_WORK_MS  how long a run works before its last line (default 1500)
+//   RCA_FAKE_LOG      file that gets one JSON line per invocation {agent, argv, cwd, resumeId, pid}
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const crypto = require("node:crypto");
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "agent-output");
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function fail(msg, code = 2) {
+  process.stderr.write(msg + "\n");
+  process.exit(code);
+}
+
+function fixture(agent, name) {
+  return fs.readFileSync(path.join(FIXTURES, agent, name), "utf8");
+}
+
+/** Every id-looking value of the fixture replaced by ours. */
+function withId(text, pattern, id) {
+  return text.replace(pattern, id);
+}
+
+/** Parses argv against a flag table: name → takes a value? Unknown flags exit 2 like the CLIs. */
+function parse(argv, table) {
+  const flags = {};
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("-") && a !== "-") {
+      if (!(a in table)) fail(`error: unexpected argument '${a}' found`);
+      flags[a] = table[a] ? argv[++i] : true;
+      if (flags[a] === undefined) fail(`error: a value is required for '${a}'`);
+    } else positional.push(a);
+  }
+  return { flags, positional };
+}
+
+const agents = {
+  codex(argv) {
+    if (argv[0] !== "exec") fail("error: this fake only knows `codex exec`");
+    const { flags, positional } = parse(argv.slice(1), {
+      "--json": false, "--skip-git-repo-check": false, "--sandbox": true,
+      "--dangerously-bypass-approvals-and-sandbox": false, "-m": true, "--model": true, "-c": true,
+    });
+    if (!flags["--json"]) fail("error: this fake needs --json");
+    let resumeId = null;
+    if (positional[0] === "resume") {
+      resumeId = positional[1];
+      if (!UUID.test(resumeId || "")) fail(`Error: no rollout found for thread id ${resumeId}`, 1);
+      positional.splice(0, 2);
+    }
+    if (positional.join(" ") !== "-") fail("error: expected the prompt as '-'");
+    const id = resumeId || crypto.randomUUID();
+    const re = /01a20aee-[0-9a-f-]{27}/g;
+    return {
+      resumeId,
+      head: withId(fixture("codex", "cx-ok-json.stdout"), re, id).split("\n").slice(0, 3).join("\n") + "\n",
+      ok: withId(fixture("codex", "cx-ok-json.stdout"), re, id).split("\n").slice(3).join("\n"),
+      auth: withId(fixture("codex", "cx-401-json.stdout"), re, id).split("\n").slice(1).join("\n"),
+      authExit: 1,
+      stderr: "Reading additional input from stdin...\n",
+    };
+  },
+  claude(argv) {
+    const { flags, positional } = parse(argv, {
+      "-p": false, "--print": false, "--output-format": true, "--verbose": false, "--session-id": true,
+      "--resume": true, "--permission-mode": true, "--dangerously-skip-permissions": false, "--model": true,
+    });
+    if (positional.length) fail("error: this fake reads the prompt on stdin");
+    if (!flags["-p"] || flags["--output-format"] !== "stream-json") fail("error: this fake needs -p --output-format stream-json");
+    if (!flags["--verbose"]) fail("Error: When using --print, --output-format=stream-json requires --verbose", 1);
+    const resumeId = flags["--resume"] || null;
+    const id = resumeId || flags["--session-id"];
+    if (!UUID.test(id || "")) fail(`Error: Invalid session ID. Must be a valid UUID.`, 1);
+    const re = /fe204e76-bb72-41bc-b31c-9f027f5ef191|28282bce-9824-4865-999e-38b763714aec/g;
+    const ok = withId(fixture("claude", "cl-ok-sjson.stdout"), re, id);
+    return {
+      resumeId,
+      head: ok.split("\n")[0] + "\n",
+      ok: ok.split("\n").slice(1).join("\n"),
+      auth: withId(fixture("claude", "cl-401-sjson.stdout"), re, id).split("\n").slice(1).join("\n"),
+      authExit: 1,
+      stderr: "",
+    };
+  },
+  opencode(argv) {
+    if (argv[0] !== "run") fail("error: this fake only knows `opencode run`");
+    const { flags, positional } = parse(argv.slice(1), {
+      "--format": true, "-m": true, "--model": true, "--title": true, "--session": true, "-s": true,
+      "--auto": false, "--yolo": false, "--dangerously-skip-permissions": false,
+    });
+    if (positional.length) fail("error: this fake reads the prompt on stdin");
+    if (flags["--format"] !== "json") fail("error: this fake needs --format json");
+    const resumeId = flags["--session"] || flags["-s"] || null;
+    if (resumeId && !/^ses_[A-Za-z0-9]{20,40}$/.test(resumeId)) fail("Error: Session not found", 1);
+    if (!resumeId && !(flags["-m"] || flags["--model"])) fail("error: this fake wants -m provider/model");
+    const id = resumeId || "ses_" + crypto.randomBytes(20).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 26).padEnd(26, "x");
+    const re = /ses_df50[0-9A-Za-z]{22}/g;
+    const ok = withId(fixture("opencode", "oc-ok-json.stdout"), re, id);
+    return {
+      resumeId,
+      head: ok.split("\n")[0] + "\n",
+      ok: ok.split("\n").slice(1).join("\n"),
+      auth: withId(fixture("opencode", "oc-401-json.stdout"), re, id),
+      authExit: 1,
+      stderr: "",
+    };
+  },
+  pi(argv) {
+    const { flags, positional } = parse(argv, {
+      "--mode": true, "--session": true, "--provider": true, "--model": true, "-p": false, "--print": false,
+    });
+    if (positional.length) fail("error: this fake reads the prompt on stdin");
+    if (flags["--mode"] !== "json") fail("error: this fake needs --mode json");
+    const file = flags["--session"];
+    if (!file || !path.isAbsolute(file)) fail("error: this fake needs --session <absolute path>");
+    let resumeId = null;
+    if (fs.existsSync(file)) {
+      const first = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]);
+      resumeId = first.id;
+    }
+    const id = resumeId || crypto.randomUUID();
+    const re = /01a20b07-c6d5-741d-bc9d-1788634282f8/g;
+    const ok = withId(fixture("pi", "pi-ok-json.stdout"), re, id);
+    const header = ok.split("\n")[0];
+    if (!resumeId) fs.writeFileSync(file, header + "\n", { mode: 0o600 });
+    return {
+      resumeId,
+      head: header + "\n",
+      ok: ok.split("\n").slice(1).join("\n"),
+      auth: fixture("pi", "pi-mock401-json.stdout"),
+      authExit: 0, // pi --mode json exits 0 even on error
+      stderr: "",
+    };
+  },
+};
+
+async function main() {
+  const agent = path.basename(process.argv[1]);
+  if (!agents[agent]) fail(`unknown fake agent ${agent}`);
+  const mode = process.env.RCA_FAKE_MODE || "succeed";
+  const workMs = Number(process.env.RCA_FAKE_WORK_MS || 1500);
+  const run = agents[agent](process.argv.slice(2));
+  const prompt = fs.readFileSync(0, "utf8");
+  if (process.env.RCA_FAKE_LOG) {
+    const line = { agent, argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt) };
+    fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
+  }
+  process.stderr.write(run.stderr);
+  process.stdout.write(run.head);
+  if (process.env.RCA_FAKE_ECHO) process.stdout.write(`fake ${agent} says: ${process.env.RCA_FAKE_ECHO}\n`);
+  if (mode === "auth-fail") {
+    process.stdout.write(run.auth);
+    process.exit(run.authExit);
+  }
+  if (mode === "hang") {
+    setInterval(() => {}, 1 << 30);
+    return;
+  }
+  await new Promise((r) => setTimeout(r, workMs));
+  if (mode === "crash-always" || (mode === "crash-once" && !run.resumeId)) {
+    process.kill(process.pid, "SIGKILL");
+    return;
+  }
+  process.stdout.write(run.ok);
+}
+
+main();
