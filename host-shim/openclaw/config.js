@@ -1,0 +1,139 @@
+// @ts-check
+// The plugin's configuration (`plugins.entries.resilient-coding-agent.config` in openclaw.json,
+// validated by OpenClaw against openclaw.plugin.json's configSchema before we see it) turned
+// into TaskManager options. Pure: no I/O, so every registration mode can call it.
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+
+export const PLUGIN_ID = "resilient-coding-agent";
+export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
+export const AUTONOMY = /** @type {const} */ (["sandboxed", "full"]);
+export const STATES = /** @type {const} */ ([
+  "starting", "running", "waiting_for_input", "stalled", "recovering", "completed", "failed", "stopped",
+]);
+/** Event kinds that tell the session that started a task (DESIGN §3.10). */
+export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_up", "waiting_for_input"]);
+
+/**
+ * @typedef {{ model?: string, autonomy?: "sandboxed" | "full" }} AgentDefaults
+ * @typedef {{
+ *   enabled: boolean,
+ *   events: string[],
+ *   sessionKey?: string,
+ *   command?: string[],
+ *   commandTimeoutMs: number,
+ * }} NotifyConfig
+ * @typedef {{
+ *   stateDir?: string,
+ *   tmuxSocket?: string,
+ *   agents: Record<string, AgentDefaults>,
+ *   monitor: Record<string, number>,
+ *   notify: NotifyConfig,
+ * }} PluginConfig
+ */
+
+/** @param {unknown} v @returns {v is Record<string, unknown>} */
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+/** @param {unknown} v */
+const num = (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
+/** @param {unknown} v */
+const str = (v) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
+
+/** `~` and `~/x` mean the user's home; a relative path is taken from the home directory too. */
+export function expandHome(/** @type {string} */ p) {
+  if (p === "~") return homedir();
+  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
+  return isAbsolute(p) ? p : resolve(homedir(), p);
+}
+
+/**
+ * @param {unknown} raw api.pluginConfig (may be undefined or {})
+ * @returns {PluginConfig}
+ */
+export function normalizeConfig(raw) {
+  const cfg = isObject(raw) ? raw : {};
+  /** @type {Record<string, AgentDefaults>} */
+  const agents = {};
+  if (isObject(cfg.agents)) {
+    for (const [agent, value] of Object.entries(cfg.agents)) {
+      if (!isObject(value)) continue;
+      /** @type {AgentDefaults} */
+      const d = {};
+      const model = str(value.model);
+      if (model) d.model = model;
+      if (value.autonomy === "sandboxed" || value.autonomy === "full") d.autonomy = value.autonomy;
+      agents[agent] = d;
+    }
+  }
+  // MonitorConfig (core, camelCase) fields; only what the user set, the core fills the rest.
+  /** @type {Record<string, number>} */
+  const monitor = {};
+  const recovery = isObject(cfg.recovery) ? cfg.recovery : {};
+  /** @type {[string, unknown][]} */
+  const pairs = [
+    ["recoveryBaseDelayMs", recovery.baseDelayMs],
+    ["recoveryMaxDelayMs", recovery.maxDelayMs],
+    ["healthyResetMs", recovery.healthyResetMs],
+    ["giveUpAfterMs", recovery.giveUpAfterMs],
+    ["maxResetWaitMs", recovery.maxResetWaitMs],
+    ["stallMs", cfg.stallMs],
+    ["pollMs", cfg.pollMs],
+  ];
+  for (const [key, value] of pairs) {
+    const n = num(value);
+    if (n !== undefined) monitor[key] = n;
+  }
+  const n = isObject(cfg.notify) ? cfg.notify : {};
+  const events = Array.isArray(n.events)
+    ? n.events.filter((e) => typeof e === "string" && /** @type {readonly string[]} */ (NOTIFY_KINDS).includes(e))
+    : [...NOTIFY_KINDS];
+  const command = Array.isArray(n.command) && n.command.length > 0 && n.command.every((a) => typeof a === "string")
+    ? /** @type {string[]} */ (n.command)
+    : undefined;
+  /** @type {PluginConfig} */
+  const out = {
+    agents,
+    monitor,
+    notify: {
+      enabled: n.enabled !== false,
+      events,
+      commandTimeoutMs: num(n.commandTimeoutMs) ?? 10_000,
+    },
+  };
+  const sk = str(n.sessionKey);
+  if (sk) out.notify.sessionKey = sk;
+  if (command) out.notify.command = command;
+  const stateDir = str(cfg.stateDir);
+  if (stateDir) out.stateDir = expandHome(stateDir);
+  const socket = str(cfg.tmuxSocket);
+  if (socket) out.tmuxSocket = socket;
+  return out;
+}
+
+/**
+ * Where tasks live. The configured directory wins; otherwise a folder inside OpenClaw's own
+ * state directory (the service context's `stateDir`, or what OpenClaw resolves from the
+ * environment, i.e. OPENCLAW_STATE_DIR or ~/.openclaw) — never next to the plugin's code,
+ * which OpenClaw may replace on update.
+ * @param {PluginConfig} cfg
+ * @param {string | undefined} openclawStateDir
+ */
+export function resolveStateDir(cfg, openclawStateDir) {
+  if (cfg.stateDir) return cfg.stateDir;
+  const base = openclawStateDir
+    || (process.env.OPENCLAW_STATE_DIR ? expandHome(process.env.OPENCLAW_STATE_DIR) : join(homedir(), ".openclaw"));
+  return join(base, PLUGIN_ID);
+}
+
+/**
+ * Options for `new TaskManager(...)`.
+ * @param {PluginConfig} cfg
+ * @param {string} stateDir
+ */
+export function taskManagerOptions(cfg, stateDir) {
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number> }} */
+  const opts = { stateDir };
+  if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
+  if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };
+  return opts;
+}

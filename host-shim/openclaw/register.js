@@ -1,0 +1,132 @@
+// @ts-check
+// The plugin's `register(api)`, with the TaskManager constructor injected (unit tests pass a
+// fake). Synchronous and inert: it only registers. No TaskManager is created, no timer set and
+// no tmux run until a tool executes, a CLI command runs, or OpenClaw starts the service in the
+// gateway. `api.runtime` is only touched lazily (OpenClaw makes it throw in cli-metadata mode).
+import { normalizeConfig, resolveStateDir, taskManagerOptions, PLUGIN_ID } from "./config.js";
+import { createTools, TOOL_NAMES } from "./tools.js";
+import { createMonitorService } from "./service.js";
+import { createNotifier } from "./notify.js";
+import { registerCodingTasksCli, CLI_NAME, CLI_DESCRIPTION } from "./cli.js";
+
+/**
+ * The part of OpenClaw's plugin API this plugin uses (openclaw 2026.9.6, OpenClawPluginApi).
+ * @typedef {{ info(m: string): void, warn(m: string): void, error(m: string): void, debug?(m: string): void }} Logger
+ * @typedef {{
+ *   id?: string,
+ *   registrationMode?: string,
+ *   pluginConfig?: unknown,
+ *   logger?: Logger,
+ *   runtime?: any,
+ *   registerTool(tool: any, opts?: { name?: string, names?: string[], optional?: boolean }): void,
+ *   registerService(service: { id: string, start(ctx: any): unknown, stop?(ctx: any): unknown }): void,
+ *   registerCli(registrar: (ctx: { program: any }) => unknown, opts?: { descriptors?: { name: string, description: string, hasSubcommands: boolean }[], commands?: string[] }): void,
+ * }} PluginApi
+ * @typedef {Record<string, any> & { close?: () => unknown }} AnyManager
+ * @typedef {(opts: ReturnType<typeof taskManagerOptions>) => AnyManager} CreateTaskManager
+ */
+
+/** Shared per process: the tools, the CLI and the service of one configuration use one manager. */
+const managers = new Map();
+
+/** @type {Logger} */
+const consoleLogger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+/**
+ * @param {{ createTaskManager: CreateTaskManager, defaults?: { recoveryBaseDelayMs: number, giveUpAfterMs: number } }} deps
+ */
+export function createRegister(deps) {
+  const defaults = deps.defaults ?? { recoveryBaseDelayMs: 180_000, giveUpAfterMs: 5 * 3_600_000 };
+
+  /** @param {PluginApi} api */
+  return function register(api) {
+    const mode = api.registrationMode ?? "full";
+    const config = normalizeConfig(api.pluginConfig);
+    const logger = api.logger ?? consoleLogger;
+
+    /** OpenClaw's own state directory, as the runtime resolves it (profiles, OPENCLAW_STATE_DIR). */
+    const openclawStateDir = () => {
+      try {
+        const dir = api.runtime?.state?.resolveStateDir?.(process.env);
+        return typeof dir === "string" && dir ? dir : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+
+    /** @param {string | undefined} [serviceStateDir] */
+    const getManager = (serviceStateDir) => {
+      const opts = taskManagerOptions(config, resolveStateDir(config, serviceStateDir ?? openclawStateDir()));
+      const key = JSON.stringify(opts);
+      let tm = managers.get(key);
+      if (!tm) {
+        tm = deps.createTaskManager(opts);
+        managers.set(key, tm);
+      }
+      return tm;
+    };
+    /** @param {AnyManager} tm */
+    const release = (tm) => {
+      for (const [k, v] of managers) if (v === tm) managers.delete(k);
+      return tm.close?.();
+    };
+
+    // The CLI group: in every mode (cli-metadata is exactly where OpenClaw collects it).
+    api.registerCli(
+      ({ program }) => {
+        registerCodingTasksCli(program, { getManager: () => /** @type {any} */ (getManager()), agentDefaults: config.agents });
+      },
+      { descriptors: [{ name: CLI_NAME, description: CLI_DESCRIPTION, hasSubcommands: true }] },
+    );
+    if (mode === "cli-metadata") return;
+
+    // The six tools, as factories: each call learns the calling session (who to notify later).
+    for (const name of TOOL_NAMES) {
+      api.registerTool(
+        (/** @type {import("./tools.js").ToolContext | undefined} */ ctx) => {
+          const tools = createTools({ getManager: () => /** @type {any} */ (getManager()), config, defaults }, ctx ?? {});
+          return tools.find((t) => t.name === name);
+        },
+        { name },
+      );
+    }
+
+    // The monitor. Registered in every mode so `plugins inspect` shows it; OpenClaw starts
+    // services only in the gateway.
+    /** @type {AnyManager | undefined} the manager the service watches with */
+    let watched;
+    const notifier = createNotifier({
+      config: config.notify,
+      system: () => {
+        try {
+          return api.runtime?.system;
+        } catch {
+          return undefined;
+        }
+      },
+      findTask: async (session) => {
+        const tm = watched ?? getManager();
+        const all = /** @type {import("./format.js").TaskView[]} */ (await tm.list());
+        return all.find((t) => t.session === session);
+      },
+      logger,
+    });
+    api.registerService(
+      createMonitorService({
+        getManager: (dir) => /** @type {any} */ ((watched = getManager(dir))),
+        release: (tm) => {
+          watched = undefined;
+          return release(/** @type {AnyManager} */ (tm));
+        },
+        onEvent: (ev) => notifier.handle(ev),
+        logger,
+      }),
+    );
+  };
+}
+
+export { PLUGIN_ID, TOOL_NAMES };

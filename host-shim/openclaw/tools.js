@@ -1,0 +1,356 @@
+// @ts-check
+// The six agent tools. Each is registered as a factory so it learns which OpenClaw session
+// called it (ctx.sessionKey): that session is told when its task finishes. Results are readable
+// text for the model plus `details.task` (or `details.tasks`) for machines; errors come back as
+// readable results too — a thrown error reaches the caller only as "tool execution failed".
+// `details` never uses OpenClaw's reserved grading keys (status, ok, success, error, …).
+import { AGENTS, AUTONOMY, STATES } from "./config.js";
+import { humanDuration, listText, taskText } from "./format.js";
+
+export const TOOL_NAMES = /** @type {const} */ ([
+  "coding_task_start", "coding_task_status", "coding_task_list",
+  "coding_task_send", "coding_task_resume", "coding_task_stop",
+]);
+
+const SESSION = {
+  type: "string",
+  description: "The task's tmux session, `<agent>-<name>` (e.g. `codex-fix-login`), as returned by coding_task_start or coding_task_list.",
+  pattern: "^(codex|claude|opencode|pi|demo)-[a-z0-9]+(-[a-z0-9]+)*$",
+  maxLength: 60,
+};
+
+/**
+ * JSON Schemas of the tool parameters (names as in DESIGN §4 and the CLI).
+ * @type {Record<string, JsonSchema>}
+ */
+export const SCHEMAS = {
+  coding_task_start: {
+    type: "object",
+    additionalProperties: false,
+    required: ["agent", "name", "projectDir", "prompt"],
+    properties: {
+      agent: {
+        type: "string",
+        enum: [...AGENTS],
+        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi; or demo (a simulated agent for trying the plugin, no API key).",
+      },
+      name: {
+        type: "string",
+        pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+        maxLength: 48,
+        description: "Short task name: lowercase letters, digits and single hyphens, at most 48 characters (e.g. `fix-login-bug`). The tmux session becomes `<agent>-<name>`.",
+      },
+      projectDir: {
+        type: "string",
+        minLength: 1,
+        maxLength: 4096,
+        description: "Absolute path of an existing directory the agent works in.",
+      },
+      prompt: {
+        type: "string",
+        minLength: 1,
+        description: "The complete task for the agent, self-contained: goal, constraints, how to verify, what to report at the end. The agent cannot see this conversation.",
+      },
+      model: {
+        type: "string",
+        maxLength: 128,
+        description: "Optional model for the agent CLI (its own model name). Omit to use the configured or the CLI's default.",
+      },
+      autonomy: {
+        type: "string",
+        enum: [...AUTONOMY],
+        description: "sandboxed (default): the agent edits the project inside its sandbox and may ask for approval. full: no sandbox and no approval prompts — only when the user asked for it.",
+      },
+      estimateMinutes: {
+        type: "integer",
+        minimum: 1,
+        maximum: 10080,
+        description: "Your estimate of how long the task takes, in minutes; repeated back so you can tell the user.",
+      },
+    },
+  },
+  coding_task_status: {
+    type: "object",
+    additionalProperties: false,
+    required: ["session"],
+    properties: {
+      session: SESSION,
+      lines: {
+        type: "integer",
+        minimum: 1,
+        maximum: 2000,
+        description: "How many of the agent's most recent output lines to include (default 40).",
+      },
+    },
+  },
+  coding_task_list: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      state: {
+        type: "string",
+        enum: [...STATES],
+        description: "Only tasks in this state. Omit to list all.",
+      },
+    },
+  },
+  coding_task_send: {
+    type: "object",
+    additionalProperties: false,
+    required: ["session", "text"],
+    properties: {
+      session: SESSION,
+      text: {
+        type: "string",
+        minLength: 1,
+        maxLength: 100000,
+        description: "What to type into the agent's terminal, followed by Enter: an answer to its question or approval prompt (e.g. `y`), or a follow-up instruction. Multi-line text is pasted as one block.",
+      },
+    },
+  },
+  coding_task_resume: {
+    type: "object",
+    additionalProperties: false,
+    required: ["session"],
+    properties: { session: SESSION },
+  },
+  coding_task_stop: {
+    type: "object",
+    additionalProperties: false,
+    required: ["session"],
+    properties: {
+      session: SESSION,
+      cleanup: {
+        type: "boolean",
+        description: "Also delete the task's directory (prompt, transcript, event log). Default false: kept so the transcript can still be read.",
+      },
+    },
+  },
+};
+
+const DESCRIPTIONS = {
+  coding_task_start:
+    "Start a long coding task (roughly 5 minutes or more) on a coding-agent CLI (Codex, Claude Code, OpenCode or Pi) in its own tmux session. "
+    + "The task survives crashes, gateway restarts and reboots: a monitor resumes the agent's own conversation automatically. "
+    + "Returns at once with the session name; you are told when the task completes, fails, gives up or waits for input. "
+    + "Tell the user the task, its session name and your time estimate.",
+  coding_task_status:
+    "Show one coding task: its state (starting, running, waiting_for_input, stalled, recovering, completed, failed, stopped), failure class and evidence, runs so far, and the agent's recent output.",
+  coding_task_list: "List the coding tasks started with coding_task_start, with their states.",
+  coding_task_send:
+    "Type text into a running coding task's terminal and press Enter: answer an agent that is waiting_for_input (a question or an approval prompt), or give it a follow-up instruction.",
+  coding_task_resume:
+    "Resume a coding task now, in the same agent conversation (the agent's native resume with its recorded session id). Use it for a failed, stalled, stopped or gave-up task once the cause is fixed; running tasks are resumed automatically after a crash.",
+  coding_task_stop:
+    "Stop a coding task: kill its tmux session; it is not resumed again. With cleanup=true also delete its directory.",
+};
+
+/**
+ * The subset of JSON Schema these tools use.
+ * @typedef {{
+ *   type?: string, description?: string, enum?: readonly string[], pattern?: string,
+ *   minLength?: number, maxLength?: number, minimum?: number, maximum?: number,
+ *   properties?: Record<string, JsonSchema>, required?: string[], additionalProperties?: boolean,
+ * }} JsonSchema
+ */
+
+/**
+ * Checks params against a schema of the subset above. OpenClaw's direct tool invocation
+ * (`tools.invoke`) does not validate arguments, so the tools do it themselves.
+ * @param {JsonSchema} schema
+ * @param {unknown} params
+ * @returns {string[]} problems, empty when valid
+ */
+export function validateParams(schema, params) {
+  const value = params === undefined || params === null ? {} : params;
+  if (typeof value !== "object" || Array.isArray(value)) return ["parameters must be an object"];
+  const obj = /** @type {Record<string, unknown>} */ (value);
+  /** @type {string[]} */
+  const problems = [];
+  const props = schema.properties ?? {};
+  for (const key of schema.required ?? []) {
+    if (obj[key] === undefined || obj[key] === null) problems.push(`${key} is required`);
+  }
+  for (const [key, v] of Object.entries(obj)) {
+    const p = props[key];
+    if (!p) {
+      if (schema.additionalProperties === false) problems.push(`unknown parameter ${key} (allowed: ${Object.keys(props).join(", ")})`);
+      continue;
+    }
+    if (v === undefined || v === null) continue;
+    if (p.type === "string") {
+      if (typeof v !== "string") { problems.push(`${key} must be a string`); continue; }
+      if (p.minLength !== undefined && v.trim().length < p.minLength) problems.push(`${key} must not be empty`);
+      if (p.maxLength !== undefined && v.length > p.maxLength) problems.push(`${key} is longer than ${p.maxLength} characters`);
+      if (p.enum && !p.enum.includes(v)) problems.push(`${key} must be one of ${p.enum.join(", ")} (got ${JSON.stringify(v.slice(0, 40))})`);
+      if (p.pattern && !new RegExp(p.pattern).test(v)) problems.push(`${key} ${JSON.stringify(v.slice(0, 60))} does not have the required form (${p.description?.split(". ")[0] ?? p.pattern})`);
+    } else if (p.type === "integer" || p.type === "number") {
+      if (typeof v !== "number" || !Number.isFinite(v) || (p.type === "integer" && !Number.isInteger(v))) {
+        problems.push(`${key} must be ${p.type === "integer" ? "an integer" : "a number"}`);
+        continue;
+      }
+      if (p.minimum !== undefined && v < p.minimum) problems.push(`${key} must be at least ${p.minimum}`);
+      if (p.maximum !== undefined && v > p.maximum) problems.push(`${key} must be at most ${p.maximum}`);
+    } else if (p.type === "boolean") {
+      if (typeof v !== "boolean") problems.push(`${key} must be true or false`);
+    }
+  }
+  return problems;
+}
+
+/** What a model should do next, by error code. @type {Record<string, string>} */
+const HINTS = {
+  task_not_found: "Use coding_task_list to see the existing sessions.",
+  task_exists: "Pick another name, or stop the old task first (coding_task_stop, with cleanup=true to reuse the name).",
+  project_dir_missing: "projectDir must be the absolute path of an existing directory on the gateway host.",
+  tmux_unavailable: "tmux is not installed (or not on PATH) on the gateway host; it is required.",
+  monitor_busy: "Another monitor (a gateway or `resilient-agent watch`) already watches this state directory; try again in a moment.",
+  invalid_task_name: "Use lowercase letters, digits and single hyphens, at most 48 characters.",
+  task_finished: "The task has already finished; start a new one, or resume it with coding_task_resume.",
+};
+
+/**
+ * A tool result: readable text plus details for machines.
+ * @param {string} text
+ * @param {Record<string, unknown>} details
+ */
+export function toolResult(text, details) {
+  return { content: [{ type: /** @type {const} */ ("text"), text }], details };
+}
+
+/**
+ * Turns a thrown error into a readable tool result (never rethrown).
+ * @param {string} tool
+ * @param {unknown} err
+ */
+export function errorResult(tool, err) {
+  const e = /** @type {{ code?: unknown, message?: unknown, name?: unknown }} */ (err ?? {});
+  const code = typeof e.code === "string" && /^[a-z][a-z0-9_]*$/.test(e.code) ? e.code : "internal";
+  const message = typeof e.message === "string" && e.message ? e.message : String(err);
+  const hint = HINTS[code];
+  const text = `${tool} failed (${code}): ${message}${hint ? `\n${hint}` : ""}`;
+  return toolResult(text, { task: null, problem: { code, message } });
+}
+
+/**
+ * @typedef {import("./format.js").TaskView} TaskView
+ * @typedef {{
+ *   start(o: Record<string, unknown>): Promise<TaskView>,
+ *   status(s: string, o?: { lines?: number }): Promise<TaskView>,
+ *   list(o?: { state?: string }): Promise<TaskView[]>,
+ *   send(s: string, text: string, o?: { paste?: boolean }): Promise<unknown>,
+ *   resume(s: string): Promise<TaskView>,
+ *   stop(s: string, o?: { cleanup?: boolean }): Promise<TaskView | null>,
+ * }} Manager
+ * @typedef {{
+ *   getManager: () => Manager,
+ *   config: import("./config.js").PluginConfig,
+ *   defaults: { recoveryBaseDelayMs: number, giveUpAfterMs: number },
+ * }} ToolDeps
+ * @typedef {{ sessionKey?: string, agentId?: string, sessionId?: string }} ToolContext
+ */
+
+/**
+ * @param {TaskView} t
+ * @param {ToolDeps} deps
+ * @param {number | undefined} estimateMinutes
+ * @param {boolean} willNotify
+ */
+function startText(t, deps, estimateMinutes, willNotify) {
+  const base = deps.config.monitor.recoveryBaseDelayMs ?? deps.defaults.recoveryBaseDelayMs;
+  const giveUp = deps.config.monitor.giveUpAfterMs ?? deps.defaults.giveUpAfterMs;
+  const d1 = humanDuration(base), d2 = humanDuration(2 * base), d3 = humanDuration(4 * base);
+  return [
+    `Started coding task ${t.name} on ${t.agent}. Session: ${t.session} (state: ${t.state}).`,
+    estimateMinutes ? `Estimated duration: about ${estimateMinutes} min.` : "",
+    t.attach ? `Watch it live: ${t.attach}` : "",
+    `If the agent crashes or the gateway or machine restarts, the monitor resumes the same agent conversation with the agent's native resume: the first recovery right away, later ones after ${d1}, ${d2}, ${d3}, … while failures repeat; no automatic recovery starts more than ${humanDuration(giveUp)} after the start. Fatal failures (auth, usage limit without a reset time, bad invocation, context overflow) are not retried.`,
+    willNotify
+      ? "This conversation will be told when the task completes, fails, gives up or waits for input; check any time with coding_task_status."
+      : "Check it with coding_task_status.",
+    t.taskDir ? `Transcript and logs: ${t.taskDir}` : "",
+  ].filter(Boolean).join("\n");
+}
+
+/**
+ * Builds the six tools for one tool context.
+ * @param {ToolDeps} deps
+ * @param {ToolContext} ctx
+ */
+export function createTools(deps, ctx) {
+  /**
+   * @param {typeof TOOL_NAMES[number]} name
+   * @param {string} label
+   * @param {(p: Record<string, any>) => Promise<{ content: { type: "text", text: string }[], details: Record<string, unknown> }>} run
+   */
+  const tool = (name, label, run) => ({
+    name,
+    label,
+    description: DESCRIPTIONS[name],
+    parameters: SCHEMAS[name],
+    /** @param {string} _toolCallId @param {unknown} params */
+    async execute(_toolCallId, params) {
+      const problems = validateParams(SCHEMAS[name], params);
+      if (problems.length > 0) {
+        const e = { code: "invalid_params", message: problems.join("; ") };
+        return errorResult(name, e);
+      }
+      try {
+        return await run(/** @type {Record<string, any>} */ (params ?? {}));
+      } catch (err) {
+        return errorResult(name, err);
+      }
+    },
+  });
+
+  return [
+    tool("coding_task_start", "Start coding task", async (p) => {
+      const defaults = deps.config.agents[p.agent] ?? {};
+      /** @type {Record<string, unknown>} */
+      const origin = { kind: "openclaw" };
+      if (ctx.sessionKey) origin.sessionKey = ctx.sessionKey;
+      if (ctx.agentId) origin.agentId = ctx.agentId;
+      if (p.estimateMinutes) origin.estimateMinutes = p.estimateMinutes;
+      /** @type {Record<string, unknown>} */
+      const input = { agent: p.agent, name: p.name, projectDir: p.projectDir, prompt: p.prompt, origin };
+      const model = p.model ?? defaults.model;
+      const autonomy = p.autonomy ?? defaults.autonomy;
+      if (model) input.model = model;
+      if (autonomy) input.autonomy = autonomy;
+      const task = await deps.getManager().start(input);
+      const willNotify = deps.config.notify.enabled && Boolean(ctx.sessionKey || deps.config.notify.sessionKey);
+      return toolResult(startText(task, deps, p.estimateMinutes, willNotify), { task });
+    }),
+    tool("coding_task_status", "Coding task status", async (p) => {
+      const task = await deps.getManager().status(p.session, { lines: p.lines ?? 40 });
+      const out = typeof task.recentOutput === "string" && task.recentOutput.trim()
+        ? `\n\nRecent output:\n${task.recentOutput.trimEnd()}`
+        : "";
+      return toolResult(taskText(task) + out, { task });
+    }),
+    tool("coding_task_list", "List coding tasks", async (p) => {
+      const tasks = await deps.getManager().list(p.state ? { state: p.state } : {});
+      return toolResult(listText(tasks), { tasks, count: tasks.length });
+    }),
+    tool("coding_task_send", "Send to coding task", async (p) => {
+      const text = /** @type {string} */ (p.text);
+      const paste = text.includes("\n") || text.length > 1000;
+      await deps.getManager().send(p.session, text, { paste });
+      return toolResult(
+        `Sent ${text.length} character${text.length === 1 ? "" : "s"} to ${p.session}${paste ? " (pasted)" : ""} and pressed Enter. Check the reaction with coding_task_status.`,
+        { task: { session: p.session }, sent: { chars: text.length, paste } },
+      );
+    }),
+    tool("coding_task_resume", "Resume coding task", async (p) => {
+      const task = await deps.getManager().resume(p.session);
+      return toolResult(`Resuming ${p.session} in the same agent conversation.\n${taskText(task)}`, { task });
+    }),
+    tool("coding_task_stop", "Stop coding task", async (p) => {
+      const task = await deps.getManager().stop(p.session, { cleanup: p.cleanup === true });
+      const text = p.cleanup
+        ? `Stopped ${p.session} and removed its task directory.`
+        : `Stopped ${p.session}. Its transcript is kept${task?.taskDir ? ` in ${task.taskDir}` : ""}.`;
+      return toolResult(text, { task: task ?? { session: p.session, state: "stopped" } });
+    }),
+  ];
+}
