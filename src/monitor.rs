@@ -33,6 +33,7 @@ use crate::record::{LiveStatus, TaskRecord};
 use crate::schedule::{self, Decision};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::plan::RecoverMode;
 pub use crate::record::{new_record, parse_record_from, validate_record};
 
 /// How often a finished task needs looking at (only to notice nothing: final is final).
@@ -107,6 +108,14 @@ impl Default for MonitorConfig {
 }
 
 impl MonitorConfig {
+    /// The JS names of the fields (the wasm boundary rejects any other key: typos must not
+    /// silently fall back to defaults).
+    pub const FIELDS: &'static [&'static str] = &[
+        "recoveryBaseDelayMs", "recoveryMaxDelayMs", "firstRecoveryImmediate", "healthyResetMs",
+        "giveUpAfterMs", "stallMs", "stallRestartMs", "maxResetWaitMs", "resetMarginMs", "pollMs",
+        "captureLines", "liveQuietMs", "liveRecheckMs", "startGraceMs", "maxNudges",
+    ];
+
     /// Checks every field; a bad one is [`CoreError::InvalidConfig`] naming it.
     pub fn validate(&self) -> CoreResult<()> {
         let durations = [
@@ -155,18 +164,6 @@ fn check_duration(field: &str, v: f64, min: f64) -> CoreResult<()> {
             "{field} must be a number of ms between {min} and {MAX_DURATION_MS}, got {v}"
         )))
     }
-}
-
-/// How to bring the agent back. (TODO(H2): use `plan::RecoverMode` once plan.rs defines it;
-/// same shape.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "camelCase")]
-pub enum RecoverMode {
-    /// `respawn-pane -k` in the existing pane (dead, or a live stalled agent to replace).
-    #[serde(rename_all = "camelCase")]
-    Respawn { pane_id: String },
-    /// The session is gone (tmux server killed, reboot): create it again.
-    Recreate,
 }
 
 /// What the one `list-panes -a` of this tick says about the task's session.

@@ -94,6 +94,11 @@ export interface MonitorConfig {
   maxNudges: number;
 }
 
+/** Task states, as reported everywhere (DESIGN §3). completed/failed/stopped are final. */
+export type TaskState =
+  | "starting" | "running" | "waiting_for_input" | "stalled" | "recovering"
+  | "completed" | "failed" | "stopped";
+
 /** What the last look at a live pane showed. */
 export type LiveStatus = "working" | "waiting_for_input" | "retry_loop";
 
@@ -204,11 +209,26 @@ export interface StepOutput {
 }
 "#;
 
+/// serde-wasm-bindgen reads only the declared fields of a struct, so `deny_unknown_fields`
+/// never fires in wasm: name the first unknown key of a plain object ourselves.
+fn unknown_key(value: &JsValue, known: &[&str]) -> Option<String> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return None;
+    }
+    js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| !known.contains(&k.as_str()))
+}
+
 /// Reads a monitor config (any subset of fields; the rest default) and validates it.
 fn monitor_config_from_js(value: JsValue) -> JsResult<crate::monitor::MonitorConfig> {
     let cfg: crate::monitor::MonitorConfig = if value.is_undefined() || value.is_null() {
         crate::monitor::MonitorConfig::default()
     } else {
+        if let Some(k) = unknown_key(&value, crate::monitor::MonitorConfig::FIELDS) {
+            return Err(to_js_error(CoreError::InvalidConfig(format!("unknown field {k:?}"))));
+        }
         serde_wasm_bindgen::from_value(value)
             .map_err(|e| to_js_error(CoreError::InvalidConfig(e.to_string())))?
     };
@@ -218,6 +238,9 @@ fn monitor_config_from_js(value: JsValue) -> JsResult<crate::monitor::MonitorCon
 
 /// Reads and fully validates a task record passed from JS (`invalid_record` if it is not one).
 fn record_from_js(value: JsValue) -> JsResult<crate::record::TaskRecord> {
+    if let Some(k) = unknown_key(&value, crate::record::TaskRecord::FIELDS) {
+        return Err(to_js_error(CoreError::InvalidRecord(format!("unknown field {k:?}"))));
+    }
     crate::record::parse_record_from(serde_wasm_bindgen::Deserializer::from(value)).map_err(to_js_error)
 }
 
