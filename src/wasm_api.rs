@@ -321,3 +321,240 @@ pub fn mark_stopped(
     }
     to_js(&crate::monitor::mark_stopped(&record, now))
 }
+
+// --- spec, profiles, plans, wrapper (H2): task specs, tmux command plans, the pane wrapper ---
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PLAN: &'static str = r#"
+/** A task as a caller describes it. Unchecked; `validateSpec` turns it into a TaskSpec. */
+export interface TaskSpecInput {
+  /** "codex" | "claude" | "opencode" | "pi" | "demo". */
+  agent: string;
+  /** `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 48 characters. */
+  name: string;
+  /** Absolute path of the project directory (the host checks that it exists). */
+  projectDir: string;
+  /** `[A-Za-z0-9._:/@+-]`, 1-128 characters, not starting with "-". Required for opencode, as provider/model. */
+  model?: string | null;
+  /** "sandboxed" (default) or "full". */
+  autonomy?: string | null;
+}
+
+/** A validated task. */
+export interface TaskSpec {
+  agent: "codex" | "claude" | "opencode" | "pi" | "demo";
+  name: string;
+  projectDir: string;
+  model: string | null;
+  autonomy: "sandboxed" | "full";
+}
+
+/** An environment variable. */
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+/** What the host knows and the core cannot. */
+export interface HostContext {
+  /** Absolute path of the task directory (mkdtemp, 0700). */
+  taskDir: string;
+  /** tmux socket name (`tmux -L`); null = the user's default server. */
+  socket?: string | null;
+  /** Environment for the agent: PATH goes to the tmux client's env (tmux ignores `-e PATH`), the rest become `-e NAME=VALUE`. RCA_TASK_DIR, RCA_ATTEMPT, TMUX, TMUX_PANE are reserved. */
+  env?: EnvVar[];
+  /** The host runs as root (Claude's bypass mode then gets IS_SANDBOX=1). */
+  isRoot?: boolean;
+  /** Agent program instead of the profile's name (e.g. an absolute path). */
+  program?: string | null;
+  /** Demo agent argv prefix, e.g. ["node", "/abs/demo-agent.js"]. Required for the demo agent. */
+  demoAgent?: string[] | null;
+  /** Claude's session id (a UUID chosen by the host). Required to start Claude. */
+  presetSessionId?: string | null;
+  /** OpenCode `--title` tag, to find the session id with `opencode session list` early. `[A-Za-z0-9._:-]{1,64}`. */
+  titleTag?: string | null;
+}
+
+/** One process: run `execFile(argv[0], argv.slice(1), { env: { ...process.env, ...env }, input: stdin })`, never a shell. */
+export interface Command {
+  /** argv[0] is "tmux". */
+  argv: string[];
+  /** Text for stdin; null = none. */
+  stdin: string | null;
+  /** Variables to set in the tmux client's environment on top of the host's own (PATH for start/recover). */
+  env: EnvVar[];
+}
+
+/** A file to write in the task directory, before the commands run. */
+export interface FileWrite {
+  /** A plain file name, relative to the task directory. */
+  path: string;
+  contents: string;
+  /** 0o600 (384). */
+  mode: number;
+  /** Create with O_CREAT|O_EXCL|O_NOFOLLOW (fail if it exists). */
+  exclusive: boolean;
+}
+
+/** Write `files`, then run `commands` in order; stop at the first failure. */
+export interface Plan {
+  files: FileWrite[];
+  commands: Command[];
+}
+
+/** One pane from `parsePaneList`. */
+export interface PaneInfo {
+  session: string;
+  /** "%N". */
+  paneId: string;
+  panePid: number | null;
+  dead: boolean;
+  /** Exit status of a dead pane (tmux 3.3a sometimes loses it: nudge the server with SIGCHLD; prefer exit.<n>). */
+  deadStatus: number | null;
+  deadSignal: number | null;
+  /** tmux server pid (for the SIGCHLD nudge). */
+  serverPid: number | null;
+}
+
+/** File names of attempt n, relative to the task directory (see wrapperScript). */
+export interface AttemptFiles {
+  /** The agent's stdin (written by the host from a plan). */
+  prompt: string;
+  /** Start time, ms since the epoch. */
+  started: string;
+  /** The agent's own pid. */
+  pid: string;
+  /** The agent's stdout (JSONL), appended. */
+  events: string;
+  /** The agent's stderr, appended. */
+  stderr: string;
+  /** The agent's exit status (128+signal if killed), written atomically when it ended. */
+  exit: string;
+  /** Everything the pane showed, all attempts. */
+  transcript: string;
+}
+"#;
+
+/// A JS number that must be a whole number in `0..=u32::MAX`.
+fn js_u32(x: f64, what: &str) -> JsResult<u32> {
+    if x.is_finite() && x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x) {
+        // In range and integral, so the cast is exact.
+        Ok(x as u32)
+    } else {
+        Err(to_js_error(CoreError::InvalidInput(format!("{what} must be a whole number, got {x}"))))
+    }
+}
+
+/// Checks a task description and returns the validated `TaskSpec`.
+/// Throws `invalid_agent`, `invalid_task_name`, `invalid_project_dir`, `invalid_option` (model) or
+/// `invalid_autonomy`.
+#[wasm_bindgen(js_name = validateSpec, unchecked_return_type = "TaskSpec")]
+pub fn validate_spec(#[wasm_bindgen(unchecked_param_type = "TaskSpecInput")] input: JsValue) -> JsResult<JsValue> {
+    let input: crate::spec::TaskSpecInput = from_js(input, "task spec")?;
+    to_js(&crate::spec::validate_spec(&input).map_err(to_js_error)?)
+}
+
+/// Checks a prompt: not blank, at most 4 MiB, no NUL. Throws `invalid_prompt`.
+#[wasm_bindgen(js_name = validatePrompt)]
+pub fn validate_prompt(prompt: &str) -> JsResult<()> {
+    crate::spec::validate_prompt(prompt).map_err(to_js_error)
+}
+
+/// The tmux session name of a task, `<agent>-<name>`. Throws if the spec is not valid.
+#[wasm_bindgen(js_name = sessionName)]
+pub fn session_name(#[wasm_bindgen(unchecked_param_type = "TaskSpec")] spec: JsValue) -> JsResult<String> {
+    let spec: crate::model::TaskSpec = from_js(spec, "spec")?;
+    crate::spec::check_spec(&spec).map_err(to_js_error)?;
+    Ok(crate::spec::session_name(&spec))
+}
+
+/// Splits `<agent>-<name>` back into its parts. Throws `invalid_session` for other names
+/// (sessions started by hand).
+#[wasm_bindgen(js_name = parseSession, unchecked_return_type = "{ agent: TaskSpec[\"agent\"]; name: string }")]
+pub fn parse_session(session: &str) -> JsResult<JsValue> {
+    #[derive(Serialize)]
+    struct Parts {
+        agent: crate::model::AgentKind,
+        name: String,
+    }
+    let (agent, name) = crate::spec::parse_session(session).map_err(to_js_error)?;
+    to_js(&Parts { agent, name })
+}
+
+/// The plan that starts a task as attempt `attempt` (1, or later for a fresh start): writes
+/// `prompt.<attempt>` and creates the tmux session running the wrapper around the agent.
+#[wasm_bindgen(js_name = planStart, unchecked_return_type = "Plan")]
+pub fn plan_start(
+    #[wasm_bindgen(unchecked_param_type = "TaskSpec")] spec: JsValue,
+    prompt: &str,
+    #[wasm_bindgen(unchecked_param_type = "HostContext")] ctx: JsValue,
+    attempt: f64,
+) -> JsResult<JsValue> {
+    let spec: crate::model::TaskSpec = from_js(spec, "spec")?;
+    let ctx: crate::plan::HostContext = from_js(ctx, "host context")?;
+    let attempt = js_u32(attempt, "attempt")?;
+    to_js(&crate::plan::plan_start(&spec, prompt, &ctx, attempt).map_err(to_js_error)?)
+}
+
+/// The plan that resumes the recorded conversation `agentSessionId` as attempt `attempt` (≥ 2),
+/// in place (`respawn`) or in a re-created session (`recreate`). Throws `invalid_session_id`
+/// for an id of the wrong shape.
+#[wasm_bindgen(js_name = planRecover, unchecked_return_type = "Plan")]
+pub fn plan_recover(
+    #[wasm_bindgen(unchecked_param_type = "TaskSpec")] spec: JsValue,
+    agent_session_id: &str,
+    #[wasm_bindgen(unchecked_param_type = "HostContext")] ctx: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RecoverMode")] mode: JsValue,
+    attempt: f64,
+) -> JsResult<JsValue> {
+    let spec: crate::model::TaskSpec = from_js(spec, "spec")?;
+    let ctx: crate::plan::HostContext = from_js(ctx, "host context")?;
+    let mode: crate::plan::RecoverMode = from_js(mode, "recover mode")?;
+    let attempt = js_u32(attempt, "attempt")?;
+    to_js(&crate::plan::plan_recover(&spec, agent_session_id, &ctx, &mode, attempt).map_err(to_js_error)?)
+}
+
+/// One `tmux list-panes -a -F …` for every pane on the server; parse its stdout with
+/// `parsePaneList` ("no server running" means no panes).
+#[wasm_bindgen(js_name = planListPanes, unchecked_return_type = "Command")]
+pub fn plan_list_panes(socket: Option<String>) -> JsResult<JsValue> {
+    to_js(&crate::plan::plan_list_panes(socket.as_deref()).map_err(to_js_error)?)
+}
+
+/// Parses `planListPanes` output; junk lines are skipped.
+#[wasm_bindgen(js_name = parsePaneList, unchecked_return_type = "PaneInfo[]")]
+pub fn parse_pane_list(stdout: &str) -> JsResult<JsValue> {
+    to_js(&crate::plan::parse_pane_list(stdout))
+}
+
+/// `capture-pane -p -J -S -<lines>` of a pane (`%N`) or of a task's session (`<agent>-<name>`).
+#[wasm_bindgen(js_name = planCapture, unchecked_return_type = "Command")]
+pub fn plan_capture(socket: Option<String>, pane: &str, lines: f64) -> JsResult<JsValue> {
+    let lines = js_u32(lines, "lines")?;
+    to_js(&crate::plan::plan_capture(socket.as_deref(), pane, lines).map_err(to_js_error)?)
+}
+
+/// Types `text` into a task's pane, then Enter (`send-keys -l`, or a bracketed paste from a
+/// buffer loaded on stdin when `paste`, multi-line or long).
+#[wasm_bindgen(js_name = planSend, unchecked_return_type = "Plan")]
+pub fn plan_send(socket: Option<String>, session: &str, text: &str, paste: bool) -> JsResult<JsValue> {
+    to_js(&crate::plan::plan_send(socket.as_deref(), session, text, paste).map_err(to_js_error)?)
+}
+
+/// `kill-session -t =<session>`.
+#[wasm_bindgen(js_name = planStop, unchecked_return_type = "Command")]
+pub fn plan_stop(socket: Option<String>, session: &str) -> JsResult<JsValue> {
+    to_js(&crate::plan::plan_stop(socket.as_deref(), session).map_err(to_js_error)?)
+}
+
+/// The constant bash wrapper the pane runs (`bash -c <script> rca-wrapper <agent argv…>`).
+#[wasm_bindgen(js_name = wrapperScript)]
+pub fn wrapper_script() -> String {
+    crate::wrapper::WRAPPER_SCRIPT.to_string()
+}
+
+/// The file names attempt `n` uses in the task directory.
+#[wasm_bindgen(js_name = attemptFiles, unchecked_return_type = "AttemptFiles")]
+pub fn attempt_files(n: f64) -> JsResult<JsValue> {
+    to_js(&crate::wrapper::attempt_files(js_u32(n, "attempt")?))
+}
