@@ -322,6 +322,128 @@ pub fn mark_stopped(
     to_js(&crate::monitor::mark_stopped(&record, now))
 }
 
+// --- text analysis (H1): session ids, classification, reset hints, redaction ---
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TEXT: &'static str = r#"
+/** Why an agent run failed. crash, signal, network, rate_limit are retryable; the rest fatal
+ * (a usage_limit with a reset hint means "wait until then, then retry"). */
+export type FailureClass =
+  | "crash" | "signal" | "network" | "rate_limit"
+  | "auth" | "usage_limit" | "bad_invocation" | "context_overflow";
+
+/** A wait named by the agent: a delay, or a time of day in `zone` (IANA) or, when null, in the
+ * machine's local zone. */
+export type ResetHint =
+  | { kind: "after"; ms: number }
+  | { kind: "clock_time"; hour: number; minute: number; zone: string | null };
+
+/** A classified failure and the (redacted, single, ≤ 300 characters) line that shows it. */
+export interface Failure {
+  class: FailureClass;
+  evidence: string;
+  reset: ResetHint | null;
+}
+
+/** What the host knows about an ended run. Tails are the last ≤ 64 KiB of each file. */
+export interface ExitFacts {
+  /** From the wrapper's exit.<n> file, else tmux's pane_dead_status. */
+  exitStatus?: number | null;
+  /** tmux's pane_dead_signal. */
+  signal?: number | null;
+  /** End of events.<n>.jsonl (the agent's stdout). */
+  eventsTail?: string;
+  /** End of stderr.<n>.log. */
+  stderrTail?: string;
+  /** Last lines of the pane, captured before any respawn. */
+  paneTail?: string;
+}
+
+/** How an ended run went, judged from its event stream (exit codes lie). */
+export type Outcome = { outcome: "completed" } | { outcome: "failed"; failure: Failure };
+
+/** What a live pane shows. */
+export type LiveVerdict =
+  | { verdict: "working" }
+  | { verdict: "waiting_for_input"; evidence: string }
+  | { verdict: "retry_loop"; evidence: string };
+"#;
+
+/// Reads an agent name for the text-analysis exports (`invalid_agent` otherwise).
+fn text_agent(agent: &str) -> JsResult<crate::model::AgentKind> {
+    crate::model::AgentKind::parse(agent).ok_or_else(|| {
+        to_js_error(CoreError::InvalidAgent(crate::validate::truncate_for_message(agent)))
+    })
+}
+
+/// The agent's own session id found in the head (first ≤ 16 KiB) of its first run's event file,
+/// or of Codex text-mode stderr; `null` when not (yet) there. Only valid ids are returned.
+#[wasm_bindgen(js_name = extractSessionId, unchecked_return_type = "string | null")]
+pub fn extract_session_id(
+    #[wasm_bindgen(unchecked_param_type = "\"codex\" | \"claude\" | \"opencode\" | \"pi\" | \"demo\"")] agent: &str,
+    head: &str,
+) -> JsResult<JsValue> {
+    to_js(&crate::session_id::extract_session_id(text_agent(agent)?, head))
+}
+
+/// Checks a session id before it is used to resume: a UUID for codex, claude, pi and demo;
+/// `ses_` + 26 letters/digits for opencode. Throws `invalid_session_id`.
+#[wasm_bindgen(js_name = validateSessionId)]
+pub fn validate_session_id(
+    #[wasm_bindgen(unchecked_param_type = "\"codex\" | \"claude\" | \"opencode\" | \"pi\" | \"demo\"")] agent: &str,
+    id: &str,
+) -> JsResult<()> {
+    crate::session_id::validate_session_id(text_agent(agent)?, id).map_err(to_js_error)
+}
+
+/// Whether an ended run completed, and if not its failure class, evidence and reset hint.
+#[wasm_bindgen(js_name = classifyExit, unchecked_return_type = "Outcome")]
+pub fn classify_exit(
+    #[wasm_bindgen(unchecked_param_type = "\"codex\" | \"claude\" | \"opencode\" | \"pi\" | \"demo\"")] agent: &str,
+    #[wasm_bindgen(unchecked_param_type = "ExitFacts")] facts: JsValue,
+) -> JsResult<JsValue> {
+    let agent = text_agent(agent)?;
+    let facts: crate::classify::ExitFacts = from_js(facts, "exit facts")?;
+    to_js(&crate::classify::classify_exit(agent, &facts))
+}
+
+/// What a live pane's last lines show: working, waiting for input, or a retry loop.
+#[wasm_bindgen(js_name = classifyLive, unchecked_return_type = "LiveVerdict")]
+pub fn classify_live(
+    #[wasm_bindgen(unchecked_param_type = "\"codex\" | \"claude\" | \"opencode\" | \"pi\" | \"demo\"")] agent: &str,
+    pane_tail: &str,
+) -> JsResult<JsValue> {
+    to_js(&crate::classify::classify_live(text_agent(agent)?, pane_tail))
+}
+
+/// The reset time named in a message ("try again at 1:22 AM", "resets 3:50pm (Asia/Tokyo)",
+/// "retry-after: 20", "try again in 5 minutes"), or `null`.
+#[wasm_bindgen(js_name = parseResetHint, unchecked_return_type = "ResetHint | null")]
+pub fn parse_reset_hint(text: &str) -> JsResult<JsValue> {
+    to_js(&crate::reset_hint::parse_reset_hint(text))
+}
+
+/// The next instant (ms) at or after `now` when local time (UTC + `utcOffsetMin` minutes) is
+/// `hour:minute`. Throws `invalid_input` for a non-finite `now` or out-of-range values.
+#[wasm_bindgen(js_name = nextClockOccurrence)]
+pub fn next_clock_occurrence(now: f64, hour: f64, minute: f64, utc_offset_min: f64) -> JsResult<f64> {
+    let int_in = |v: f64, lo: f64, hi: f64| v.fract() == 0.0 && v >= lo && v <= hi;
+    if !now.is_finite() || !int_in(hour, 0.0, 23.0) || !int_in(minute, 0.0, 59.0) || !int_in(utc_offset_min, -1440.0, 1440.0) {
+        return Err(to_js_error(CoreError::InvalidInput(format!(
+            "nextClockOccurrence needs a finite now, hour 0-23, minute 0-59 and an offset within ±1440 min; got {now}, {hour}, {minute}, {utc_offset_min}"
+        ))));
+    }
+    // All three were just checked to be integers within u8/i32 range, so the casts are exact.
+    Ok(crate::reset_hint::next_clock_occurrence(now, hour as u8, minute as u8, utc_offset_min as i32))
+}
+
+/// `text` with API keys, bearer tokens, auth headers, private keys and secret `NAME=value`
+/// assignments replaced by `[REDACTED]`.
+#[wasm_bindgen(js_name = redact)]
+pub fn redact(text: &str) -> String {
+    crate::redact::redact(text)
+}
+
 // --- spec, profiles, plans, wrapper (H2): task specs, tmux command plans, the pane wrapper ---
 
 #[wasm_bindgen(typescript_custom_section)]
