@@ -1,25 +1,30 @@
 // @ts-check
-// Names of the files in a task directory, as the core's wrapper writes them (src/wrapper.rs,
-// "File protocol"). Kept in one place so a change in the wrapper is a change here only.
+// Paths of the files in a task directory. The names come from the core (attemptFiles), which
+// owns the wrapper that writes them; only the host's own files are named here.
 import { join } from "node:path";
+import core from "./core.js";
 
-export const TRANSCRIPT = "transcript.log";
+/** The pane transcript, all attempts (written by the wrapper). */
+export const TRANSCRIPT = core.attemptFiles(1).transcript;
+/** The agent's environment at start, reused for every recovery (whichever process recovers). */
+export const AGENT_ENV = "env.json";
 
 /**
- * The files of attempt `n` in a task directory.
+ * The files of attempt `n` in a task directory (absolute paths), plus the name of the file
+ * where the monitor keeps a dead pane's screen before a respawn wipes it.
  * @param {string} taskDir
  * @param {number} n
  */
 export function attemptPaths(taskDir, n) {
+  const f = core.attemptFiles(n);
   return {
-    prompt: join(taskDir, `prompt.${n}`),
-    started: join(taskDir, `started.${n}`),
-    pid: join(taskDir, `pid.${n}`),
-    events: join(taskDir, `events.${n}.jsonl`),
-    stderr: join(taskDir, `stderr.${n}.log`),
-    exit: join(taskDir, `exit.${n}`),
-    /** The dead pane's screen, saved by the monitor before a respawn wipes it. */
+    prompt: join(taskDir, f.prompt),
+    started: join(taskDir, f.started),
+    pid: join(taskDir, f.pid),
+    events: join(taskDir, f.events),
+    stderr: join(taskDir, f.stderr),
+    exit: join(taskDir, f.exit),
+    transcript: join(taskDir, f.transcript),
     paneFinal: `pane.${n}.log`,
-    transcript: join(taskDir, TRANSCRIPT),
   };
 }

@@ -5,6 +5,8 @@
 //   RCA_FAKE_MODE     succeed (default) | crash-once | crash-always | auth-fail | hang
 //   RCA_FAKE_WORK_MS  how long a run works before its last line (default 1500)
 //   RCA_FAKE_LOG      file that gets one JSON line per invocation {agent, argv, cwd, resumeId, pid}
+//   RCA_FAKE_KEY      put into the 401 message ("Incorrect API key provided: <key>"): redaction tests
+//   RCA_FAKE_ECHO     one extra stdout line after the first event
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -157,7 +159,8 @@ async function main() {
   process.stdout.write(run.head);
   if (process.env.RCA_FAKE_ECHO) process.stdout.write(`fake ${agent} says: ${process.env.RCA_FAKE_ECHO}\n`);
   if (mode === "auth-fail") {
-    process.stdout.write(run.auth);
+    const key = process.env.RCA_FAKE_KEY;
+    process.stdout.write(key ? run.auth.replaceAll("API key provided: mock", `API key provided: ${key}`) : run.auth);
     process.exit(run.authExit);
   }
   if (mode === "hang") {

@@ -1,0 +1,101 @@
+// @ts-check
+// Readable output for people: tables, one task's details, event lines. (--json bypasses all
+// of this and prints the API's objects as they are.)
+
+/** @typedef {import("../task-manager.js").TaskView} TaskView */
+/** @typedef {import("../monitor.js").TaskEvent} TaskEvent */
+
+/**
+ * A plain table: header, then rows, columns padded to the widest cell.
+ * @param {string[]} headers
+ * @param {string[][]} rows
+ */
+export function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => width(r[i] ?? ""))));
+  const line = (/** @type {string[]} */ cells) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(widths[i] - width(c)))).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+/** Display width, counting each code point once (good enough for names and states). @param {string} s */
+function width(s) {
+  return [...s].length;
+}
+
+/** @param {TaskView[]} views */
+export function taskTable(views) {
+  if (views.length === 0) return "no tasks";
+  return table(
+    ["SESSION", "STATE", "ATTEMPTS", "UPDATED", "DETAIL"],
+    views.map((v) => [v.session, v.state, String(v.attempts), shortTime(v.updatedAt), detail(v)]),
+  );
+}
+
+/** @param {TaskView} v */
+function detail(v) {
+  if (v.failure) return `${v.failure.class}: ${oneLine(v.failure.evidence, 60)}`;
+  if (v.nextRecoveryAt) return `next try ${shortTime(v.nextRecoveryAt)}`;
+  return v.projectDir;
+}
+
+/**
+ * One task, as `key: value` lines, then its recent output.
+ * @param {TaskView & { recentOutput?: string }} v
+ */
+export function taskDetails(v) {
+  /** @type {Array<[string, string]>} */
+  const rows = [
+    ["session", v.session],
+    ["state", v.state + (v.gaveUp ? " (gave up)" : "")],
+    ["agent", v.agent + (v.model ? ` (${v.model})` : "")],
+    ["autonomy", v.autonomy],
+    ["project", v.projectDir],
+    ["attempts", String(v.attempts)],
+    ["agent session", v.agentSessionId ?? "(not known yet)"],
+    ["created", v.createdAt],
+    ["updated", v.updatedAt],
+  ];
+  if (v.failure) rows.push(["failure", `${v.failure.class}: ${v.failure.evidence}`]);
+  if (v.nextRecoveryAt) rows.push(["next recovery", v.nextRecoveryAt]);
+  rows.push(["task dir", v.taskDir], ["attach", v.attach]);
+  const pad = Math.max(...rows.map(([k]) => k.length));
+  let out = rows.map(([k, val]) => `${k.padEnd(pad)}  ${val}`).join("\n");
+  if (v.recentOutput !== undefined) out += `\n\nrecent output:\n${v.recentOutput || "(none yet)"}`;
+  return out;
+}
+
+/**
+ * One event, as a line with its time.
+ * @param {TaskEvent} ev
+ */
+export function eventLine(ev) {
+  return `${clock(ev.at)}  ${ev.kind.padEnd(17)}  ${ev.message}`;
+}
+
+/** HH:MM:SS.mmm in local time. @param {number} ms */
+export function clock(ms) {
+  const d = new Date(ms);
+  const p = (/** @type {number} */ n, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** @param {string} iso */
+function shortTime(iso) {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * @param {string} s
+ * @param {number} max
+ */
+function oneLine(s, max) {
+  const flat = s.replace(/\s+/g, " ").trim();
+  return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
+}
+
+/** A duration for people: 850 ms, 4.2 s, 3 min 5 s. @param {number} ms */
+export function duration(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

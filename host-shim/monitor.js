@@ -1,0 +1,376 @@
+// @ts-check
+// One monitor tick for every task of a state directory. The core decides (monitorStep); this
+// file only gathers what it needs and performs what it asks:
+//
+//   one `list-panes -a` for all tasks + a few file stats per task
+//     → monitorStep(record, observation) → persist the record if it changed
+//     → actions in order: capture (then step again), resolve_reset_time (then step again),
+//       nudge_server (SIGCHLD), recover (plan and run), announce (emit)
+//
+// The record is persisted BEFORE any action, so a monitor killed mid-action is never resumed
+// twice: its successor reads `recovering` with the new attempt and waits for that run.
+// The first tick after a (re)start reconciles everything: every task is due, live panes are
+// adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
+import core from "./core.js";
+import { RcaError, toRcaError, viaCore } from "./errors.js";
+import { attemptPaths, AGENT_ENV } from "./task-files.js";
+import { join } from "node:path";
+import { hostContext } from "./context.js";
+import { utcOffsetMinutes } from "./timezone.js";
+
+/** @typedef {import("./effects.js").Effects} Effects */
+/** @typedef {import("./store.js").Store} Store */
+/** @typedef {import("./store.js").Stamp} Stamp */
+/** @typedef {import("./tmux.js").Tmux} Tmux */
+/** @typedef {import("./lock.js").MonitorLock} MonitorLock */
+/** @typedef {{ session: string, paneId: string, panePid: number | null, dead: boolean, deadStatus: number | null, deadSignal: number | null, serverPid: number | null }} PaneInfo */
+/** @typedef {{ kind: string, session: string, state: string, failure: any, attempts: number, at: number, nextRecoveryAt: number | null, message: string }} TaskEvent */
+/** @typedef {{ code: string, message: string, session?: string, taskDir?: string }} Problem */
+/** @typedef {import("./wasm/core.js").Observation} Observation */
+/** @typedef {import("./wasm/core.js").PaneFacts} PaneFacts */
+
+const HEAD_BYTES = 16 * 1024;
+const TAIL_BYTES = 64 * 1024;
+/** A step may ask for data (capture, reset time) and be run again; never loop forever. */
+const MAX_ROUNDS = 4;
+
+export class Monitor {
+  /**
+   * @param {object} o
+   * @param {Store} o.store
+   * @param {Tmux} o.tmux
+   * @param {any} o.config a full, validated MonitorConfig
+   * @param {Record<string, string>} o.agentEnv
+   * @param {Effects} o.effects
+   * @param {(ev: TaskEvent) => void} o.onEvent
+   * @param {(p: Problem) => void} o.onProblem
+   * @param {MonitorLock | null} [o.lock] re-checked before every recovery
+   */
+  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null }) {
+    this.store = store;
+    this.tmux = tmux;
+    this.config = config;
+    this.agentEnv = agentEnv;
+    this.fx = effects;
+    this.onEvent = onEvent;
+    this.onProblem = onProblem;
+    this.lock = lock;
+    /** @type {Map<string, { record: any, stamp: Stamp | null, nextCheckAt: number }>} per task dir */
+    this.known = new Map();
+    /** Task dirs whose corrupt record was already reported (report once, not every tick). */
+    this.reported = new Set();
+  }
+
+  /**
+   * One tick: steps every task that is due (or whose record changed on disk).
+   * @returns {Promise<{ events: TaskEvent[], nextCheckAt: number, taskDirs: string[] }>}
+   */
+  async tick() {
+    const now = this.fx.now();
+    /** @type {TaskEvent[]} */
+    const events = [];
+    let nextCheckAt = now + this.config.pollMs;
+    /** @type {Array<{ record: any, stamp: Stamp | null, taskDir: string }>} */
+    const due = [];
+    const entries = await this.store.sessions();
+    const seen = new Set();
+    for (const { taskDir } of entries) {
+      seen.add(taskDir);
+      const loaded = await this.#load(taskDir);
+      if (!loaded) continue;
+      const known = this.known.get(taskDir);
+      const changed = !known || !sameStamp(known.stamp, loaded.stamp);
+      if (changed || now >= known.nextCheckAt) due.push({ ...loaded, taskDir });
+      else nextCheckAt = Math.min(nextCheckAt, known.nextCheckAt);
+    }
+    for (const dir of this.known.keys()) if (!seen.has(dir)) this.known.delete(dir);
+    if (due.length === 0) return { events, nextCheckAt, taskDirs: [...seen] };
+
+    const panes = await this.listPanes();
+    for (const task of due) {
+      try {
+        const next = await this.#stepTask(task, panes, events);
+        nextCheckAt = Math.min(nextCheckAt, next);
+      } catch (err) {
+        const e = toRcaError(err);
+        if (e.code === "monitor_busy") throw e;
+        this.onProblem({ code: e.code, message: e.message, session: task.record.session, taskDir: task.taskDir });
+        // Look again soon rather than hammering a task whose step failed.
+        this.known.set(task.taskDir, { record: task.record, stamp: task.stamp, nextCheckAt: now + this.config.pollMs });
+      }
+    }
+    return { events, nextCheckAt, taskDirs: [...seen] };
+  }
+
+  /**
+   * Every pane on the tmux server, in one process. No server = no panes (all sessions gone).
+   * @returns {Promise<PaneInfo[]>}
+   */
+  async listPanes() {
+    const cmd = viaCore(() => core.planListPanes(this.tmux.socket));
+    const res = await this.tmux.run(cmd);
+    if (res.code !== 0) {
+      if (res.noServer) return [];
+      throw new RcaError("tmux_failed", `tmux list-panes failed: ${res.stderr.trim()}`);
+    }
+    return /** @type {PaneInfo[]} */ (core.parsePaneList(res.stdout));
+  }
+
+  /**
+   * Reads a task's record, from memory when the file did not change.
+   * @param {string} taskDir
+   */
+  async #load(taskDir) {
+    const stamp = await this.store.recordStamp(taskDir);
+    const known = this.known.get(taskDir);
+    if (known && stamp && sameStamp(known.stamp, stamp)) return { record: known.record, stamp };
+    try {
+      return await this.store.readRecord(taskDir, (text) => core.parseRecord(text));
+    } catch (err) {
+      const e = toRcaError(err);
+      this.known.delete(taskDir);
+      if (!this.reported.has(taskDir)) {
+        this.reported.add(taskDir);
+        this.onProblem({ code: e.code, message: e.message, taskDir });
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Observes one task, steps it until it needs no more data, and performs the actions.
+   * @param {{ record: any, stamp: Stamp | null, taskDir: string }} task
+   * @param {PaneInfo[]} panes
+   * @param {TaskEvent[]} events
+   * @returns {Promise<number>} when to look at it again
+   */
+  async #stepTask(task, panes, events) {
+    let { record, stamp } = task;
+    const { taskDir } = task;
+    const pane = panes.find((p) => p.session === record.session) ?? null;
+    let obs = await this.observe(record, pane);
+    let nextCheckAt = obs.now + this.config.pollMs;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const out = viaCore(() => core.monitorStep(record, obs, this.config));
+      if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
+        stamp = await this.#persist(taskDir, out.record, stamp);
+        if (!stamp) return obs.now; // someone else changed the record meanwhile: re-read at once
+      }
+      record = out.record;
+      nextCheckAt = out.nextCheckAt;
+      let again = false;
+      for (const action of out.actions) {
+        switch (action.type) {
+          case "capture": {
+            const text = await this.capture(pane, action.lines);
+            if (pane?.dead) await this.#saveDeadPane(taskDir, obs.attempt, text);
+            obs = { ...obs, capture: text };
+            again = true;
+            break;
+          }
+          case "resolve_reset_time": {
+            const offset = utcOffsetMinutes(action.zone, obs.now);
+            obs = { ...obs, resetAt: core.nextClockOccurrence(obs.now, action.hour, action.minute, offset) };
+            again = true;
+            break;
+          }
+          case "nudge_server":
+            this.#nudge(pane);
+            break;
+          case "recover":
+            await this.recover(record, action.mode, action.attempt);
+            break;
+          case "announce":
+            events.push(action.event);
+            this.onEvent(action.event);
+            break;
+          default:
+            this.onProblem({ code: "internal", message: `unknown action ${JSON.stringify(action)}`, session: record.session });
+        }
+      }
+      if (!again) break;
+    }
+    this.known.set(taskDir, { record, stamp, nextCheckAt });
+    return nextCheckAt;
+  }
+
+  /**
+   * The core's Observation for a task: pane facts from the tick's one list-panes, the current
+   * attempt's wrapper files, and output tails only when the pane is gone or dead.
+   * @param {any} record
+   * @param {PaneInfo | null} pane
+   * @returns {Promise<Observation>}
+   */
+  async observe(record, pane) {
+    const now = this.fx.now();
+    const n = record.attempts;
+    const files = attemptPaths(record.taskDir, n);
+    const st = this.store;
+    const [startedAt, exitText, transcriptAt, eventsAt] = await Promise.all([
+      st.mtime(files.started),
+      st.readHead(files.exit, 64),
+      st.mtime(files.transcript),
+      st.mtime(files.events),
+    ]);
+    const exitStatus = /^\s*-?\d+\s*$/.test(exitText) ? Number.parseInt(exitText, 10) : null;
+    const activity = [transcriptAt, eventsAt].filter((t) => t !== null);
+    const settled = !pane || pane.dead;
+    let eventsHead = null;
+    if (!record.agentSessionId) {
+      eventsHead = (await st.readHead(files.events, HEAD_BYTES)) || (await st.readHead(files.stderr, HEAD_BYTES)) || null;
+    }
+    return {
+      now,
+      pane: paneFacts(pane),
+      attempt: n,
+      started: startedAt !== null,
+      exitStatus,
+      activityAt: activity.length ? Math.max(.../** @type {number[]} */ (activity)) : null,
+      eventsHead,
+      eventsTail: settled ? await st.readTail(files.events, TAIL_BYTES) : "",
+      stderrTail: settled ? await st.readTail(files.stderr, TAIL_BYTES) : "",
+      capture: null,
+      utcOffsetMin: utcOffsetMinutes(null, now),
+      resetAt: null,
+    };
+  }
+
+  /**
+   * The pane's last lines ("" when it cannot be captured: the core treats that as no output).
+   * @param {PaneInfo | null} pane
+   * @param {number} lines
+   */
+  async capture(pane, lines) {
+    if (!pane) return "";
+    const cmd = viaCore(() => core.planCapture(this.tmux.socket, pane.paneId, lines));
+    const res = await this.tmux.run(cmd);
+    return res.code === 0 ? res.stdout : "";
+  }
+
+  /**
+   * Runs attempt `attempt` of a task: the resume command when the agent's session id is known,
+   * else a fresh start with the original prompt. The record is already persisted.
+   * @param {any} record
+   * @param {import("./wasm/core.js").RecoverMode} mode
+   * @param {number} attempt
+   */
+  async recover(record, mode, attempt) {
+    if (this.lock && !(await this.lock.stillHeld())) {
+      throw new RcaError("monitor_busy", "this monitor lost the state directory's lock; another monitor acts now");
+    }
+    const ctx = hostContext({
+      taskDir: record.taskDir,
+      socket: this.tmux.socket,
+      agentEnv: await this.#agentEnv(record.taskDir),
+      presetSessionId: record.agentSessionId,
+    });
+    /** @type {{ files: any[], commands: any[] }} */
+    let plan;
+    if (record.agentSessionId) {
+      plan = viaCore(() => core.planRecover(record.spec, record.agentSessionId, ctx, mode, attempt));
+    } else {
+      // No conversation to resume yet (the first run died before saying its id): start afresh
+      // with the original prompt; a dead session is removed first so the name is free.
+      const prompt = await this.store.readHead(attemptPaths(record.taskDir, 1).prompt, 8 * 1024 * 1024);
+      plan = viaCore(() => core.planStart(record.spec, prompt, ctx, attempt));
+      if (mode.mode !== "recreate") {
+        await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));
+      }
+    }
+    await performPlan(this.store, this.tmux, record.taskDir, plan);
+  }
+
+  /**
+   * The environment the task was started with (so a recovery by another process, e.g. the CLI's
+   * `watch` for a task started inside OpenClaw, runs the same binary); this monitor's otherwise.
+   * @param {string} taskDir
+   * @returns {Promise<Record<string, string>>}
+   */
+  async #agentEnv(taskDir) {
+    const text = await this.store.readHead(join(taskDir, AGENT_ENV), 1024 * 1024);
+    try {
+      const env = JSON.parse(text);
+      if (env && typeof env === "object" && Object.values(env).every((v) => typeof v === "string")) return env;
+    } catch {
+      // Missing or unreadable: use this monitor's own.
+    }
+    return this.agentEnv;
+  }
+
+  /**
+   * Keeps what a dead pane showed: respawn-pane wipes the screen.
+   * @param {string} taskDir
+   * @param {number} attempt
+   * @param {string} text
+   */
+  async #saveDeadPane(taskDir, attempt, text) {
+    const name = attemptPaths(taskDir, attempt).paneFinal;
+    await this.store.writeNew(taskDir, name, text).catch((e) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+
+  /** @param {PaneInfo | null} pane */
+  #nudge(pane) {
+    // tmux 3.3a sometimes leaves a dead child unreaped until it gets SIGCHLD.
+    if (pane?.serverPid) {
+      try {
+        this.fx.kill(pane.serverPid, "SIGCHLD");
+      } catch {
+        // The server is gone: the next list-panes says so.
+      }
+    }
+  }
+
+  /**
+   * Writes the record unless someone else (a CLI `stop`/`resume`) changed it since we read it.
+   * @param {string} taskDir
+   * @param {any} record
+   * @param {Stamp | null} expected
+   * @returns {Promise<Stamp | null>} the new stamp, or null when we lost the race
+   */
+  async #persist(taskDir, record, expected) {
+    const current = await this.store.recordStamp(taskDir);
+    if (expected && !sameStamp(current, expected)) {
+      this.known.delete(taskDir);
+      return null;
+    }
+    return this.store.writeRecord(taskDir, record);
+  }
+}
+
+/**
+ * Writes a plan's files, then runs its commands in order, stopping at the first failure.
+ * @param {Store} store
+ * @param {Tmux} tmux
+ * @param {string} taskDir
+ * @param {{ files: Array<{ path: string, contents: string, mode: number, exclusive: boolean }>, commands: any[] }} plan
+ */
+export async function performPlan(store, tmux, taskDir, plan) {
+  for (const f of plan.files) {
+    if (f.exclusive) {
+      await store.writeNew(taskDir, f.path, f.contents, f.mode);
+    } else {
+      await store.replaceAtomically(taskDir, f.path, f.contents);
+    }
+  }
+  for (const cmd of plan.commands) await tmux.runChecked(cmd);
+}
+
+/**
+ * @param {PaneInfo | null} pane
+ * @returns {PaneFacts}
+ */
+function paneFacts(pane) {
+  if (!pane) return { kind: "missing" };
+  if (pane.dead) return { kind: "dead", paneId: pane.paneId, status: pane.deadStatus, signal: pane.deadSignal };
+  return { kind: "alive", paneId: pane.paneId, pid: pane.panePid };
+}
+
+/**
+ * @param {Stamp | null | undefined} a
+ * @param {Stamp | null | undefined} b
+ */
+function sameStamp(a, b) {
+  return !!a && !!b && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+}

@@ -1,0 +1,481 @@
+// @ts-check
+// The Node API: start, look at, talk to, resume and stop tasks, and run the monitor.
+// Every decision comes from the core; this class wires the store, tmux and the monitor.
+import { EventEmitter } from "node:events";
+import core from "./core.js";
+import { RcaError, toRcaError, viaCore } from "./errors.js";
+import { makeEffects } from "./effects.js";
+import { Store, resolveStateDir, ORIGIN_FILE } from "./store.js";
+import { Tmux } from "./tmux.js";
+import { MonitorLock } from "./lock.js";
+import { Monitor, performPlan } from "./monitor.js";
+import { defaultAgentEnv, hostContext } from "./context.js";
+import { TRANSCRIPT, AGENT_ENV } from "./task-files.js";
+import { join } from "node:path";
+
+/** @typedef {import("./effects.js").Effects} Effects */
+/** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
+/** @typedef {import("./monitor.js").Problem} Problem */
+
+/**
+ * @typedef {object} TaskManagerOptions
+ * @property {string} [stateDir] default: RCA_STATE_DIR, else `$XDG_STATE_HOME/resilient-coding-agent`
+ * @property {string | null} [tmuxSocket] private tmux server (`tmux -L`); default RCA_TMUX_SOCKET, else the user's server
+ * @property {Record<string, unknown>} [config] part of a MonitorConfig (the rest: the core's defaults)
+ * @property {Record<string, string>} [env] the agent's environment (default: PATH, HOME, locale… of this process)
+ * @property {Partial<Effects>} [effects] injected effects (tests)
+ * @property {Record<string, string | undefined>} [processEnv] where RCA_* defaults are read (default process.env)
+ */
+
+/**
+ * @typedef {object} StartInput
+ * @property {string} agent codex | claude | opencode | pi | demo
+ * @property {string} name task name, e.g. "fix-login-bug"
+ * @property {string} projectDir absolute path of an existing directory
+ * @property {string} prompt
+ * @property {string} [model]
+ * @property {string} [autonomy] sandboxed (default) | full
+ * @property {unknown} [origin] opaque JSON kept with the task (e.g. who to notify)
+ */
+
+/**
+ * @typedef {object} TaskView
+ * @property {string} session
+ * @property {string} agent
+ * @property {string} name
+ * @property {string} projectDir
+ * @property {string | null} model
+ * @property {string} autonomy
+ * @property {string} state
+ * @property {null | { class: string, evidence: string }} failure
+ * @property {boolean} gaveUp
+ * @property {number} attempts
+ * @property {string | null} agentSessionId
+ * @property {string} createdAt ISO time
+ * @property {string} updatedAt ISO time
+ * @property {string | null} nextRecoveryAt ISO time
+ * @property {string} taskDir
+ * @property {string} attach how to watch it live
+ * @property {unknown} origin
+ */
+
+const FINAL = new Set(["completed", "failed", "stopped"]);
+
+export class TaskManager extends EventEmitter {
+  /** @param {TaskManagerOptions} [opts] */
+  constructor(opts = {}) {
+    super();
+    const penv = opts.processEnv ?? process.env;
+    this.fx = makeEffects(opts.effects);
+    this.stateDir = resolveStateDir(opts.stateDir, penv);
+    const socket = opts.tmuxSocket !== undefined ? opts.tmuxSocket : penv.RCA_TMUX_SOCKET || null;
+    this.socket = socket;
+    this.config = makeConfig(opts.config ?? {});
+    this.agentEnv = opts.env ?? defaultAgentEnv(penv);
+    this.store = new Store(this.stateDir, this.fx);
+    this.tmux = new Tmux({ socket, effects: this.fx });
+    this.lock = new MonitorLock(this.stateDir, this.fx);
+    this.monitor = new Monitor({
+      store: this.store,
+      tmux: this.tmux,
+      config: this.config,
+      agentEnv: this.agentEnv,
+      effects: this.fx,
+      lock: this.lock,
+      onEvent: (ev) => this.#emitEvent(ev),
+      onProblem: (p) => this.emit("problem", p),
+    });
+    /** @type {Promise<void> | null} */
+    this.ready = null;
+    /** @type {AbortController | null} */
+    this.watching = null;
+  }
+
+  /** Creates the state directory on first use (and checks nobody else can write to it). */
+  #init() {
+    this.ready ??= this.store.init().catch((e) => {
+      this.ready = null;
+      throw toRcaError(e, "state_dir_unsafe");
+    });
+    return this.ready;
+  }
+
+  /**
+   * Starts a task: validates everything first (nothing is created for a bad input), writes the
+   * task directory and record, then starts the tmux session.
+   * @param {StartInput} input
+   * @returns {Promise<TaskView>}
+   */
+  async start(input) {
+    const spec = viaCore(() =>
+      core.validateSpec({
+        agent: String(input.agent ?? ""),
+        name: String(input.name ?? ""),
+        projectDir: String(input.projectDir ?? ""),
+        model: input.model ?? null,
+        autonomy: input.autonomy ?? null,
+      }),
+    );
+    const prompt = typeof input.prompt === "string" ? input.prompt : "";
+    viaCore(() => core.validatePrompt(prompt));
+    const origin = input.origin === undefined ? null : input.origin;
+    const originText = JSON.stringify(origin);
+    const dirStat = await this.fx.fs.stat(spec.projectDir).catch(() => null);
+    if (!dirStat?.isDirectory()) {
+      throw new RcaError("project_dir_missing", `project directory ${spec.projectDir} does not exist or is not a directory`, {
+        details: { projectDir: spec.projectDir },
+      });
+    }
+    const session = viaCore(() => core.sessionName(spec));
+    await this.#init();
+    await this.#ensureNameFree(session);
+
+    const taskDir = await this.store.createTaskDir(session);
+    try {
+      // Claude's id is chosen here so it is known before the agent runs (--session-id).
+      const presetSessionId = spec.agent === "claude" ? this.fx.uuid() : null;
+      const now = this.fx.now();
+      const record = viaCore(() => core.newRecord(spec, taskDir, presetSessionId, now));
+      const ctx = hostContext({ taskDir, socket: this.socket, agentEnv: this.agentEnv, presetSessionId, titleTag: titleTag(taskDir) });
+      const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
+      await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
+      await this.store.writeNew(taskDir, AGENT_ENV, JSON.stringify(this.agentEnv) + "\n");
+      await this.store.writeRecord(taskDir, record);
+      await this.#claim(session, taskDir);
+      try {
+        await performPlan(this.store, this.tmux, taskDir, plan);
+      } catch (err) {
+        await this.tmux.run(viaCore(() => core.planStop(this.socket, session))).catch(() => {});
+        await this.store.forgetSession(session);
+        throw err;
+      }
+      return this.#view(record, origin);
+    } catch (err) {
+      await this.store.removeTaskDir(taskDir).catch(() => {});
+      throw toRcaError(err, "tmux_failed");
+    }
+  }
+
+  /**
+   * Status of one task, with its last output (redacted).
+   * @param {string} session
+   * @param {{ lines?: number }} [opts]
+   * @returns {Promise<TaskView & { recentOutput: string }>}
+   */
+  async status(session, opts = {}) {
+    const { record, origin } = await this.#get(session);
+    const recentOutput = await this.#tail(record.taskDir, opts.lines ?? 20);
+    return { ...this.#view(record, origin), recentOutput };
+  }
+
+  /**
+   * Every task (optionally only those in one state). A corrupt record is reported as a
+   * "problem" event and skipped: the other tasks are listed.
+   * @param {{ state?: string }} [opts]
+   * @returns {Promise<TaskView[]>}
+   */
+  async list(opts = {}) {
+    await this.#init();
+    /** @type {TaskView[]} */
+    const out = [];
+    for (const { session, taskDir } of await this.store.sessions()) {
+      try {
+        const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+        if (!opts.state || record.state === opts.state) out.push(this.#view(record, await this.#origin(taskDir)));
+      } catch (err) {
+        const e = toRcaError(err);
+        this.emit("problem", { code: e.code, message: e.message, session, taskDir });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The task's transcript (all attempts), last `lines` lines, redacted.
+   * @param {string} session
+   * @param {{ lines?: number }} [opts]
+   */
+  async logs(session, opts = {}) {
+    const { record } = await this.#get(session);
+    return this.#tail(record.taskDir, opts.lines ?? 200);
+  }
+
+  /**
+   * Types text into the agent's pane (literal keys, or a bracketed paste), then Enter.
+   * @param {string} session
+   * @param {string} text
+   * @param {{ paste?: boolean }} [opts]
+   */
+  async send(session, text, opts = {}) {
+    const { record } = await this.#get(session);
+    if (FINAL.has(record.state)) {
+      throw new RcaError("task_finished", `${session} is ${record.state}; there is no agent to send to`);
+    }
+    const plan = viaCore(() => core.planSend(this.socket, session, String(text), !!opts.paste));
+    await performPlan(this.store, this.tmux, record.taskDir, plan);
+  }
+
+  /**
+   * Resumes a failed, stopped or stalled task by hand (the agent's native resume).
+   * @param {string} session
+   * @returns {Promise<TaskView>}
+   */
+  async resume(session) {
+    const { record, origin, taskDir, stamp } = await this.#get(session);
+    const out = viaCore(() => core.manualResume(record, this.fx.now()));
+    const current = await this.store.recordStamp(taskDir);
+    if (!current || current.mtimeMs !== stamp.mtimeMs || current.ino !== stamp.ino) {
+      throw new RcaError("task_busy", `${session} changed while resuming it; try again`);
+    }
+    await this.store.writeRecord(taskDir, out.record);
+    for (const a of out.actions) if (a.type === "announce") this.#emitEvent(a.event);
+    // The step that follows performs the recovery with the right mode for the pane it sees.
+    const held = await this.lock.tryAcquire();
+    if (held) {
+      try {
+        await this.monitor.tick();
+      } finally {
+        if (!this.watching) await this.lock.release();
+      }
+    }
+    const after = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+    return this.#view(after.record, origin);
+  }
+
+  /**
+   * Stops a task (kills its session). `cleanup` also removes its directory; then null.
+   * @param {string} session
+   * @param {{ cleanup?: boolean }} [opts]
+   * @returns {Promise<TaskView | null>}
+   */
+  async stop(session, opts = {}) {
+    const { record, origin, taskDir } = await this.#get(session);
+    // Mark it stopped first: a monitor that sees the session vanish must not re-create it.
+    const stopped = core.markStopped(record, this.fx.now());
+    if (JSON.stringify(stopped) !== JSON.stringify(record)) await this.store.writeRecord(taskDir, stopped);
+    const res = await this.tmux.run(viaCore(() => core.planStop(this.socket, session)));
+    if (res.code !== 0 && !res.noServer && !/can't find session|session not found/.test(res.stderr)) {
+      throw new RcaError("tmux_failed", `tmux kill-session failed: ${res.stderr.trim()}`);
+    }
+    if (opts.cleanup) {
+      await this.store.forgetSession(session);
+      await this.store.removeTaskDir(taskDir);
+      return null;
+    }
+    return this.#view(stopped, origin);
+  }
+
+  /**
+   * One monitor tick (takes the state directory's monitor lock for the tick).
+   * @returns {Promise<TaskEvent[]>}
+   */
+  async check() {
+    await this.#init();
+    if (!this.watching) {
+      if (!(await this.lock.tryAcquire())) throw await this.#busy();
+    }
+    try {
+      return (await this.monitor.tick()).events;
+    } finally {
+      if (!this.watching) await this.lock.release();
+    }
+  }
+
+  /**
+   * The monitor loop, until `signal` aborts or close() is called. Waits (standing by) while
+   * another live monitor holds the lock, and takes over when that one dies.
+   * @param {{ signal?: AbortSignal, onEvent?: (ev: TaskEvent) => void }} [opts]
+   */
+  async watch(opts = {}) {
+    await this.#init();
+    if (this.watching) throw new RcaError("monitor_busy", "this TaskManager is already watching");
+    const ctl = new AbortController();
+    this.watching = ctl;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, ctl.signal]) : ctl.signal;
+    const onEvent = opts.onEvent;
+    if (onEvent) this.on("event", onEvent);
+    /** @type {Map<string, { close(): void }>} */
+    const watchers = new Map();
+    let wake = () => {};
+    let standingBy = false;
+    try {
+      while (!signal.aborted) {
+        if (!(await this.lock.tryAcquire())) {
+          if (!standingBy) this.emit("monitor", { status: "standby", owner: await this.lock.owner() });
+          standingBy = true;
+          await this.fx.sleep(this.config.pollMs, signal);
+          continue;
+        }
+        if (standingBy || watchers.size === 0) this.emit("monitor", { status: "active", pid: this.fx.pid });
+        standingBy = false;
+        let result;
+        try {
+          result = await this.monitor.tick();
+        } catch (err) {
+          const e = toRcaError(err);
+          this.emit("problem", { code: e.code, message: e.message });
+          if (e.code === "monitor_busy") continue;
+          await this.fx.sleep(this.config.pollMs, signal);
+          continue;
+        }
+        // Wake early when a wrapper writes a file (an exit status): death → resume in well
+        // under a tick. The poll below is the guarantee; the watch is only a hint.
+        const tick = new AbortController();
+        wake = () => tick.abort();
+        for (const dir of result.taskDirs) {
+          if (!watchers.has(dir)) {
+            const w = this.fx.watchDir(dir, (file) => {
+              if (file.startsWith("exit.")) wake();
+            });
+            if (w) watchers.set(dir, w);
+          }
+        }
+        const delay = Math.max(50, Math.min(result.nextCheckAt - this.fx.now(), this.config.pollMs));
+        await this.fx.sleep(delay, AbortSignal.any([signal, tick.signal]));
+      }
+    } finally {
+      for (const w of watchers.values()) w.close();
+      if (onEvent) this.off("event", onEvent);
+      this.watching = null;
+      await this.lock.release().catch(() => {});
+    }
+  }
+
+  /** Stops a running watch(). */
+  async close() {
+    this.watching?.abort();
+  }
+
+  /** The tmux attach command for a session. @param {string} session */
+  attachCommand(session) {
+    return this.tmux.attachHint(session);
+  }
+
+  /** @param {TaskEvent} ev */
+  #emitEvent(ev) {
+    this.emit("event", ev);
+    this.emit(ev.kind, ev);
+  }
+
+  async #busy() {
+    const owner = await this.lock.owner();
+    return new RcaError("monitor_busy", `another monitor (pid ${owner?.pid ?? "?"}) is watching ${this.stateDir}`, {
+      details: { owner },
+    });
+  }
+
+  /**
+   * Refuses a name whose task still runs (or whose tmux session exists); a finished task of
+   * the same name is replaced (its directory stays until cleaned up).
+   * @param {string} session
+   */
+  async #ensureNameFree(session) {
+    const existing = await this.store.lookup(session);
+    if (existing) {
+      const rec = await this.store.readRecord(existing, (t) => core.parseRecord(t)).catch(() => null);
+      if (!rec || !FINAL.has(rec.record.state)) {
+        throw new RcaError("task_exists", `a task named ${session} already exists; stop it first (resilient-agent stop ${session} --cleanup)`, {
+          details: { session, taskDir: existing },
+        });
+      }
+    }
+    const panes = await this.monitor.listPanes();
+    if (panes.some((p) => p.session === session)) {
+      throw new RcaError("task_exists", `a tmux session named ${session} already exists on this server`, { details: { session } });
+    }
+  }
+
+  /**
+   * Points the session name at the new task directory; two starts racing for one name: one wins.
+   * @param {string} session
+   * @param {string} taskDir
+   */
+  async #claim(session, taskDir) {
+    try {
+      await this.store.claimSession(session, taskDir);
+    } catch (e) {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
+      await this.#ensureNameFree(session);
+      await this.store.pointSession(session, taskDir);
+    }
+  }
+
+  /** @param {string} session */
+  async #get(session) {
+    viaCore(() => core.parseSession(String(session)));
+    await this.#init();
+    const taskDir = await this.store.lookup(session);
+    if (!taskDir) throw new RcaError("task_not_found", `no task named ${session} in ${this.stateDir}`, { details: { session } });
+    const { record, stamp } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+    return { record, stamp, taskDir, origin: await this.#origin(taskDir) };
+  }
+
+  /** @param {string} taskDir */
+  async #origin(taskDir) {
+    const text = await this.store.readHead(join(taskDir, ORIGIN_FILE), 1024 * 1024);
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The last `lines` lines of the transcript, redacted.
+   * @param {string} taskDir
+   * @param {number} lines
+   */
+  async #tail(taskDir, lines) {
+    const n = Math.max(1, Math.min(Math.floor(Number(lines)) || 1, 100_000));
+    const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024, 16 * 1024 * 1024));
+    const all = text.replace(/\r/g, "").split("\n");
+    if (all[all.length - 1] === "") all.pop();
+    return core.redact(all.slice(-n).join("\n"));
+  }
+
+  /**
+   * @param {any} r a TaskRecord
+   * @param {unknown} origin
+   * @returns {TaskView}
+   */
+  #view(r, origin) {
+    return {
+      session: r.session,
+      agent: r.spec.agent,
+      name: r.spec.name,
+      projectDir: r.spec.projectDir,
+      model: r.spec.model ?? null,
+      autonomy: r.spec.autonomy,
+      state: r.state,
+      failure: r.failure ? { class: r.failure.class, evidence: r.failure.evidence } : null,
+      gaveUp: !!r.gaveUp,
+      attempts: r.attempts,
+      agentSessionId: r.agentSessionId ?? null,
+      createdAt: iso(r.createdAt),
+      updatedAt: iso(r.updatedAt),
+      nextRecoveryAt: r.nextRecoveryAt == null ? null : iso(r.nextRecoveryAt),
+      taskDir: r.taskDir,
+      attach: this.tmux.attachHint(r.session),
+      origin,
+    };
+  }
+}
+
+/**
+ * The full monitor configuration: the core's defaults with the caller's fields on top (checked
+ * by the core: a bad field is `invalid_config`).
+ * @param {Record<string, unknown>} partial
+ */
+function makeConfig(partial) {
+  return viaCore(() => core.validateMonitorConfig(partial));
+}
+
+/** A unique OpenCode session title, so its id can be found before the first event. @param {string} taskDir */
+function titleTag(taskDir) {
+  return `rca:${taskDir.slice(taskDir.lastIndexOf("/") + 1)}`.slice(0, 64);
+}
+
+/** @param {number} ms */
+function iso(ms) {
+  return new Date(ms).toISOString();
+}
