@@ -267,7 +267,7 @@ fn hostile_text_sent_to_a_pane_is_literal_or_stdin() {
                 let cmds = tmux_commands(&first.argv);
                 assert_eq!(cmds.len(), 1, "{h:?}");
                 assert_eq!(cmds[0][..5], ["send-keys", "-l", "-t", "=claude-t:", "--"]);
-                assert_eq!(cmds[0][5..], [h.clone()]);
+                assert_eq!(cmds[0][5..], *std::slice::from_ref(&h));
             }
         }
     }
