@@ -36,6 +36,8 @@ import { join } from "node:path";
  * @property {string} [model]
  * @property {string} [autonomy] sandboxed (default) | full
  * @property {unknown} [origin] opaque JSON kept with the task (e.g. who to notify)
+ * @property {Record<string, string>} [env] variables added to the agent's environment for this
+ *   task (kept in the task directory, 0600, and reused by every recovery)
  */
 
 /**
@@ -127,6 +129,7 @@ export class TaskManager extends EventEmitter {
       });
     }
     const session = viaCore(() => core.sessionName(spec));
+    const agentEnv = { ...this.agentEnv, ...stringEnv(input.env) };
     await this.#init();
     await this.#ensureNameFree(session);
 
@@ -136,10 +139,10 @@ export class TaskManager extends EventEmitter {
       const presetSessionId = spec.agent === "claude" ? this.fx.uuid() : null;
       const now = this.fx.now();
       const record = viaCore(() => core.newRecord(spec, taskDir, presetSessionId, now));
-      const ctx = hostContext({ taskDir, socket: this.socket, agentEnv: this.agentEnv, presetSessionId, titleTag: titleTag(taskDir) });
+      const ctx = hostContext({ taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir) });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
-      await this.store.writeNew(taskDir, AGENT_ENV, JSON.stringify(this.agentEnv) + "\n");
+      await this.store.writeNew(taskDir, AGENT_ENV, JSON.stringify(agentEnv) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -468,6 +471,23 @@ export class TaskManager extends EventEmitter {
  */
 function makeConfig(partial) {
   return viaCore(() => core.validateMonitorConfig(partial));
+}
+
+/**
+ * Only string values pass (a number or an object is a caller's mistake, refused loudly).
+ * @param {unknown} env
+ * @returns {Record<string, string>}
+ */
+function stringEnv(env) {
+  if (env == null) return {};
+  if (typeof env !== "object" || Array.isArray(env)) throw new RcaError("invalid_option", "env must be an object of NAME: value strings");
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (typeof v !== "string") throw new RcaError("invalid_option", `env ${k} must be a string`);
+    out[k] = v;
+  }
+  return out;
 }
 
 /** A unique OpenCode session title, so its id can be found before the first event. @param {string} taskDir */

@@ -18,7 +18,7 @@ const GLOBAL = {
 /** @type {Record<string, { options: NonNullable<Options>, positionals: string[], summary: string }>} */
 export const COMMANDS = {
   start: {
-    summary: "start --agent <codex|claude|opencode|pi|demo> --name <name> --dir <path> (--prompt <text> | --prompt-file <file>) [--model M] [--autonomy sandboxed|full]",
+    summary: "start --agent <codex|claude|opencode|pi|demo> --name <name> --dir <path> (--prompt <text> | --prompt-file <file>) [--model M] [--autonomy sandboxed|full] [--env NAME=VALUE]...",
     positionals: [],
     options: {
       agent: { type: "string" },
@@ -28,6 +28,7 @@ export const COMMANDS = {
       "prompt-file": { type: "string" },
       model: { type: "string" },
       autonomy: { type: "string" },
+      env: { type: "string", multiple: true },
     },
   },
   status: { summary: "status <session> [--lines N]", positionals: ["session"], options: { lines: { type: "string" } } },
@@ -58,7 +59,7 @@ global options: --state-dir DIR (RCA_STATE_DIR)  --tmux-socket NAME (RCA_TMUX_SO
  * @typedef {object} Parsed
  * @property {string} command
  * @property {Record<string, string>} args the named positionals
- * @property {Record<string, string | boolean | undefined>} opts
+ * @property {Record<string, string | boolean | string[] | undefined>} opts
  * @property {boolean} help
  */
 
@@ -79,7 +80,7 @@ export function parseCli(argv) {
   } catch (e) {
     throw new RcaError("usage", `${e instanceof Error ? e.message : e}\nusage: resilient-agent ${spec.summary}`);
   }
-  const opts = /** @type {Record<string, string | boolean | undefined>} */ (parsed.values);
+  const opts = /** @type {Record<string, string | boolean | string[] | undefined>} */ (parsed.values);
   if (opts.help) return { command, args: {}, opts, help: true };
   if (parsed.positionals.length !== spec.positionals.length) {
     throw new RcaError(
@@ -100,6 +101,9 @@ export function parseCli(argv) {
     }
   }
   if (opts.lines !== undefined) positiveInt("lines", opts.lines);
+  for (const e of /** @type {string[]} */ (opts.env ?? [])) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new RcaError("usage", `--env wants NAME=VALUE, got ${JSON.stringify(e)}`);
+  }
   return { command, args, opts, help: false };
 }
 

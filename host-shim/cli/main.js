@@ -64,6 +64,9 @@ async function run(tm, cli, json) {
         prompt,
         model: str(opts.model),
         autonomy: str(opts.autonomy),
+        env: Object.fromEntries(
+          /** @type {string[]} */ (opts.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+        ),
       });
       const global = [
         opts["state-dir"] ? `--state-dir ${shellWord(String(opts["state-dir"]))}` : "",
