@@ -12,12 +12,17 @@ raw=target-wasm/wasm32-unknown-unknown/release/resilient_coding_agent.wasm
 
 out=host-shim/wasm
 rm -rf "$out"
-wasm-bindgen --target nodejs --out-dir "$out" --out-name core "$raw"
+wasm-bindgen --target nodejs --remove-name-section --remove-producers-section \
+  --out-dir "$out" --out-name core "$raw"
 # The package is "type": "module"; the glue is CommonJS, so its folder says so.
 printf '{ "type": "commonjs" }\n' >"$out/package.json"
 
-# No wasm-opt pass: Debian's binaryen (108) predates the reference-types layout wasm-bindgen
-# emits and produced a module whose externref table Node rejects. The release profile
-# (opt-level "z", LTO, one codegen unit) keeps the core small enough without it.
+# Shrink with binaryen's wasm-opt, pinned in package.json (Debian's binaryen 108 predates the
+# reference-types layout wasm-bindgen emits). Features are named one by one: with
+# --all-features wasm-opt rewrites strings to `stringref`, which Node does not accept.
+node node_modules/binaryen/bin/wasm-opt -Oz \
+  --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
+  "$out/core_bg.wasm" -o "$out/core_bg.wasm"
 
 node scripts/check-wasm.mjs "$out/core_bg.wasm"
