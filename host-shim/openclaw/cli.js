@@ -31,7 +31,7 @@ export const CLI_DESCRIPTION = "Long coding-agent tasks in tmux that survive cra
  *   command(name: string): CommanderCommand,
  *   description(d: string): CommanderCommand,
  *   argument(spec: string, d?: string): CommanderCommand,
- *   option(flags: string, d?: string, def?: unknown): CommanderCommand,
+ *   option(flags: string, d?: string, parseOrDefault?: unknown, def?: unknown): CommanderCommand,
  *   requiredOption(flags: string, d?: string, def?: unknown): CommanderCommand,
  *   action(fn: (...args: any[]) => unknown): CommanderCommand,
  * }} CommanderCommand
@@ -87,6 +87,8 @@ export function registerCodingTasksCli(program, deps) {
     .option("--prompt-file <file>", "read the task from a file ('-' for stdin)")
     .option("--model <model>", "the agent's model")
     .option("--autonomy <mode>", `${AUTONOMY.join(" or ")} (default sandboxed)`)
+    .option("--env <NAME=VALUE>", "add a variable to the agent's environment (repeatable; kept for recoveries)",
+      (/** @type {string} */ v, /** @type {string[]} */ prev) => [...prev, v], [])
     .option("--json", "machine-readable output")
     .action((/** @type {Record<string, any>} */ o) => act(o.json, async (tm) => {
       let prompt = o.prompt;
@@ -99,6 +101,17 @@ export function registerCodingTasksCli(program, deps) {
       const autonomy = o.autonomy ?? defaults.autonomy;
       if (model) input.model = model;
       if (autonomy) input.autonomy = autonomy;
+      const pairs = /** @type {string[]} */ (o.env ?? []);
+      if (pairs.length > 0) {
+        /** @type {Record<string, string>} */
+        const env = {};
+        for (const pair of pairs) {
+          const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(pair);
+          if (!m) throw Object.assign(new Error(`--env wants NAME=VALUE, got ${JSON.stringify(pair)}`), { code: "usage" });
+          env[m[1]] = m[2];
+        }
+        input.env = env;
+      }
       const task = await tm.start(input);
       return {
         data: task,

@@ -3,6 +3,8 @@
 // fake). Synchronous and inert: it only registers. No TaskManager is created, no timer set and
 // no tmux run until a tool executes, a CLI command runs, or OpenClaw starts the service in the
 // gateway. `api.runtime` is only touched lazily (OpenClaw makes it throw in cli-metadata mode).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { normalizeConfig, resolveStateDir, taskManagerOptions, PLUGIN_ID } from "./config.js";
 import { createTools, TOOL_NAMES } from "./tools.js";
 import { createMonitorService } from "./service.js";
@@ -15,6 +17,7 @@ import { registerCodingTasksCli, CLI_NAME, CLI_DESCRIPTION } from "./cli.js";
  * @typedef {{
  *   id?: string,
  *   registrationMode?: string,
+ *   rootDir?: string,
  *   pluginConfig?: unknown,
  *   logger?: Logger,
  *   runtime?: any,
@@ -23,7 +26,8 @@ import { registerCodingTasksCli, CLI_NAME, CLI_DESCRIPTION } from "./cli.js";
  *   registerCli(registrar: (ctx: { program: any }) => unknown, opts?: { descriptors?: { name: string, description: string, hasSubcommands: boolean }[], commands?: string[] }): void,
  * }} PluginApi
  * @typedef {Record<string, any> & { close?: () => unknown }} AnyManager
- * @typedef {(opts: ReturnType<typeof taskManagerOptions>) => AnyManager} CreateTaskManager
+ * @typedef {ReturnType<typeof taskManagerOptions> & { demoAgent?: string[] }} ManagerOptions
+ * @typedef {(opts: ManagerOptions) => AnyManager} CreateTaskManager
  */
 
 /** Shared per process: the tools, the CLI and the service of one configuration use one manager. */
@@ -60,7 +64,14 @@ export function createRegister(deps) {
 
     /** @param {string | undefined} [serviceStateDir] */
     const getManager = (serviceStateDir) => {
+      /** @type {ManagerOptions} */
       const opts = taskManagerOptions(config, resolveStateDir(config, serviceStateDir ?? openclawStateDir()));
+      // OpenClaw runs plugin code from a temporary copy that disappears when the process exits
+      // (verified: `openclaw coding-tasks …` imports it from $OPENCLAW_STATE_DIR/tmp/plugin-captures/…),
+      // while api.rootDir is the installed package. The simulated agent is a file the tmux pane
+      // runs later, so it must come from the installed package.
+      const demo = api.rootDir ? join(api.rootDir, "host-shim", "demo-agent.js") : undefined;
+      if (demo && existsSync(demo)) opts.demoAgent = [process.execPath, demo];
       const key = JSON.stringify(opts);
       let tm = managers.get(key);
       if (!tm) {

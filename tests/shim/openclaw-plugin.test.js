@@ -184,6 +184,19 @@ test("the skill has the frontmatter OpenClaw reads", () => {
   for (const tool of TOOL_NAMES) assert.ok(skill.includes(tool), `the skill explains ${tool}`);
 });
 
+test("the manager gets the simulated agent from the installed package (api.rootDir), not the running copy", async () => {
+  /** @type {any[]} */
+  const seen = [];
+  const register = createRegister({ createTaskManager: (o) => { seen.push(o); return fakeManager(); } });
+  const { api, calls } = fakeApi("full", { stateDir: "/s" });
+  /** @type {any} */ (api).rootDir = root; // the repo has host-shim/demo-agent.js like the package
+  register(/** @type {any} */ (api));
+  const tool = calls.tools[0].tool({});
+  await tool.execute("id", { agent: "demo", name: "x", projectDir: "/p", prompt: "p" });
+  assert.deepEqual(seen[0].demoAgent, [process.execPath, join(root, "host-shim", "demo-agent.js")]);
+  assert.equal(seen[0].stateDir, "/s");
+});
+
 // --- config ----------------------------------------------------------------------------------
 
 test("config maps onto TaskManager options and the core's MonitorConfig names", () => {
@@ -537,6 +550,8 @@ test("openclaw coding-tasks mirrors resilient-agent's commands and options", asy
   await commands.start.action_({ agent: "demo", name: "x", dir: "/p", prompt: "do it" });
   assert.deepEqual(tm.calls.at(-1).args[0], { agent: "demo", name: "x", projectDir: "/p", prompt: "do it", origin: { kind: "openclaw-cli" } });
   assert.match(out.at(-1) ?? "", /^started demo-x/);
+  await commands.start.action_({ agent: "demo", name: "y", dir: "/p", prompt: "p", env: ["A=1", "B=x=y"] });
+  assert.deepEqual(tm.calls.at(-1).args[0].env, { A: "1", B: "x=y" });
   await commands.list.action_({ json: true });
   assert.equal(JSON.parse(out.at(-1) ?? "")[0].session, "codex-fix-login");
   await commands.send.action_("codex-x", "yes", {});
