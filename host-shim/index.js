@@ -8,5 +8,37 @@ export { RcaError } from "./errors.js";
 export { resolveStateDir } from "./store.js";
 export { DEMO_AGENT_PATH } from "./context.js";
 
-/** The core (wasm) itself, every export included. */
+/** The core (wasm) module itself. */
 export { core };
+
+// The core's functions by name. They throw Error objects named "CoreError" with a stable `code`.
+export const {
+  validateTaskName,
+  validateSpec,
+  validatePrompt,
+  sessionName,
+  parseSession,
+  planStart,
+  planRecover,
+  planListPanes,
+  parsePaneList,
+  planCapture,
+  planSend,
+  planStop,
+  wrapperScript,
+  attemptFiles,
+  extractSessionId,
+  validateSessionId,
+  classifyExit,
+  classifyLive,
+  parseResetHint,
+  nextClockOccurrence,
+  redact,
+  defaultMonitorConfig,
+  validateMonitorConfig,
+  newRecord,
+  parseRecord,
+  monitorStep,
+  manualResume,
+  markStopped,
+} = core;

@@ -4,6 +4,7 @@
 // never edited and never committed.
 import { chmodSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "pkg");
@@ -19,6 +20,14 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { mode: 0o755 });
 cpSync(join(root, "host-shim"), join(out, "host-shim"), { recursive: true });
 cpSync(join(root, "skill"), join(out, "skills"), { recursive: true });
+// Type declarations of the Node API ("types": host-shim/index.d.ts), emitted from the JSDoc.
+execFileSync(
+  join(root, "node_modules/.bin/tsc"),
+  ["--allowJs", "--declaration", "--emitDeclarationOnly", "--skipLibCheck", "--module", "nodenext",
+    "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node",
+    "--outDir", join(out, "host-shim"), join(root, "host-shim/index.js")],
+  { stdio: "inherit" },
+);
 for (const file of ["openclaw.plugin.json", "README.md"]) {
   if (existsSync(join(root, file))) cpSync(join(root, file), join(out, file));
 }
