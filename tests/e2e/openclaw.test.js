@@ -257,3 +257,32 @@ test("a task survives a gateway restart: the agent dies while no gateway runs, t
   await oc.tool("coding_task_stop", { session: "demo-e2e-restart", cleanup: true }, SESSION_KEY);
   assert.deepEqual(await oc.stopGateway(60_000), { code: 0, signal: null });
 });
+
+test("a waiting agent: the starting session is told, coding_task_send answers it, the task completes", { timeout: 600_000 }, async () => {
+  assert.ok(gw.socket, "runs after the gateway test (same plugin config)");
+  // "ask": the simulated agent shows an approval prompt and waits for an answer on its terminal.
+  await oc.startGateway({ port: await freePort(), token: "rca-e2e-token", env: { RCA_DEMO_MODE: "ask", RCA_DEMO_WORK_MS: "2000" } });
+  const started = await oc.tool("coding_task_start", {
+    agent: "demo", name: "e2e-ask", projectDir: gw.project, prompt: "Install the dependencies and run the tests.",
+  }, SESSION_KEY);
+  assert.equal(started.details?.task?.session, "demo-e2e-ask", started.text);
+  const waiting = await waitFor("the task to wait for input", async () => {
+    const s = await oc.tool("coding_task_status", { session: "demo-e2e-ask" }, SESSION_KEY);
+    return s.details?.task?.state === "waiting_for_input" ? s : null;
+  }, { timeoutMs: 90_000 });
+  assert.match(waiting.text, /Allow command `npm install`\? \[y\/n\]/, "status shows the question");
+  await waitFor("the waiting_for_input notification", async () =>
+    new RegExp(`told session ${SESSION_KEY} that demo-e2e-ask waiting_for_input`).test(oc.gatewayLogText()),
+  { timeoutMs: 30_000, intervalMs: 500 });
+
+  const sent = await oc.tool("coding_task_send", { session: "demo-e2e-ask", text: "y" }, SESSION_KEY);
+  assert.match(sent.text, /Sent 1 character to demo-e2e-ask/);
+  const done = await waitFor("the answered task to complete", async () => {
+    const t = (await oc.tool("coding_task_status", { session: "demo-e2e-ask" }, SESSION_KEY)).details?.task;
+    if (t?.state === "failed") throw new Error(`task failed: ${JSON.stringify(t.failure)}`);
+    return t?.state === "completed" ? t : null;
+  }, { timeoutMs: 120_000 });
+  assert.match(readFileSync(join(done.taskDir, "events.1.jsonl"), "utf8"), /Answer received: y/);
+  await oc.tool("coding_task_stop", { session: "demo-e2e-ask", cleanup: true }, SESSION_KEY);
+  assert.deepEqual(await oc.stopGateway(60_000), { code: 0, signal: null });
+});
