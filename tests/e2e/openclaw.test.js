@@ -104,7 +104,6 @@ test("through a real gateway: start a task, SIGKILL its agent, the monitor resum
   mkdirSync(project, { recursive: true });
   gw = { socket, stateDir, project };
   oc.editConfig((cfg) => {
-    cfg.logging = { ...(cfg.logging ?? {}), file: join(oc.dir, "openclaw.log") };
     cfg.plugins ??= {};
     cfg.plugins.entries ??= {};
     cfg.plugins.entries[PLUGIN] = {

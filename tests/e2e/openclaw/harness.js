@@ -95,7 +95,11 @@ export class OpenClawHome {
     this.tmuxSockets = [];
     /** @type {number} */
     this.gatewayRuns = 0;
-    execFileSync("mkdir", ["-p", this.home]);
+    execFileSync("mkdir", ["-p", this.stateDir]);
+    // OpenClaw logs to /tmp/openclaw/ by default, shared by every run on the machine: keep this
+    // home's log inside it.
+    this.logFile = join(this.dir, "openclaw.log");
+    writeFileSync(join(this.stateDir, "openclaw.json"), JSON.stringify({ logging: { file: this.logFile } }, null, 2) + "\n");
   }
 
   /**
