@@ -1,0 +1,231 @@
+// @ts-check
+// Conformance with the REAL agent CLIs (codex, claude, opencode, pi at the pinned versions of
+// scripts/install-agent-clis.sh), end to end through TaskManager and real tmux, against the
+// loopback mock model server (tests/conformance/mock-server.js). For each agent:
+//   - a task completes, reported `completed`, with the agent's session id recorded (and that id
+//     is in the agent's own session store);
+//   - a task whose model call hangs is SIGKILLed (pid.<n> of the task dir); the monitor resumes it
+//     with the agent's native resume and the SAME session id (agent's store, attempt 2's event
+//     stream, and the mock's request log carrying the first attempt's conversation), and it
+//     completes;
+//   - a 401 ends `failed` class `auth`, never retried;
+//   - a 429 is classified `rate_limit` and retried (the retry completes once the mock answers);
+//   - a context-length error ends `failed` class `context_overflow`.
+// The CLIs are installed into the test cache first; a download failure fails this file loudly.
+// RCA_CONFORMANCE_AGENTS=codex,pi limits the agents (for a quick check after a CLI upgrade).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, mkdir, rm, readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { TaskManager } from "../../host-shim/index.js";
+import { startMockServer } from "../conformance/mock-server.js";
+import { AGENTS, MODEL, agentEnv, installAgents, sessionInStore } from "../conformance/agents.js";
+import { waitFor, agentPid, killServer } from "./helpers.js";
+
+/** @typedef {import("../conformance/agents.js").Agent} Agent */
+
+const only = (process.env.RCA_CONFORMANCE_AGENTS ?? "").split(",").filter(Boolean);
+const agents = /** @type {Agent[]} */ (only.length ? only : [...AGENTS]);
+
+// Loud on failure: no silent skip when npm cannot be reached.
+installAgents(agents);
+
+const mock = await startMockServer({ maxLifetimeMs: 25 * 60_000, maxRequests: 5000, quiet: true });
+after(() => mock.close());
+
+const CONFIG = {
+  pollMs: 200,
+  liveQuietMs: 300,
+  startGraceMs: 60_000,
+  recoveryBaseDelayMs: 500,
+  recoveryMaxDelayMs: 2_000,
+  healthyResetMs: 600_000,
+  // A 429 with retry-after is a reset hint; the default 30 s margin after it only slows the suite.
+  resetMarginMs: 1_000,
+};
+
+/** Long enough for a slow shared machine: the runs themselves take seconds. */
+const T = { run: 90_000, retry: 150_000 };
+
+const FINAL = new Set(["completed", "failed", "stopped"]);
+
+/** The session id printed in an attempt's event stream (agent-clis.md). @param {Agent} agent @param {string} text */
+function idInEvents(agent, text) {
+  for (const line of text.split("\n")) {
+    let ev;
+    try { ev = JSON.parse(line); } catch { continue; }
+    if (agent === "codex" && ev.type === "thread.started") return ev.thread_id;
+    if (agent === "claude" && typeof ev.session_id === "string") return ev.session_id;
+    if (agent === "opencode" && typeof ev.sessionID === "string") return ev.sessionID;
+    if (agent === "pi" && ev.type === "session") return ev.id;
+  }
+  return null;
+}
+
+for (const agent of agents) {
+  test(`${agent}: real CLI through TaskManager and tmux`, async (t) => {
+    const root = await mkdtemp(join(tmpdir(), `rca-conf-${agent}-`));
+    const socket = `rca-conf-${randomBytes(5).toString("hex")}`;
+    const projectDir = join(root, "project");
+    await mkdir(projectDir);
+    await writeFile(join(projectDir, "README.md"), "conformance project\n");
+    const lane = `${agent}-${randomBytes(3).toString("hex")}`;
+    mock.setLane(lane, "ok");
+    const env = agentEnv(agent, { home: join(root, "home"), baseUrl: mock.laneUrl(lane) });
+    const tm = new TaskManager({ stateDir: join(root, "state"), tmuxSocket: socket, env, config: CONFIG });
+    /** @type {any[]} */
+    const events = [];
+    /** @type {Map<string, (ev: any) => void>} */
+    const onEvent = new Map();
+    tm.on("event", (ev) => {
+      events.push(ev);
+      onEvent.get(ev.session)?.(ev);
+    });
+    /** @type {unknown[]} */
+    const problems = [];
+    tm.on("problem", (p) => problems.push(p));
+    const ctl = new AbortController();
+    const watching = tm.watch({ signal: ctl.signal });
+    t.after(async () => {
+      ctl.abort();
+      await watching.catch(() => {});
+      await tm.close();
+      killServer(socket);
+      if (!process.env.RCA_CONFORMANCE_KEEP) await rm(root, { recursive: true, force: true });
+    });
+
+    /** Starts a task with this agent's model. @param {string} name @param {string} prompt */
+    const start = (name, prompt) => tm.start({ agent, name, projectDir, prompt, model: MODEL[agent] });
+    /** Waits for a final state. @param {string} session @param {number} timeoutMs */
+    const final = (session, timeoutMs = T.run) => waitFor(async () => {
+      const s = await tm.status(session, { lines: 40 });
+      return FINAL.has(s.state) ? s : null;
+    }, { timeoutMs, intervalMs: 250, what: `${session} to reach a final state` });
+    /** What a test failure should show. @param {any} s */
+    const why = async (s) => {
+      const files = ["events.1.jsonl", "stderr.1.log", "events.2.jsonl", "stderr.2.log"];
+      const parts = [];
+      for (const f of files) {
+        const text = await readFile(join(s.taskDir, f), "utf8").catch(() => null);
+        if (text !== null) parts.push(`--- ${f}\n${text.slice(-1500)}`);
+      }
+      let tmuxPanes = "";
+      try { tmuxPanes = execFileSync("tmux", ["-L", socket, "list-panes", "-a", "-F", "#{session_name} #{pane_dead} #{pane_dead_status}"], { encoding: "utf8" }); } catch { /* none */ }
+      return `state ${s.state} failure ${JSON.stringify(s.failure)} attempts ${s.attempts} id ${s.agentSessionId}\n` +
+        `events: ${events.filter((e) => e.session === s.session).map((e) => e.kind).join(",")}\n` +
+        `problems: ${JSON.stringify(problems).slice(0, 1000)}\npanes: ${tmuxPanes}\n${parts.join("\n")}\n--- recent\n${s.recentOutput}`;
+    };
+    /** Kinds of events of one task. @param {string} session */
+    const kinds = (session) => events.filter((e) => e.session === session).map((e) => e.kind);
+    const store = (/** @type {string} */ id, /** @type {any} */ s) =>
+      sessionInStore(agent, { env, id, projectDir, sessionFile: join(s.taskDir, "pi-session.jsonl") });
+
+    await t.test("a task completes, with the agent's session id recorded", async () => {
+      mock.setLane(lane, "ok");
+      const token = `ok-${randomBytes(4).toString("hex")}`;
+      const v = await start("conf-ok", `say hi ${token}`);
+      const s = await final(v.session);
+      assert.equal(s.state, "completed", await why(s));
+      assert.equal(s.attempts, 1, await why(s));
+      assert.ok(s.agentSessionId, `no session id recorded: ${await why(s)}`);
+      const events1 = await readFile(join(s.taskDir, "events.1.jsonl"), "utf8");
+      assert.equal(idInEvents(agent, events1), s.agentSessionId, "the recorded id is the one the agent printed");
+      const st = await store(s.agentSessionId, s);
+      assert.ok(st.found, `session ${s.agentSessionId} not in ${agent}'s own store: ${st.where}`);
+      assert.ok(mock.modelCalls(lane).some((q) => q.text.includes(token)), "the prompt reached the model");
+      assert.deepEqual(kinds(v.session).filter((k) => k === "completed"), ["completed"]);
+      assert.ok(!kinds(v.session).includes("recovering"), kinds(v.session).join(","));
+    });
+
+    await t.test("a hung model call, SIGKILLed, is resumed with the same session id and completes", async () => {
+      // The first call answers with a tool call; the call carrying the tool result hangs. By then
+      // every CLI has its conversation on disk, as in a long task that crashes midway.
+      mock.setLane(lane, { mode: "hang", when: "after_tool" });
+      const token = `resume-${randomBytes(4).toString("hex")}`;
+      const v = await start("conf-kill", `RCA_USE_TOOL then finish. ${token}`);
+      const hung = await mock.waitFor((q) => q.lane === lane && q.mode === "hang" && q.text.includes(token), T.run);
+      assert.ok(hung.hadToolResult);
+      const running = await waitFor(async () => {
+        const s = await tm.status(v.session);
+        return s.state === "running" && s.agentSessionId ? s : null;
+      }, { timeoutMs: T.run, what: "running with a session id" });
+      const id = /** @type {string} */ (running.agentSessionId);
+      // Claude writes its transcript ~100 ms after the fact: a kill before that loses the
+      // conversation (then `--resume` fails with "No conversation found"). Wait for the store.
+      await waitFor(async () => (await store(id, running)).found, { timeoutMs: 30_000, what: `${id} in ${agent}'s store` });
+      const pid = await waitFor(() => agentPid(running.taskDir, 1), { what: "pid.1" });
+      const callsBefore = mock.modelCalls(lane).length;
+      mock.setLane(lane, "ok");
+      process.kill(pid, "SIGKILL");
+      const s = await final(v.session, T.run);
+      assert.equal(s.state, "completed", await why(s));
+      assert.equal(s.attempts, 2, await why(s));
+      assert.equal(s.agentSessionId, id, "the same session id after the resume");
+      const rec = events.find((e) => e.session === v.session && e.kind === "recovering");
+      assert.ok(rec, `a recovering event: ${kinds(v.session)}`);
+      assert.equal(rec.failure?.class, "signal", JSON.stringify(rec.failure));
+      assert.deepEqual(kinds(v.session).filter((k) => k === "recovering"), ["recovering"], kinds(v.session).join(","));
+      // The agent's own store still has the conversation, and attempt 2 printed the same id.
+      const st = await store(id, s);
+      assert.ok(st.found, `session ${id} not in ${agent}'s own store after the resume: ${st.where}`);
+      const events2 = await readFile(join(s.taskDir, "events.2.jsonl"), "utf8");
+      assert.equal(idInEvents(agent, events2), id, `attempt 2's event stream names the same session:\n${events2.slice(0, 600)}`);
+      // The resumed run sent the earlier conversation (the first prompt) to the model.
+      const resumed = mock.modelCalls(lane).slice(callsBefore);
+      assert.ok(resumed.length > 0, "attempt 2 called the model");
+      assert.ok(resumed.some((q) => q.text.includes(token) && q.mode === "ok"),
+        `the resumed call carried the first attempt's prompt (${resumed.length} calls)`);
+    });
+
+    await t.test("a 401 ends failed, class auth, without a retry", async () => {
+      mock.setLane(lane, "401");
+      const v = await start("conf-401", "say hi");
+      const s = await final(v.session);
+      assert.equal(s.state, "failed", await why(s));
+      assert.equal(s.failure?.class, "auth", await why(s));
+      assert.match(s.failure?.evidence ?? "", /401|Invalid API key|Incorrect API key/i, "evidence shows the 401");
+      assert.equal(s.attempts, 1, await why(s));
+      // Several more monitor polls change nothing: no second attempt is ever started.
+      const until = Date.now() + 10 * CONFIG.pollMs;
+      await waitFor(() => Date.now() > until, { what: "ten more monitor polls" });
+      const again = await tm.status(v.session);
+      assert.equal(again.attempts, 1);
+      assert.ok(!kinds(v.session).includes("recovering"), kinds(v.session).join(","));
+    });
+
+    await t.test("a 429 is classified rate_limit and retried", async () => {
+      mock.setLane(lane, { mode: "429", retryAfterSec: 1 });
+      // The retry must find the model answering again: switch the mock as the monitor announces it.
+      /** @type {any} */
+      let recovering = null;
+      const v = await start("conf-429", "say hi after a rate limit");
+      onEvent.set(v.session, (ev) => {
+        if (ev.kind === "recovering" && !recovering) {
+          recovering = ev;
+          mock.setLane(lane, "ok");
+        }
+      });
+      const s = await final(v.session, T.retry);
+      assert.ok(recovering, `a recovering event: ${await why(s)}`);
+      assert.equal(recovering.failure?.class, "rate_limit", `${JSON.stringify(recovering.failure)}\n${await why(s)}`);
+      assert.equal(s.state, "completed", await why(s));
+      assert.ok(s.attempts >= 2, await why(s));
+      assert.ok(mock.modelCalls(lane).some((q) => q.mode === "429"), "the mock did answer 429");
+      // The retry resumed the same conversation: the last attempt printed the recorded id.
+      const last = await readFile(join(s.taskDir, `events.${s.attempts}.jsonl`), "utf8");
+      assert.equal(idInEvents(agent, last), s.agentSessionId, `attempt ${s.attempts} names the recorded session:\n${last.slice(0, 600)}`);
+    });
+
+    await t.test("a context-length error ends failed, class context_overflow", async () => {
+      mock.setLane(lane, "context");
+      const v = await start("conf-ctx", "say hi with too much context");
+      const s = await final(v.session);
+      assert.equal(s.state, "failed", await why(s));
+      assert.equal(s.failure?.class, "context_overflow", await why(s));
+      assert.ok(!kinds(v.session).includes("recovering"), kinds(v.session).join(","));
+    });
+  });
+}
