@@ -180,6 +180,34 @@ for (const agent of agents) {
         `the resumed call carried the first attempt's prompt (${resumed.length} calls)`);
     });
 
+    // Known gaps (found by this suite; `todo` keeps them visible without failing `make test`):
+    // Pi writes its session file only after the first assistant message, so a resume after a
+    // kill during the first model call starts a NEW session without the original prompt (and
+    // the task is reported completed); Claude writes its transcript ~100 ms after the prompt, so
+    // a kill before that makes `--resume` fail with "No conversation found" (bad_invocation).
+    const earlyGap = {
+      pi: "pi: no session file before the first answer; resume silently starts a new conversation",
+      claude: "claude: killed before its transcript is written, --resume finds no conversation",
+    }[/** @type {string} */ (agent)];
+    await t.test("a kill during the FIRST model call resumes with the original prompt", { todo: earlyGap ?? false }, async () => {
+      mock.setLane(lane, "hang");
+      const token = `early-${randomBytes(4).toString("hex")}`;
+      const v = await start("conf-early", `first call hangs ${token}`);
+      await mock.waitFor((q) => q.lane === lane && q.mode === "hang" && q.text.includes(token), T.run);
+      const s1 = await tm.status(v.session);
+      const pid = await waitFor(() => agentPid(s1.taskDir, 1), { what: "pid.1" });
+      const callsBefore = mock.modelCalls(lane).length;
+      mock.setLane(lane, "ok");
+      process.kill(pid, "SIGKILL");
+      const s = await final(v.session, T.run);
+      assert.equal(s.state, "completed", await why(s));
+      assert.equal(s.attempts, 2, await why(s));
+      const events2 = await readFile(join(s.taskDir, "events.2.jsonl"), "utf8");
+      assert.equal(idInEvents(agent, events2), s.agentSessionId, `attempt 2 continued the recorded session:\n${events2.slice(0, 400)}`);
+      const resumed = mock.modelCalls(lane).slice(callsBefore);
+      assert.ok(resumed.some((q) => q.text.includes(token)), "the resumed call carried the original prompt");
+    });
+
     await t.test("a 401 ends failed, class auth, without a retry", async () => {
       mock.setLane(lane, "401");
       const v = await start("conf-401", "say hi");
