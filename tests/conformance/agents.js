@@ -7,8 +7,8 @@
 //   claude    ANTHROPIC_BASE_URL=<mock> and any ANTHROPIC_API_KEY; CLAUDE_CODE_MAX_RETRIES bounds
 //             its own retries (default ~10, minutes of waiting)
 //   opencode  $XDG_CONFIG_HOME/opencode/opencode.json: provider "mock" with
-//             npm "@ai-sdk/openai-compatible" (OpenCode fetches it from the npm registry on first
-//             use) and baseURL <mock>/v1; model "mock/mock-model" (always passed with -m)
+//             npm "@ai-sdk/openai-compatible" (bundled in 1.18.33: it works with the npm
+//             registry unreachable) and baseURL <mock>/v1; model "mock/mock-model" (-m)
 //   pi        ~/.pi/agent/models.json: provider "mock", api "openai-completions",
 //             baseUrl <mock>/v1; settings.json defaultProvider/defaultModel; PI_OFFLINE=1
 
