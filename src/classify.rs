@@ -55,9 +55,10 @@ pub enum LiveVerdict {
 
 /// Longest evidence line, in characters.
 pub const MAX_EVIDENCE_CHARS: usize = 300;
-/// Only this much of the end of each input is read (the host sends ≤ 64 KiB; this bounds the
-/// work if it sends more).
-const MAX_INPUT_BYTES: usize = 256 * 1024;
+/// Only this much of the end of each input is read: the host sends ≤ 64 KiB tails, and this
+/// bounds the work when it sends more (a whole 10,000-line capture, say). The tail is sliced
+/// off the end in O(1); nothing before it is looked at.
+const MAX_INPUT_BYTES: usize = 64 * 1024;
 
 /// Decides whether an ended run completed, and if not, why it failed.
 pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
@@ -129,17 +130,18 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
 /// What a live pane shows: a prompt waiting for a person, a retry loop, or work.
 pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
     let text = tail_str(pane_tail, MAX_INPUT_BYTES);
-    let lines: Vec<String> = text
+    // The last WAITING_WINDOW_LINES non-empty lines (cleaned), newest first, read from the end
+    // of the text: only the bottom of the screen matters.
+    let recent: Vec<String> = text
         .lines()
-        .map(strip_ansi)
-        .map(|l| l.trim().to_string())
+        .rev()
+        .map(|l| clean_line(l).trim().to_string())
         .filter(|l| !l.is_empty())
+        .take(patterns::WAITING_WINDOW_LINES.max(patterns::RETRY_WINDOW_LINES))
         .collect();
-    let start = lines.len().saturating_sub(patterns::WAITING_WINDOW_LINES);
-    let recent = lines.get(start..).unwrap_or(&[]);
-    // Newest first: the prompt nearest the bottom of the screen is the live one. JSON lines are
-    // the agent's own event stream (assistant text may quote a prompt), never a prompt.
-    for line in recent.iter().rev() {
+    // The prompt nearest the bottom of the screen is the live one. JSON lines are the agent's
+    // own event stream (assistant text may quote a prompt), never a prompt.
+    for line in recent.iter().take(patterns::WAITING_WINDOW_LINES) {
         if looks_like_json(line) {
             continue;
         }
@@ -149,12 +151,12 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
             return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
         }
     }
-    let start = lines.len().saturating_sub(patterns::RETRY_WINDOW_LINES);
-    let window = lines.get(start..).unwrap_or(&[]);
+    let window = recent.get(..patterns::RETRY_WINDOW_LINES.min(recent.len())).unwrap_or(&[]);
     if window.len() >= patterns::RETRY_MIN_LINES
         && window.iter().all(|l| patterns::contains_any(l, patterns::RETRY_TEXT))
     {
-        if let Some(last) = window.last() {
+        // window[0] is the newest line.
+        if let Some(last) = window.first() {
             return LiveVerdict::RetryLoop { evidence: evidence_line(&display_text(last)) };
         }
     }
@@ -442,20 +444,25 @@ fn to_status(n: f64) -> Option<u16> {
 // Choosing a class and evidence.
 
 fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
-    let classified: Vec<(&Candidate, Vec<FailureClass>)> = cands
+    // One pass over each line finds all its classes (see patterns::line_facts).
+    let classified: Vec<(&Candidate, u8)> = cands
         .iter()
-        .filter(|c| !patterns::contains_any(&c.text, patterns::IGNORED_ERROR_TEXT))
-        .map(|c| {
-            let mut classes = patterns::classes_in(&c.text);
-            if let Some(class) = c.status.and_then(patterns::class_of_status) {
-                classes.push(class);
+        .filter_map(|c| {
+            let facts = patterns::line_facts(&c.text);
+            if facts.ignored {
+                return None;
             }
-            (c, classes)
+            let mut classes = facts.classes;
+            if let Some(class) = c.status.and_then(patterns::class_of_status) {
+                classes |= patterns::class_bit(class);
+            }
+            Some((c, classes))
         })
         .collect();
     for class in patterns::CLASS_PRIORITY {
+        let bit = patterns::class_bit(class);
         // The newest line of the winning class is the evidence.
-        let Some((cand, _)) = classified.iter().rev().find(|(_, cs)| cs.contains(&class)) else {
+        let Some((cand, _)) = classified.iter().rev().find(|(_, cs)| cs & bit != 0) else {
             continue;
         };
         let reset = if matches!(class, FailureClass::UsageLimit | FailureClass::RateLimit) {
@@ -465,7 +472,7 @@ fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
                     classified
                         .iter()
                         .rev()
-                        .filter(|(_, cs)| cs.contains(&class))
+                        .filter(|(_, cs)| cs & bit != 0)
                         .find_map(|(c, _)| parse_reset_hint(&c.text))
                 })
         } else {
@@ -481,7 +488,7 @@ fn failed(failure: Failure) -> Outcome {
 }
 
 fn push_text_line(out: &mut Vec<Candidate>, line: &str) {
-    let clean = strip_ansi(line.get(..MAX_LINE_BYTES).unwrap_or(line));
+    let clean = clean_line(line.get(..MAX_LINE_BYTES).unwrap_or(line));
     let t = clean.trim();
     if !t.is_empty() {
         out.push(Candidate::text(t.to_string()));
@@ -548,6 +555,19 @@ pub fn evidence_line(text: &str) -> String {
 /// Removes terminal escape sequences (CSI, OSC, two-byte ESC) and other control characters
 /// except tab.
 pub fn strip_ansi(s: &str) -> String {
+    clean_line(s).into_owned()
+}
+
+/// [`strip_ansi`], borrowing `s` when it has nothing to remove (the usual case).
+fn clean_line(s: &str) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    // Control characters are C0 (< 0x20), DEL and C1 (U+0080..U+009F = 0xC2 0x80..0x9F); ESC is C0.
+    let dirty = b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && c != b'\t') || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    });
+    if !dirty {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -586,7 +606,7 @@ pub fn strip_ansi(s: &str) -> String {
             out.push(c);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// The last `max` bytes of `s`, starting on a character boundary.

@@ -3,12 +3,11 @@
 //!
 //! Screen and error texts change with every CLI release, so they live here in plain tables that
 //! are easy to update, each entry tested against captured output (tests/fixtures/agent-output).
-//! Matching is ASCII case-insensitive substring search; the one regular expression reads HTTP
-//! status codes out of error lines.
+//! Matching is ASCII case-insensitive substring search (one pass per line over an index of
+//! all phrases by their first two bytes); HTTP status codes are read out of error lines by a small hand-written
+//! matcher.
 
 use crate::model::{AgentKind, FailureClass};
-use regex_lite::Regex;
-use std::sync::OnceLock;
 
 /// When several classes match, the first in this list wins: the most specific and least
 /// recoverable explanation is the one to report.
@@ -201,46 +200,297 @@ pub fn class_of_status(status: u16) -> Option<FailureClass> {
 
 /// HTTP status codes quoted in an error line: "status 401", "(429)", "API Error: 500 …",
 /// "503 Service Unavailable", or a line that starts with the code ("429 Rate limit reached").
+///
+/// Hand-written, one pass: it finds exactly what the regular expression
+/// `(?:(?i:status(?: code)?:? |api error:? )|\()([1-5]\d\d)\b|^([1-5]\d\d) [A-Z{]|\b([1-5]\d\d) (?i:unauthorized|forbidden|too many requests|internal server error|bad gateway|service unavailable|gateway timeout|overloaded)`
+/// finds (leftmost-first, non-overlapping; `\b` and `(?i)` ASCII), without a regex engine.
 pub fn statuses_in(text: &str) -> Vec<u16> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(
-            r"(?:(?i:status(?: code)?:? |api error:? )|\()([1-5]\d\d)\b|^([1-5]\d\d) [A-Z{]|\b([1-5]\d\d) (?i:unauthorized|forbidden|too many requests|internal server error|bad gateway|service unavailable|gateway timeout|overloaded)",
-        )
-        .ok()
-    });
-    let Some(re) = re else { return Vec::new() };
-    re.captures_iter(text)
-        .filter_map(|c| c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)))
-        .filter_map(|m| m.as_str().parse::<u16>().ok())
-        .collect()
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    // Every match contains a code `[1-5]\d\d` at most 13 bytes after its start ("status code: ").
+    let mut next_code = code_pos(b, 0);
+    let mut p = 0;
+    while let Some(q) = next_code {
+        if q < p {
+            next_code = code_pos(b, p);
+            continue;
+        }
+        p = p.max(q.saturating_sub(13));
+        match status_at(b, p) {
+            Some((code, end)) => {
+                out.push(code);
+                p = end;
+            }
+            None => p += 1,
+        }
+    }
+    out
+}
+
+/// The first position at or after `from` where `[1-5]\d\d` starts.
+fn code_pos(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(&c) = b.get(i) {
+        if (b'1'..=b'5').contains(&c) && code_at(b, i).is_some() {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Phrases that name a status after `NNN ` (third alternative of [`statuses_in`]).
+const STATUS_WORDS: &[&str] = &[
+    "unauthorized",
+    "forbidden",
+    "too many requests",
+    "internal server error",
+    "bad gateway",
+    "service unavailable",
+    "gateway timeout",
+    "overloaded",
+];
+
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `[1-5]\d\d` at `i`: the code.
+fn code_at(b: &[u8], i: usize) -> Option<u16> {
+    match b.get(i..i + 3)? {
+        [c0 @ b'1'..=b'5', c1, c2] if c1.is_ascii_digit() && c2.is_ascii_digit() => {
+            Some(u16::from(c0 - b'0') * 100 + u16::from(c1 - b'0') * 10 + u16::from(c2 - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// ASCII case-insensitive `lower` (lowercase) at `b[i..]`.
+fn ci_at(b: &[u8], i: usize, lower: &str) -> bool {
+    b.get(i..i + lower.len())
+        .is_some_and(|w| w.iter().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y))
+}
+
+/// The match of the status expression starting at `p`, if any: (code, end of the match).
+fn status_at(b: &[u8], p: usize) -> Option<(u16, usize)> {
+    // Alternative 1: a prefix, then the code, then a word boundary.
+    let mut digits: Option<usize> = None;
+    if b.get(p) == Some(&b'(') {
+        digits = Some(p + 1);
+    } else if ci_at(b, p, "status") {
+        // `status(?: code)?:? `: at most one of the two paths can be followed by a digit
+        // (" code" starts with a space, the other path needs a digit there).
+        let after = p + 6;
+        digits = [after + 5, after]
+            .into_iter()
+            .filter(|&q| q == after || ci_at(b, after, " code"))
+            .find_map(|q| {
+                let q = if b.get(q) == Some(&b':') { q + 1 } else { q };
+                (b.get(q) == Some(&b' ') && code_at(b, q + 1).is_some()).then_some(q + 1)
+            });
+    } else if ci_at(b, p, "api error") {
+        let q = p + 9;
+        let q = if b.get(q) == Some(&b':') { q + 1 } else { q };
+        if b.get(q) == Some(&b' ') {
+            digits = Some(q + 1);
+        }
+    }
+    if let Some(d) = digits {
+        if let Some(code) = code_at(b, d) {
+            if !b.get(d + 3).is_some_and(|&c| is_word_byte(c)) {
+                return Some((code, d + 3));
+            }
+        }
+    }
+    // Alternative 2: the text starts with `NNN ` and an uppercase letter or '{'.
+    if p == 0 {
+        if let Some(code) = code_at(b, 0) {
+            if b.get(3) == Some(&b' ') && b.get(4).is_some_and(|&c| c.is_ascii_uppercase() || c == b'{') {
+                return Some((code, 5));
+            }
+        }
+    }
+    // Alternative 3: at a word start, `NNN ` and a status phrase.
+    if p == 0 || !b.get(p - 1).is_some_and(|&c| is_word_byte(c)) {
+        if let Some(code) = code_at(b, p) {
+            if b.get(p + 3) == Some(&b' ') {
+                if let Some(w) = STATUS_WORDS.iter().find(|w| ci_at(b, p + 4, w)) {
+                    return Some((code, p + 4 + w.len()));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// ASCII case-insensitive substring search. `needle` must be lowercase (the tables are).
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
-    haystack.to_ascii_lowercase().contains(needle)
+    find_ci(haystack.as_bytes(), needle.as_bytes())
 }
 
 /// Whether any of the lowercase `needles` occurs in `text`, ignoring ASCII case.
 pub fn contains_any(text: &str, needles: &[&str]) -> bool {
-    let lower = text.to_ascii_lowercase();
-    needles.iter().any(|n| lower.contains(n))
+    needles.iter().any(|n| find_ci(text.as_bytes(), n.as_bytes()))
+}
+
+/// `needle` (lowercase) in `hay`, ignoring ASCII case; no allocation, at most
+/// `needle.len()` comparisons per byte of `hay`.
+fn find_ci(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(x, y)| x.to_ascii_lowercase() == *y))
 }
 
 /// Every failure class the text of one line points to (by table and by HTTP status).
 pub fn classes_in(text: &str) -> Vec<FailureClass> {
-    let lower = text.to_ascii_lowercase();
-    let mut out: Vec<FailureClass> = FAILURE_TEXT
-        .iter()
-        .filter(|(_, needles)| needles.iter().any(|n| lower.contains(n)))
-        .map(|(class, _)| *class)
-        .collect();
-    for status in statuses_in(text) {
-        if let Some(class) = class_of_status(status) {
-            if !out.contains(&class) {
-                out.push(class);
-            }
+    let mask = phrase_facts(text).classes;
+    let mut out: Vec<FailureClass> =
+        FAILURE_TEXT.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, (c, _))| *c).collect();
+    for class in statuses_in(text).into_iter().filter_map(class_of_status) {
+        if !out.contains(&class) {
+            out.push(class);
         }
     }
     out
+}
+
+/// What one line says, as found by one pass over it: the failure classes it points to (bit
+/// `i` = `FAILURE_TEXT[i]`, by table text and by HTTP status) and whether it contains an
+/// [`IGNORED_ERROR_TEXT`] phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineFacts {
+    pub classes: u8,
+    pub ignored: bool,
+}
+
+/// The bit of `class` in [`LineFacts::classes`] (0 for classes no table names).
+pub fn class_bit(class: FailureClass) -> u8 {
+    FAILURE_TEXT.iter().position(|(c, _)| *c == class).map_or(0, |i| 1 << i)
+}
+
+/// One pass over `text` finding every table phrase (see [`LineFacts`]): each pair of adjacent
+/// bytes is looked up in an index built at compile time, so the work per byte is bounded by
+/// the few phrases in one bucket, whatever the line.
+pub fn line_facts(text: &str) -> LineFacts {
+    let mut facts = phrase_facts(text);
+    for status in statuses_in(text) {
+        if let Some(class) = class_of_status(status) {
+            facts.classes |= class_bit(class);
+        }
+    }
+    facts
+}
+
+/// [`line_facts`] from the table phrases alone.
+fn phrase_facts(text: &str) -> LineFacts {
+    let b = text.as_bytes();
+    let mut facts = LineFacts::default();
+    let mut i = 0;
+    while let (Some(&x0), Some(&x1)) = (b.get(i), b.get(i + 1)) {
+        let (c0, c1) = (x0.to_ascii_lowercase(), x1.to_ascii_lowercase());
+        let h = pair_hash(c0, c1);
+        // `start` has 257 entries and h ≤ 255, so both reads are in bounds.
+        let (lo, hi) = (usize::from(NEEDLE_INDEX.start[h]), usize::from(NEEDLE_INDEX.start[h + 1]));
+        let mut k = lo;
+        while k < hi {
+            // k < hi ≤ NEEDLE_COUNT by construction of `start`.
+            let n = &NEEDLE_INDEX.needles[k];
+            k += 1;
+            if n.pair != u16::from_le_bytes([c0, c1]) {
+                continue;
+            }
+            let bit_known = if n.bit == IGNORED_BIT { facts.ignored } else { facts.classes & n.bit != 0 };
+            if !bit_known && ci_at(b, i, n.text) {
+                if n.bit == IGNORED_BIT {
+                    facts.ignored = true;
+                } else {
+                    facts.classes |= n.bit;
+                }
+            }
+        }
+        i += 1;
+    }
+    facts
+}
+
+/// Marks an [`IGNORED_ERROR_TEXT`] phrase in the index (class bits use the low 6 bits).
+const IGNORED_BIT: u8 = 0x80;
+
+#[derive(Clone, Copy)]
+struct Needle {
+    text: &'static str,
+    /// The first two bytes of `text` (little-endian).
+    pair: u16,
+    bit: u8,
+}
+
+/// Every table phrase, grouped by a hash of its first two (lowercase) bytes:
+/// `needles[start[h]..start[h + 1]]` are the phrases whose first two bytes hash to `h`. With
+/// ~90 phrases in 256 buckets most text positions land in an empty bucket.
+struct NeedleIndex {
+    needles: [Needle; NEEDLE_COUNT],
+    start: [u16; 257],
+}
+
+const fn pair_hash(c0: u8, c1: u8) -> usize {
+    (c0 as usize * 37 + c1 as usize) & 0xff
+}
+
+const NEEDLE_COUNT: usize = {
+    let mut n = IGNORED_ERROR_TEXT.len();
+    let mut i = 0;
+    while i < FAILURE_TEXT.len() {
+        n += FAILURE_TEXT[i].1.len();
+        i += 1;
+    }
+    n
+};
+
+static NEEDLE_INDEX: NeedleIndex = build_index();
+
+/// The first two bytes of a table phrase; a phrase shorter than two bytes fails the build.
+const fn pair_of(t: &str) -> [u8; 2] {
+    assert!(t.len() >= 2, "table phrases have at least two bytes");
+    [t.as_bytes()[0], t.as_bytes()[1]]
+}
+
+const fn needle_hash(t: &str) -> usize {
+    let [c0, c1] = pair_of(t);
+    pair_hash(c0, c1)
+}
+
+/// Counting sort of the phrases by bucket, at compile time.
+const fn build_index() -> NeedleIndex {
+    let mut needles = [Needle { text: "", pair: 0, bit: 0 }; NEEDLE_COUNT];
+    let mut start = [0u16; 257];
+    let mut k = 0;
+    let mut h = 0;
+    while h < 256 {
+        start[h] = k as u16;
+        let mut i = 0;
+        while i < FAILURE_TEXT.len() {
+            let list = FAILURE_TEXT[i].1;
+            let mut j = 0;
+            while j < list.len() {
+                if needle_hash(list[j]) == h {
+                    needles[k] = Needle { text: list[j], pair: u16::from_le_bytes(pair_of(list[j])), bit: 1 << i };
+                    k += 1;
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < IGNORED_ERROR_TEXT.len() {
+            if needle_hash(IGNORED_ERROR_TEXT[j]) == h {
+                needles[k] = Needle { text: IGNORED_ERROR_TEXT[j], pair: u16::from_le_bytes(pair_of(IGNORED_ERROR_TEXT[j])), bit: IGNORED_BIT };
+                k += 1;
+            }
+            j += 1;
+        }
+        h += 1;
+    }
+    start[256] = k as u16;
+    NeedleIndex { needles, start }
 }
