@@ -562,9 +562,15 @@ pub fn strip_ansi(s: &str) -> String {
 fn clean_line(s: &str) -> std::borrow::Cow<'_, str> {
     let b = s.as_bytes();
     // Control characters are C0 (< 0x20), DEL and C1 (U+0080..U+009F = 0xC2 0x80..0x9F); ESC is C0.
-    let dirty = b.iter().enumerate().any(|(i, &c)| {
-        (c < 0x20 && c != b'\t') || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    });
+    let mut i = 0;
+    let mut dirty = false;
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        if (c < 0x20 && c != b'\t') || c == 0x7f || (c == 0xc2 && b.get(i).is_some_and(|&n| n < 0xa0)) {
+            dirty = true;
+            break;
+        }
+    }
     if !dirty {
         return std::borrow::Cow::Borrowed(s);
     }

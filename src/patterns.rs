@@ -231,7 +231,7 @@ pub fn statuses_in(text: &str) -> Vec<u16> {
 fn code_pos(b: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while let Some(&c) = b.get(i) {
-        if (b'1'..=b'5').contains(&c) && code_at(b, i).is_some() {
+        if c.wrapping_sub(b'1') < 5 && code_at(b, i).is_some() {
             return Some(i);
         }
         i += 1;
@@ -383,114 +383,170 @@ pub fn line_facts(text: &str) -> LineFacts {
 }
 
 /// [`line_facts`] from the table phrases alone.
+///
+/// Every phrase is at least `STRIDE + 1` bytes long, so wherever one occurs, some position `j`
+/// that is a multiple of `STRIDE` has the byte pair `text[j..j + 2]` inside it, at an offset below
+/// `STRIDE`. Only those positions are looked up in [`PAIR_INDEX`] (every pair of every phrase
+/// at offsets `0..STRIDE`), and each hit is checked in full: the same answer as searching for
+/// each phrase at every position, for a fraction of the work.
 fn phrase_facts(text: &str) -> LineFacts {
     let b = text.as_bytes();
     let mut facts = LineFacts::default();
-    let mut i = 0;
-    while let (Some(&x0), Some(&x1)) = (b.get(i), b.get(i + 1)) {
-        let (c0, c1) = (x0.to_ascii_lowercase(), x1.to_ascii_lowercase());
-        let h = pair_hash(c0, c1);
-        // `start` has 257 entries and h ≤ 255, so both reads are in bounds.
-        let (lo, hi) = (usize::from(NEEDLE_INDEX.start[h]), usize::from(NEEDLE_INDEX.start[h + 1]));
-        let mut k = lo;
-        while k < hi {
-            // k < hi ≤ NEEDLE_COUNT by construction of `start`.
-            let n = &NEEDLE_INDEX.needles[k];
-            k += 1;
-            if n.pair != u16::from_le_bytes([c0, c1]) {
+    let mut j = 0;
+    while let (Some(&x0), Some(&x1)) = (b.get(j), b.get(j + 1)) {
+        let pair = u16::from_le_bytes([x0.to_ascii_lowercase(), x1.to_ascii_lowercase()]);
+        let h = pair_hash(pair);
+        // `start` has BUCKETS + 1 entries and h < BUCKETS, so both reads are in bounds.
+        let (lo, hi) = (usize::from(PAIR_INDEX.start[h]), usize::from(PAIR_INDEX.start[h + 1]));
+        for e in PAIR_INDEX.entries.get(lo..hi).unwrap_or(&[]) {
+            if e.pair != pair || j < usize::from(e.offset) {
                 continue;
             }
-            let bit_known = if n.bit == IGNORED_BIT { facts.ignored } else { facts.classes & n.bit != 0 };
-            if !bit_known && ci_at(b, i, n.text) {
-                if n.bit == IGNORED_BIT {
+            let Some(p) = PHRASES.get(usize::from(e.phrase)) else { continue };
+            let known = if p.bit == IGNORED_BIT { facts.ignored } else { facts.classes & p.bit != 0 };
+            if !known && ci_at(b, j - usize::from(e.offset), p.text) {
+                if p.bit == IGNORED_BIT {
                     facts.ignored = true;
                 } else {
-                    facts.classes |= n.bit;
+                    facts.classes |= p.bit;
                 }
             }
         }
-        i += 1;
+        j += STRIDE;
     }
     facts
 }
 
-/// Marks an [`IGNORED_ERROR_TEXT`] phrase in the index (class bits use the low 6 bits).
+/// Marks an [`IGNORED_ERROR_TEXT`] phrase (class bits use the low 6 bits).
 const IGNORED_BIT: u8 = 0x80;
 
+/// One table phrase and the bit it sets.
 #[derive(Clone, Copy)]
-struct Needle {
+struct Phrase {
     text: &'static str,
-    /// The first two bytes of `text` (little-endian).
-    pair: u16,
     bit: u8,
 }
 
-/// Every table phrase, grouped by a hash of its first two (lowercase) bytes:
-/// `needles[start[h]..start[h + 1]]` are the phrases whose first two bytes hash to `h`. With
-/// ~90 phrases in 256 buckets most text positions land in an empty bucket.
-struct NeedleIndex {
-    needles: [Needle; NEEDLE_COUNT],
-    start: [u16; 257],
+/// `PHRASES[phrase]` has the (lowercase) byte pair `pair` (little-endian) at `offset`.
+#[derive(Clone, Copy)]
+struct Entry {
+    pair: u16,
+    phrase: u8,
+    offset: u8,
 }
 
-const fn pair_hash(c0: u8, c1: u8) -> usize {
-    (c0 as usize * 37 + c1 as usize) & 0xff
-}
-
-const NEEDLE_COUNT: usize = {
+const PHRASE_COUNT: usize = {
     let mut n = IGNORED_ERROR_TEXT.len();
     let mut i = 0;
     while i < FAILURE_TEXT.len() {
         n += FAILURE_TEXT[i].1.len();
         i += 1;
     }
+    assert!(n < 256, "phrase indices are u8");
     n
 };
 
-static NEEDLE_INDEX: NeedleIndex = build_index();
-
-/// The first two bytes of a table phrase; a phrase shorter than two bytes fails the build.
-const fn pair_of(t: &str) -> [u8; 2] {
-    assert!(t.len() >= 2, "table phrases have at least two bytes");
-    [t.as_bytes()[0], t.as_bytes()[1]]
-}
-
-const fn needle_hash(t: &str) -> usize {
-    let [c0, c1] = pair_of(t);
-    pair_hash(c0, c1)
-}
-
-/// Counting sort of the phrases by bucket, at compile time.
-const fn build_index() -> NeedleIndex {
-    let mut needles = [Needle { text: "", pair: 0, bit: 0 }; NEEDLE_COUNT];
-    let mut start = [0u16; 257];
+/// Every phrase of [`FAILURE_TEXT`] and [`IGNORED_ERROR_TEXT`], flattened at compile time.
+static PHRASES: [Phrase; PHRASE_COUNT] = {
+    let mut out = [Phrase { text: "", bit: 0 }; PHRASE_COUNT];
     let mut k = 0;
-    let mut h = 0;
-    while h < 256 {
-        start[h] = k as u16;
-        let mut i = 0;
-        while i < FAILURE_TEXT.len() {
-            let list = FAILURE_TEXT[i].1;
-            let mut j = 0;
-            while j < list.len() {
-                if needle_hash(list[j]) == h {
-                    needles[k] = Needle { text: list[j], pair: u16::from_le_bytes(pair_of(list[j])), bit: 1 << i };
-                    k += 1;
-                }
-                j += 1;
-            }
-            i += 1;
-        }
+    let mut i = 0;
+    while i < FAILURE_TEXT.len() {
+        let list = FAILURE_TEXT[i].1;
         let mut j = 0;
-        while j < IGNORED_ERROR_TEXT.len() {
-            if needle_hash(IGNORED_ERROR_TEXT[j]) == h {
-                needles[k] = Needle { text: IGNORED_ERROR_TEXT[j], pair: u16::from_le_bytes(pair_of(IGNORED_ERROR_TEXT[j])), bit: IGNORED_BIT };
-                k += 1;
+        while j < list.len() {
+            out[k] = Phrase { text: list[j], bit: 1 << i };
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < IGNORED_ERROR_TEXT.len() {
+        out[k] = Phrase { text: IGNORED_ERROR_TEXT[j], bit: IGNORED_BIT };
+        k += 1;
+        j += 1;
+    }
+    out
+};
+
+/// Distance between looked-up positions: one less than the shortest phrase (a shorter phrase
+/// only makes the search slower, never wrong).
+const STRIDE: usize = {
+    let mut min = usize::MAX;
+    let mut i = 0;
+    while i < FAILURE_TEXT.len() {
+        let list = FAILURE_TEXT[i].1;
+        let mut j = 0;
+        while j < list.len() {
+            if list[j].len() < min {
+                min = list[j].len();
             }
             j += 1;
         }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < IGNORED_ERROR_TEXT.len() {
+        if IGNORED_ERROR_TEXT[j].len() < min {
+            min = IGNORED_ERROR_TEXT[j].len();
+        }
+        j += 1;
+    }
+    assert!(min >= 2, "table phrases have at least two bytes");
+    min - 1
+};
+
+const BUCKETS: usize = 512;
+const ENTRY_COUNT: usize = PHRASE_COUNT * STRIDE;
+
+const fn pair_hash(pair: u16) -> usize {
+    (pair as usize).wrapping_mul(0x9E37) >> 7 & (BUCKETS - 1)
+}
+
+/// The pair at `offset` of `text` (little-endian).
+const fn pair_at(text: &str, offset: usize) -> u16 {
+    let b = text.as_bytes();
+    u16::from_le_bytes([b[offset], b[offset + 1]])
+}
+
+/// Entries grouped by bucket: `entries[start[h]..start[h + 1]]` have `pair_hash(pair) == h`.
+struct PairIndex {
+    entries: [Entry; ENTRY_COUNT],
+    start: [u16; BUCKETS + 1],
+}
+
+/// Built at compile time (counting sort by bucket).
+static PAIR_INDEX: PairIndex = {
+    let mut count = [0u16; BUCKETS + 1];
+    let mut p = 0;
+    while p < PHRASE_COUNT {
+        let mut off = 0;
+        while off < STRIDE {
+            count[pair_hash(pair_at(PHRASES[p].text, off)) + 1] += 1;
+            off += 1;
+        }
+        p += 1;
+    }
+    let mut start = [0u16; BUCKETS + 1];
+    let mut h = 1;
+    while h <= BUCKETS {
+        start[h] = start[h - 1] + count[h];
         h += 1;
     }
-    start[256] = k as u16;
-    NeedleIndex { needles, start }
-}
+    let mut fill = start;
+    let mut entries = [Entry { pair: 0, phrase: 0, offset: 0 }; ENTRY_COUNT];
+    let mut p = 0;
+    while p < PHRASE_COUNT {
+        let mut off = 0;
+        while off < STRIDE {
+            let pair = pair_at(PHRASES[p].text, off);
+            let h = pair_hash(pair);
+            entries[fill[h] as usize] = Entry { pair, phrase: p as u8, offset: off as u8 };
+            fill[h] += 1;
+            off += 1;
+        }
+        p += 1;
+    }
+    PairIndex { entries, start }
+};

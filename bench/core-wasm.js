@@ -1,0 +1,252 @@
+// @ts-check
+// Timings of the core's hot paths in wasm (the build `make wasm` writes to host-shim/wasm/),
+// next to the same calls natively (`cargo run --release --example bench_core`), against the
+// budgets of DESIGN §6:
+//   core .wasm ≤ 200 KB raw, ≤ 80 KB gzip, instantiate ≤ 10 ms;
+//   classify a 10,000-line capture (wasm) ≤ 2 ms;
+//   session id from a 100 MB event file ≤ 10 ms (reading only the head, as the host does).
+//
+// Usage: node bench/core-wasm.js [--json] [--no-native] [--runs N]
+//   --json       print one JSON object only (for bench/run.js)
+//   --no-native  skip the native example (no cargo needed)
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wasmDir = join(root, "host-shim", "wasm");
+const args = process.argv.slice(2);
+const asJson = args.includes("--json");
+const runNative = !args.includes("--no-native");
+const runsArg = args.indexOf("--runs");
+const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 50) : 50;
+
+const BUDGET = { rawBytes: 200_000, gzipBytes: 80_000, instantiateMs: 10, classify10kMs: 2, sessionIdMs: 10 };
+const HEAD_BYTES = 16 * 1024; // what host-shim/monitor.js reads of an event file
+const EVENT_FILE_BYTES = 100 * 1024 * 1024;
+
+/** @param {string} msg */
+function log(msg) {
+  if (!asJson) process.stderr.write(`${msg}\n`);
+}
+
+/**
+ * Median of `runs` timings of `f`, in ms (after a few warm-up calls).
+ * @param {number} runs
+ * @param {() => unknown} f
+ */
+function medianMs(runs, f) {
+  for (let i = 0; i < Math.min(5, runs); i++) f();
+  const t = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    f();
+    t.push(performance.now() - start);
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)];
+}
+
+/** @param {number} x */
+const round = (x) => Math.round(x * 1000) / 1000;
+
+/** The same capture as examples/bench_core.rs: ordinary output ending in a crash line. @param {number} lines */
+function capture(lines) {
+  let s = "";
+  for (let i = 0; i < lines; i++) s += `• Ran cargo test -p core --lib step ${i} … ok, 12 passed; 0 failed\n`;
+  return s + "ERROR: unexpected status 401 Unauthorized: invalid api key\n";
+}
+
+/** Size of the .wasm and how long it takes to get a usable instance. */
+function measureModule() {
+  const wasmPath = join(wasmDir, "core_bg.wasm");
+  const bytes = readFileSync(wasmPath);
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  const compileMs = medianMs(20, () => new WebAssembly.Module(bytes));
+  // Instantiation alone, with inert stand-ins for the glue's imports (nothing runs).
+  const mod = new WebAssembly.Module(bytes);
+  /** @type {Record<string, Record<string, WebAssembly.ImportValue>>} */
+  const imports = {};
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    if (imp.kind !== "function") throw new Error(`unexpected ${imp.kind} import ${imp.module}.${imp.name}`);
+    (imports[imp.module] ??= {})[imp.name] = () => {};
+  }
+  const instantiateMs = medianMs(20, () => new WebAssembly.Instance(mod, imports));
+  // What a host pays: a fresh process loading the glue (read + compile + instantiate + start).
+  const child = `const { performance } = require("node:perf_hooks"); const t = performance.now();
+    require(${JSON.stringify(join(wasmDir, "core.js"))}); process.stdout.write(String(performance.now() - t));`;
+  const loads = [];
+  for (let i = 0; i < 7; i++) {
+    loads.push(Number(execFileSync(process.execPath, ["-e", child], { encoding: "utf8" })));
+  }
+  loads.sort((a, b) => a - b);
+  return {
+    rawBytes: bytes.length,
+    gzipBytes: gzip,
+    compileMs: round(compileMs),
+    instantiateMs: round(instantiateMs),
+    requireGlueMs: round(loads[Math.floor(loads.length / 2)]),
+  };
+}
+
+/** @param {any} core */
+function measureClassify(core) {
+  const out = [];
+  for (const lines of [100, 1_000, 10_000]) {
+    const text = capture(lines);
+    const facts = { exitStatus: 1, paneTail: text };
+    const exit = core.classifyExit("codex", facts);
+    if (exit.outcome !== "failed" || exit.failure.class !== "auth") {
+      throw new Error(`classifyExit gave ${JSON.stringify(exit)}, expected an auth failure`);
+    }
+    const exitMs = medianMs(RUNS, () => core.classifyExit("codex", facts));
+    const liveMs = medianMs(RUNS, () => core.classifyLive("codex", text));
+    out.push({ lines, bytes: Buffer.byteLength(text), exitMs: round(exitMs), liveMs: round(liveMs) });
+  }
+  return out;
+}
+
+/**
+ * extractSessionId on the head of a 100 MB event file, read as the host reads it (open, read
+ * the first 16 KiB, close). The file is written to a temporary directory and removed after.
+ * @param {any} core
+ */
+function measureSessionId(core) {
+  const dir = mkdtempSync(join(tmpdir(), "rca-bench-"));
+  const file = join(dir, "events.1.jsonl");
+  const id = "0199a213-81c0-7800-8aa1-bbab2a035a53";
+  try {
+    const fd = openSync(file, "w", 0o600);
+    writeSync(fd, `{"type":"thread.started","thread_id":"${id}"}\n`);
+    const line = '{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"working"}}\n';
+    const block = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)));
+    let written = 0;
+    while (written < EVENT_FILE_BYTES) written += writeSync(fd, block);
+    closeSync(fd);
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const readAndExtract = () => {
+      const fd = openSync(file, "r");
+      try {
+        const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+        return core.extractSessionId("codex", buf.subarray(0, n).toString("utf8"));
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const got = readAndExtract();
+    if (got !== id) throw new Error(`extractSessionId gave ${JSON.stringify(got)}, expected ${id}`);
+    const ms = medianMs(RUNS * 4, readAndExtract);
+    const text = buf.toString("utf8");
+    const extractOnlyMs = medianMs(RUNS * 4, () => core.extractSessionId("codex", text));
+    return { fileBytes: written, headBytes: HEAD_BYTES, readAndExtractMs: round(ms), extractMs: round(extractOnlyMs) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The native example's figures, or the reason there are none. */
+function measureNative() {
+  try {
+    const stdout = execFileSync("cargo", ["run", "--release", "--quiet", "--example", "bench_core"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` },
+    });
+    return { results: /** @type {any[]} */ (JSON.parse(stdout)) };
+  } catch (e) {
+    return { error: String(/** @type {Error} */ (e).message).split("\n")[0] };
+  }
+}
+
+async function main() {
+  log("==> wasm module");
+  const module = measureModule();
+  log(`    ${module.rawBytes} bytes raw, ${module.gzipBytes} gzip; compile ${module.compileMs} ms, instantiate ${module.instantiateMs} ms, fresh require of the glue ${module.requireGlueMs} ms`);
+
+  const loadT0 = performance.now();
+  /** @type {any} */
+  let core;
+  try {
+    core = (await import("../host-shim/core.js")).default;
+  } catch (e) {
+    throw new Error(`cannot load host-shim/core.js (run \`make wasm\` first): ${/** @type {Error} */ (e).message}`);
+  }
+  const loadMs = performance.now() - loadT0;
+
+  log("==> classify (wasm)");
+  const classify = measureClassify(core);
+  for (const c of classify) log(`    ${c.lines} lines (${c.bytes} bytes): classifyExit ${c.exitMs} ms, classifyLive ${c.liveMs} ms`);
+  log("==> session id from a 100 MB event file (wasm)");
+  const sessionId = measureSessionId(core);
+  log(`    read 16 KiB + extract ${sessionId.readAndExtractMs} ms (extract alone ${sessionId.extractMs} ms)`);
+
+  /** @type {any} */
+  let native = { skipped: true };
+  /** @type {any[]} */
+  const ratios = [];
+  if (runNative) {
+    log("==> native (cargo run --release --example bench_core)");
+    native = measureNative();
+    if (native.results) {
+      for (const c of classify) {
+        const n = native.results.find((/** @type {any} */ r) => r.what === "classify" && r.lines === c.lines);
+        if (n) {
+          ratios.push({
+            what: "classify",
+            lines: c.lines,
+            nativeExitMs: round(n.exitMs),
+            nativeLiveMs: round(n.liveMs),
+            exitWasmOverNative: round(c.exitMs / n.exitMs),
+            liveWasmOverNative: round(c.liveMs / n.liveMs),
+          });
+        }
+      }
+      const n = native.results.find((/** @type {any} */ r) => r.what === "session_id");
+      if (n) ratios.push({ what: "session_id", nativeMs: n.ms, extractWasmOverNative: round(sessionId.extractMs / n.ms) });
+      for (const r of ratios) log(`    ${JSON.stringify(r)}`);
+    } else {
+      log(`    native run failed: ${native.error}`);
+    }
+  }
+
+  const c10k = classify.find((c) => c.lines === 10_000);
+  const classify10kMs = c10k ? Math.max(c10k.exitMs, c10k.liveMs) : NaN;
+  const budgets = {
+    rawBytes: { value: module.rawBytes, budget: BUDGET.rawBytes, ok: module.rawBytes <= BUDGET.rawBytes },
+    gzipBytes: { value: module.gzipBytes, budget: BUDGET.gzipBytes, ok: module.gzipBytes <= BUDGET.gzipBytes },
+    instantiateMs: {
+      value: module.requireGlueMs,
+      budget: BUDGET.instantiateMs,
+      ok: module.requireGlueMs <= BUDGET.instantiateMs,
+    },
+    classify10kMs: { value: classify10kMs, budget: BUDGET.classify10kMs, ok: classify10kMs <= BUDGET.classify10kMs },
+    sessionIdMs: {
+      value: sessionId.readAndExtractMs,
+      budget: BUDGET.sessionIdMs,
+      ok: sessionId.readAndExtractMs <= BUDGET.sessionIdMs,
+    },
+  };
+  const result = {
+    node: process.version,
+    runs: RUNS,
+    module: { ...module, loadInThisProcessMs: round(loadMs) },
+    classify,
+    sessionId,
+    native,
+    ratios,
+    budgets,
+  };
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    for (const [k, v] of Object.entries(budgets)) log(`${v.ok ? "ok  " : "OVER"} ${k}: ${v.value} (budget ${v.budget})`);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+await main();
