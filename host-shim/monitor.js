@@ -28,6 +28,7 @@ import { utcOffsetMinutes } from "./timezone.js";
 /** @typedef {{ code: string, message: string, session?: string, taskDir?: string }} Problem */
 /** @typedef {import("./wasm/core.js").Observation} Observation */
 /** @typedef {import("./wasm/core.js").PaneFacts} PaneFacts */
+/** @typedef {{ attempt: number, started: boolean, exitStatus: number | null, activityAt: number | null }} FileFacts */
 
 const HEAD_BYTES = 16 * 1024;
 const TAIL_BYTES = 64 * 1024;
@@ -62,10 +63,13 @@ export class Monitor {
   }
 
   /**
-   * One tick: steps every task that is due (or whose record changed on disk).
+   * One tick: steps every task that is due (or whose record changed on disk, or is in `hot`:
+   * its wrapper just wrote a file, so something is probably ending right now).
+   * @param {{ hot?: Set<string> }} [opts]
    * @returns {Promise<{ events: TaskEvent[], nextCheckAt: number, taskDirs: string[] }>}
    */
-  async tick() {
+  async tick(opts = {}) {
+    const hot = opts.hot ?? new Set();
     const now = this.fx.now();
     /** @type {TaskEvent[]} */
     const events = [];
@@ -80,16 +84,20 @@ export class Monitor {
       if (!loaded) continue;
       const known = this.known.get(taskDir);
       const changed = !known || !sameStamp(known.stamp, loaded.stamp);
-      if (changed || now >= known.nextCheckAt) due.push({ ...loaded, taskDir });
+      if (changed || hot.has(taskDir) || now >= known.nextCheckAt) due.push({ ...loaded, taskDir });
       else nextCheckAt = Math.min(nextCheckAt, known.nextCheckAt);
     }
     for (const dir of this.known.keys()) if (!seen.has(dir)) this.known.delete(dir);
     if (due.length === 0) return { events, nextCheckAt, taskDirs: [...seen] };
 
+    // The wrapper files are read BEFORE the one list-panes, so the pane snapshot is never older
+    // than what the files say: a run that wrote started.<n> is in the snapshot (else it truly
+    // vanished), and a run that is in the snapshot but had not written it yet is simply alive.
+    const files = await Promise.all(due.map((t) => this.observeFiles(t.record)));
     const panes = await this.listPanes();
-    for (const task of due) {
+    for (const [i, task] of due.entries()) {
       try {
-        const next = await this.#stepTask(task, panes, events);
+        const next = await this.#stepTask(task, files[i], panes, events);
         nextCheckAt = Math.min(nextCheckAt, next);
       } catch (err) {
         const e = toRcaError(err);
@@ -140,15 +148,16 @@ export class Monitor {
   /**
    * Observes one task, steps it until it needs no more data, and performs the actions.
    * @param {{ record: any, stamp: Stamp | null, taskDir: string }} task
+   * @param {FileFacts} files read before the pane snapshot
    * @param {PaneInfo[]} panes
    * @param {TaskEvent[]} events
    * @returns {Promise<number>} when to look at it again
    */
-  async #stepTask(task, panes, events) {
+  async #stepTask(task, files, panes, events) {
     let { record, stamp } = task;
     const { taskDir } = task;
     const pane = panes.find((p) => p.session === record.session) ?? null;
-    let obs = await this.observe(record, pane);
+    let obs = await this.observe(record, files, pane);
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
@@ -195,16 +204,12 @@ export class Monitor {
   }
 
   /**
-   * The core's Observation for a task: pane facts from the tick's one list-panes, the current
-   * attempt's wrapper files, and output tails only when the pane is gone or dead.
+   * The wrapper's files of the record's current attempt: cheap stats and one tiny read.
    * @param {any} record
-   * @param {PaneInfo | null} pane
-   * @returns {Promise<Observation>}
+   * @returns {Promise<FileFacts>}
    */
-  async observe(record, pane) {
-    const now = this.fx.now();
-    const n = record.attempts;
-    const files = attemptPaths(record.taskDir, n);
+  async observeFiles(record) {
+    const files = attemptPaths(record.taskDir, record.attempts);
     const st = this.store;
     const [startedAt, exitText, transcriptAt, eventsAt] = await Promise.all([
       st.mtime(files.started),
@@ -212,9 +217,31 @@ export class Monitor {
       st.mtime(files.transcript),
       st.mtime(files.events),
     ]);
-    const exitStatus = /^\s*-?\d+\s*$/.test(exitText) ? Number.parseInt(exitText, 10) : null;
-    const activity = [transcriptAt, eventsAt].filter((t) => t !== null);
-    const settled = !pane || pane.dead;
+    const activity = /** @type {number[]} */ ([transcriptAt, eventsAt].filter((t) => t !== null));
+    return {
+      attempt: record.attempts,
+      started: startedAt !== null,
+      exitStatus: /^\s*-?\d+\s*$/.test(exitText) ? Number.parseInt(exitText, 10) : null,
+      activityAt: activity.length ? Math.max(...activity) : null,
+    };
+  }
+
+  /**
+   * The core's Observation for a task: the file facts, the pane from the tick's one list-panes,
+   * and output only when needed (the head while the session id is unknown, the tails once the
+   * run is over).
+   * @param {any} record
+   * @param {FileFacts} facts
+   * @param {PaneInfo | null} pane
+   * @returns {Promise<Observation>}
+   */
+  async observe(record, facts, pane) {
+    const now = this.fx.now();
+    const files = attemptPaths(record.taskDir, facts.attempt);
+    const st = this.store;
+    // The run is over (or the pane is gone): the core classifies it from the output tails. The
+    // exit file can appear while the pane still lives (the wrapper flushes its tees last).
+    const settled = !pane || pane.dead || facts.exitStatus !== null;
     let eventsHead = null;
     if (!record.agentSessionId) {
       eventsHead = (await st.readHead(files.events, HEAD_BYTES)) || (await st.readHead(files.stderr, HEAD_BYTES)) || null;
@@ -222,10 +249,10 @@ export class Monitor {
     return {
       now,
       pane: paneFacts(pane),
-      attempt: n,
-      started: startedAt !== null,
-      exitStatus,
-      activityAt: activity.length ? Math.max(.../** @type {number[]} */ (activity)) : null,
+      attempt: facts.attempt,
+      started: facts.started,
+      exitStatus: facts.exitStatus,
+      activityAt: facts.activityAt,
       eventsHead,
       eventsTail: settled ? await st.readTail(files.events, TAIL_BYTES) : "",
       stderrTail: settled ? await st.readTail(files.stderr, TAIL_BYTES) : "",
@@ -330,13 +357,16 @@ export class Monitor {
    * @returns {Promise<Stamp | null>} the new stamp, or null when we lost the race
    */
   async #persist(taskDir, record, expected) {
-    const current = await this.store.recordStamp(taskDir);
-    if (expected && !sameStamp(current, expected)) {
-      this.known.delete(taskDir);
-      return null;
-    }
-    return this.store.writeRecord(taskDir, record);
+    return this.store.withRecordLock(taskDir, async () => {
+      const current = await this.store.recordStamp(taskDir);
+      if (expected && !sameStamp(current, expected)) {
+        this.known.delete(taskDir);
+        return null;
+      }
+      return this.store.writeRecord(taskDir, record);
+    });
   }
+
 }
 
 /**

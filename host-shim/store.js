@@ -19,6 +19,7 @@ const EXCLUSIVE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const READ = O_RDONLY | O_NOFOLLOW;
 export const RECORD_FILE = "record.json";
 export const ORIGIN_FILE = "origin.json";
+const RECORD_LOCK = "record.lock";
 
 /**
  * Where state lives: `--state-dir`, then RCA_STATE_DIR, then the XDG state home.
@@ -133,6 +134,60 @@ export class Store {
   async writeRecord(taskDir, record) {
     await this.replaceAtomically(taskDir, RECORD_FILE, JSON.stringify(record, null, 2) + "\n");
     return this.recordStamp(taskDir);
+  }
+
+  /**
+   * Runs `fn` holding the task's record lock: the monitor (another process, perhaps) and a
+   * `stop`/`resume` must not both read-modify-write the record at once, or the last writer
+   * would undo the other (a stopped task resumed). Held for a few ms; a holder that died is
+   * detected by its pid and the lock taken over.
+   * @template T
+   * @param {string} taskDir
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  async withRecordLock(taskDir, fn) {
+    const path = join(taskDir, RECORD_LOCK);
+    const deadline = this.fx.now() + 10_000;
+    for (;;) {
+      let fh = null;
+      try {
+        fh = await this.fx.fs.open(path, EXCLUSIVE, 0o600);
+      } catch (e) {
+        if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
+      }
+      if (fh) {
+        try {
+          await fh.writeFile(`${this.fx.pid}\n`, "utf8");
+        } finally {
+          await fh.close();
+        }
+        try {
+          return await fn();
+        } finally {
+          await this.fx.fs.rm(path, { force: true });
+        }
+      }
+      const holder = Number.parseInt(await this.readHead(path, 32), 10);
+      if (holder > 0 && !this.#alive(holder)) {
+        await this.fx.fs.rm(path, { force: true });
+        continue;
+      }
+      if (this.fx.now() > deadline) {
+        throw new RcaError("task_busy", `the record in ${taskDir} is locked by pid ${holder || "?"}; try again`);
+      }
+      await this.fx.sleep(5 + Math.random() * 10);
+    }
+  }
+
+  /** @param {number} pid */
+  #alive(pid) {
+    try {
+      this.fx.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return /** @type {NodeJS.ErrnoException} */ (e).code === "EPERM";
+    }
   }
 
   /** @param {string} taskDir @returns {Promise<Stamp | null>} */

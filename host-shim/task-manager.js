@@ -62,6 +62,9 @@ import { join } from "node:path";
  */
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
+/** How often a task whose wrapper just wrote its exit file is looked at, and for how long. */
+const HOT_MS = 100;
+const HOT_FOR_MS = 2_000;
 
 export class TaskManager extends EventEmitter {
   /** @param {TaskManagerOptions} [opts] */
@@ -224,26 +227,29 @@ export class TaskManager extends EventEmitter {
    * @returns {Promise<TaskView>}
    */
   async resume(session) {
-    const { record, origin, taskDir, stamp } = await this.#get(session);
-    const out = viaCore(() => core.manualResume(record, this.fx.now()));
-    const current = await this.store.recordStamp(taskDir);
-    if (!current || current.mtimeMs !== stamp.mtimeMs || current.ino !== stamp.ino) {
-      throw new RcaError("task_busy", `${session} changed while resuming it; try again`);
-    }
-    await this.store.writeRecord(taskDir, out.record);
+    const { taskDir, origin } = await this.#get(session);
+    const out = await this.store.withRecordLock(taskDir, async () => {
+      const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+      const stepped = viaCore(() => core.manualResume(record, this.fx.now()));
+      await this.store.writeRecord(taskDir, stepped.record);
+      return stepped;
+    });
     for (const a of out.actions) if (a.type === "announce") this.#emitEvent(a.event);
-    // The step that follows performs the recovery with the right mode for the pane it sees.
-    const held = await this.lock.tryAcquire();
-    if (held) {
+    // The step that follows performs the recovery with the right mode for the pane it sees:
+    // here when no monitor runs, else by the running monitor at its next tick.
+    if (this.watching) {
+      await this.monitor.tick();
+    } else if (await this.lock.tryAcquire()) {
       try {
         await this.monitor.tick();
       } finally {
-        if (!this.watching) await this.lock.release();
+        await this.lock.release();
       }
     }
     const after = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
     return this.#view(after.record, origin);
   }
+
 
   /**
    * Stops a task (kills its session). `cleanup` also removes its directory; then null.
@@ -252,10 +258,15 @@ export class TaskManager extends EventEmitter {
    * @returns {Promise<TaskView | null>}
    */
   async stop(session, opts = {}) {
-    const { record, origin, taskDir } = await this.#get(session);
-    // Mark it stopped first: a monitor that sees the session vanish must not re-create it.
-    const stopped = core.markStopped(record, this.fx.now());
-    if (JSON.stringify(stopped) !== JSON.stringify(record)) await this.store.writeRecord(taskDir, stopped);
+    const { origin, taskDir } = await this.#get(session);
+    // Mark it stopped first (under the record lock, so a monitor's step in flight cannot undo
+    // it): a monitor that then sees the session vanish must not re-create it.
+    const stopped = await this.store.withRecordLock(taskDir, async () => {
+      const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+      const next = viaCore(() => core.markStopped(record, this.fx.now()));
+      if (JSON.stringify(next) !== JSON.stringify(record)) await this.store.writeRecord(taskDir, next);
+      return next;
+    });
     const res = await this.tmux.run(viaCore(() => core.planStop(this.socket, session)));
     if (res.code !== 0 && !res.noServer && !/can't find session|session not found/.test(res.stderr)) {
       throw new RcaError("tmux_failed", `tmux kill-session failed: ${res.stderr.trim()}`);
@@ -299,8 +310,18 @@ export class TaskManager extends EventEmitter {
     if (onEvent) this.on("event", onEvent);
     /** @type {Map<string, { close(): void }>} */
     const watchers = new Map();
-    let wake = () => {};
+    // Task dirs whose wrapper just wrote its exit file, looked at every HOT_MS for a moment:
+    // the pane dies a few ms after the file appears, and death → resume should take well under
+    // a second (the design's budget), not a whole poll interval.
+    /** @type {Map<string, number>} */
+    const hot = new Map();
+    /** @type {AbortController | null} */
+    let nap = null;
     let standingBy = false;
+    let active = false;
+    // A new task (its index entry appears) is looked at at once, and its directory watched.
+    const index = this.fx.watchDir(this.store.sessionsDir, () => nap?.abort());
+    if (index) watchers.set(this.store.sessionsDir, index);
     try {
       while (!signal.aborted) {
         if (!(await this.lock.tryAcquire())) {
@@ -309,32 +330,33 @@ export class TaskManager extends EventEmitter {
           await this.fx.sleep(this.config.pollMs, signal);
           continue;
         }
-        if (standingBy || watchers.size === 0) this.emit("monitor", { status: "active", pid: this.fx.pid });
+        if (standingBy || !active) this.emit("monitor", { status: "active", pid: this.fx.pid });
         standingBy = false;
+        active = true;
+        const now = this.fx.now();
+        for (const [dir, until] of hot) if (until < now) hot.delete(dir);
         let result;
         try {
-          result = await this.monitor.tick();
+          result = await this.monitor.tick({ hot: new Set(hot.keys()) });
         } catch (err) {
           const e = toRcaError(err);
           this.emit("problem", { code: e.code, message: e.message });
-          if (e.code === "monitor_busy") continue;
-          await this.fx.sleep(this.config.pollMs, signal);
+          if (e.code !== "monitor_busy") await this.fx.sleep(this.config.pollMs, signal);
           continue;
         }
-        // Wake early when a wrapper writes a file (an exit status): death → resume in well
-        // under a tick. The poll below is the guarantee; the watch is only a hint.
-        const tick = new AbortController();
-        wake = () => tick.abort();
         for (const dir of result.taskDirs) {
-          if (!watchers.has(dir)) {
-            const w = this.fx.watchDir(dir, (file) => {
-              if (file.startsWith("exit.")) wake();
-            });
-            if (w) watchers.set(dir, w);
-          }
+          if (watchers.has(dir)) continue;
+          const w = this.fx.watchDir(dir, (file) => {
+            if (!file.startsWith("exit.")) return;
+            hot.set(dir, this.fx.now() + HOT_FOR_MS);
+            nap?.abort();
+          });
+          if (w) watchers.set(dir, w);
         }
-        const delay = Math.max(50, Math.min(result.nextCheckAt - this.fx.now(), this.config.pollMs));
-        await this.fx.sleep(delay, AbortSignal.any([signal, tick.signal]));
+        nap = new AbortController();
+        const next = hot.size ? Math.min(result.nextCheckAt, this.fx.now() + HOT_MS) : result.nextCheckAt;
+        const delay = Math.max(HOT_MS / 2, Math.min(next - this.fx.now(), this.config.pollMs));
+        await this.fx.sleep(delay, AbortSignal.any([signal, nap.signal]));
       }
     } finally {
       for (const w of watchers.values()) w.close();

@@ -8,9 +8,12 @@ import { world, waitFor, collect, agentPid } from "./helpers.js";
 
 const w = await world();
 
+/** @type {any[]} */
+let firstEvents = [];
 test("SIGKILL of the agent mid-run is recovered with the same session id", async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "30000" }) });
   const events = collect(tm);
+  firstEvents = events;
   const ctl = new AbortController();
   const watching = tm.watch({ signal: ctl.signal });
   try {
@@ -48,6 +51,9 @@ test("a crash loop follows the schedule and gives up; an auth failure is never r
   const loop = w.manager({ env: w.agentEnv({ RCA_FAKE_MODE: "crash-always", RCA_FAKE_WORK_MS: "100" }), config });
   const auth = w.manager({ env: w.agentEnv({ RCA_FAKE_MODE: "auth-fail" }), config });
   const events = collect(loop);
+  /** @type {any[]} */
+  const problems = [];
+  loop.on("problem", (p) => problems.push(p));
   const earlier = (await w.calls()).length;
   const ctl = new AbortController();
   const watching = loop.watch({ signal: ctl.signal });
@@ -87,7 +93,7 @@ test("a crash loop follows the schedule and gives up; an auth failure is never r
 
     // The auth failure stayed failed through all of that: one invocation only.
     const codexCalls = (await w.calls()).slice(earlier).filter((c) => c.agent === "codex");
-    assert.equal(codexCalls.length, 1, JSON.stringify(codexCalls));
+    assert.equal(codexCalls.length, 1, JSON.stringify({ codexCalls, events: events.filter((e) => e.session !== l.session), problems, first: firstEvents, list: await loop.list() }));
     assert.equal((await loop.status(a.session)).attempts, 1);
   } finally {
     ctl.abort();

@@ -152,7 +152,7 @@ async function main() {
   const run = agents[agent](process.argv.slice(2));
   const prompt = fs.readFileSync(0, "utf8");
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt) };
+    const line = { agent, argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
   }
   process.stderr.write(run.stderr);
