@@ -3,7 +3,9 @@
 // `resilient-agent`: the command line surface of the TaskManager. Readable tables by default,
 // `--json` for machines; errors on stderr with their code and a non-zero exit status
 // (1 = refused or failed, 2 = bad usage).
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { TaskManager } from "../task-manager.js";
 import { RcaError, toRcaError } from "../errors.js";
@@ -157,7 +159,6 @@ async function watch(tm, once, json) {
 async function follow(tm, session) {
   const view = await tm.status(session, { lines: 1 });
   const path = join(view.taskDir, TRANSCRIPT);
-  const { open } = await import("node:fs/promises");
   let offset = (await tm.fx.fs.stat(path).catch(() => ({ size: 0 }))).size;
   let partial = "";
   let stopped = false;
@@ -217,8 +218,6 @@ function shellWord(s) {
 }
 
 // Run when executed as the bin (also through npm's symlink), not when imported by tests.
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 const self = fileURLToPath(import.meta.url);
 const invoked = process.argv[1] ? safeRealpath(process.argv[1]) : "";
 if (invoked === self) {
