@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/toolchain.sh
 
 echo "==> building the core for wasm32 ($(rca_wasm_route) toolchain)"
-rca_cargo_wasm build --lib --release --quiet
-raw=target-wasm/wasm32-unknown-unknown/release/resilient_coding_agent.wasm
+rca_cargo_wasm_release --quiet
+raw=$(rca_wasm_release_artifact)
 
 out=host-shim/wasm
 rm -rf "$out"
