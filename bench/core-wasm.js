@@ -61,35 +61,66 @@ function capture(lines) {
   return s + "ERROR: unexpected status 401 Unauthorized: invalid api key\n";
 }
 
-/** Size of the .wasm and how long it takes to get a usable instance. */
+/**
+ * Median over fresh Node processes of what a child reports (V8 caches compiled modules within
+ * a process, so every figure comes from a new process).
+ * @param {string} script CommonJS source printing a JSON object of numbers
+ * @param {number} runs
+ * @returns {Record<string, number>}
+ */
+function childMedians(script, runs) {
+  /** @type {Record<string, number[]>} */
+  const all = {};
+  for (let i = 0; i < runs; i++) {
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+    for (const [k, v] of Object.entries(out)) (all[k] ??= []).push(Number(v));
+  }
+  /** @type {Record<string, number>} */
+  const med = {};
+  for (const [k, v] of Object.entries(all)) {
+    v.sort((a, b) => a - b);
+    med[k] = round(v[Math.floor(v.length / 2)]);
+  }
+  return med;
+}
+
+/** Size of the .wasm and how long it takes to get a usable instance, each in a fresh process. */
 function measureModule() {
   const wasmPath = join(wasmDir, "core_bg.wasm");
   const bytes = readFileSync(wasmPath);
   const gzip = gzipSync(bytes, { level: 9 }).length;
-  const compileMs = medianMs(20, () => new WebAssembly.Module(bytes));
-  // Instantiation alone, with inert stand-ins for the glue's imports (nothing runs).
-  const mod = new WebAssembly.Module(bytes);
-  /** @type {Record<string, Record<string, WebAssembly.ImportValue>>} */
-  const imports = {};
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    if (imp.kind !== "function") throw new Error(`unexpected ${imp.kind} import ${imp.module}.${imp.name}`);
-    (imports[imp.module] ??= {})[imp.name] = () => {};
-  }
-  const instantiateMs = medianMs(20, () => new WebAssembly.Instance(mod, imports));
-  // What a host pays: a fresh process loading the glue (read + compile + instantiate + start).
-  const child = `const { performance } = require("node:perf_hooks"); const t = performance.now();
-    require(${JSON.stringify(join(wasmDir, "core.js"))}); process.stdout.write(String(performance.now() - t));`;
-  const loads = [];
-  for (let i = 0; i < 7; i++) {
-    loads.push(Number(execFileSync(process.execPath, ["-e", child], { encoding: "utf8" })));
-  }
-  loads.sort((a, b) => a - b);
+  // Compile and instantiate alone, with inert stand-ins for the glue's imports (nothing runs).
+  const raw = childMedians(
+    `const { performance } = require("node:perf_hooks");
+    let t = performance.now();
+    const bytes = require("node:fs").readFileSync(${JSON.stringify(wasmPath)});
+    const readMs = performance.now() - t;
+    t = performance.now();
+    const mod = new WebAssembly.Module(bytes);
+    const compileMs = performance.now() - t;
+    const imports = {};
+    for (const imp of WebAssembly.Module.imports(mod)) (imports[imp.module] ??= {})[imp.name] = () => {};
+    t = performance.now();
+    new WebAssembly.Instance(mod, imports);
+    const instantiateMs = performance.now() - t;
+    process.stdout.write(JSON.stringify({ readMs, compileMs, instantiateMs }));`,
+    7,
+  );
+  // What a host pays: loading the glue (read + compile + instantiate + start + the glue's JS).
+  const glue = childMedians(
+    `const { performance } = require("node:perf_hooks");
+    const t = performance.now();
+    require(${JSON.stringify(join(wasmDir, "core.js"))});
+    process.stdout.write(JSON.stringify({ requireGlueMs: performance.now() - t }));`,
+    7,
+  );
   return {
     rawBytes: bytes.length,
     gzipBytes: gzip,
-    compileMs: round(compileMs),
-    instantiateMs: round(instantiateMs),
-    requireGlueMs: round(loads[Math.floor(loads.length / 2)]),
+    readMs: raw.readMs,
+    compileMs: raw.compileMs,
+    instantiateMs: raw.instantiateMs,
+    requireGlueMs: glue.requireGlueMs,
   };
 }
 
@@ -166,7 +197,10 @@ function measureNative() {
 async function main() {
   log("==> wasm module");
   const module = measureModule();
-  log(`    ${module.rawBytes} bytes raw, ${module.gzipBytes} gzip; compile ${module.compileMs} ms, instantiate ${module.instantiateMs} ms, fresh require of the glue ${module.requireGlueMs} ms`);
+  log(
+    `    ${module.rawBytes} bytes raw, ${module.gzipBytes} gzip; fresh process: read ${module.readMs} ms, ` +
+      `compile ${module.compileMs} ms, instantiate ${module.instantiateMs} ms; require of the glue ${module.requireGlueMs} ms`,
+  );
 
   const loadT0 = performance.now();
   /** @type {any} */
@@ -219,10 +253,13 @@ async function main() {
   const budgets = {
     rawBytes: { value: module.rawBytes, budget: BUDGET.rawBytes, ok: module.rawBytes <= BUDGET.rawBytes },
     gzipBytes: { value: module.gzipBytes, budget: BUDGET.gzipBytes, ok: module.gzipBytes <= BUDGET.gzipBytes },
+    // new WebAssembly.Module + Instance in a fresh process; requireGlueMs (the whole glue
+    // load, its JS included) is reported next to it.
     instantiateMs: {
-      value: module.requireGlueMs,
+      value: round(module.compileMs + module.instantiateMs),
       budget: BUDGET.instantiateMs,
-      ok: module.requireGlueMs <= BUDGET.instantiateMs,
+      ok: module.compileMs + module.instantiateMs <= BUDGET.instantiateMs,
+      requireGlueMs: module.requireGlueMs,
     },
     classify10kMs: { value: classify10kMs, budget: BUDGET.classify10kMs, ok: classify10kMs <= BUDGET.classify10kMs },
     sessionIdMs: {
