@@ -10,6 +10,7 @@
 //! - [`plan`], [`wrapper`]: tmux argv arrays and the constant wrapper script; no user data ever
 //!   reaches a shell string.
 //! - [`session_id`], [`classify`], [`reset_hint`]: reading agent output.
+//! - [`conversation`]: resume or start again (has the agent saved its conversation yet?).
 //! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff.
 //! - [`redact`]: secrets removed from anything returned to a caller.
 //! - [`wasm_api`]: the only module with `#[wasm_bindgen]` exports.
@@ -18,6 +19,7 @@
 //! code.
 
 pub mod classify;
+pub mod conversation;
 pub mod error;
 pub mod model;
 pub mod monitor;

@@ -78,6 +78,12 @@ pub struct HostContext {
     /// `opencode session list` before the first event. Optional.
     #[serde(default)]
     pub title_tag: Option<String>,
+    /// The project directory as the agent's `getcwd()` reports it (the host's `realpath`; it
+    /// differs from the spec's path when that goes through a symlink). Claude names its
+    /// conversation folder after it ([`crate::conversation::conversation_probe`]). Optional:
+    /// the spec's path is used when absent.
+    #[serde(default)]
+    pub project_real_dir: Option<String>,
 }
 
 /// One process for the host to run: `argv[0]` is `tmux`.
@@ -298,7 +304,7 @@ fn check_argv_element(field: &'static str, s: &str) -> CoreResult<()> {
     Ok(())
 }
 
-fn check_context(ctx: &HostContext) -> CoreResult<()> {
+pub(crate) fn check_context(ctx: &HostContext) -> CoreResult<()> {
     check_abs_path(&ctx.task_dir).map_err(|reason| invalid("taskDir", &ctx.task_dir, reason))?;
     check_socket(ctx.socket.as_deref())?;
     check_env(&ctx.env)?;
@@ -315,6 +321,9 @@ fn check_context(ctx: &HostContext) -> CoreResult<()> {
         for s in prefix {
             check_argv_element("demoAgent", s)?;
         }
+    }
+    if let Some(d) = &ctx.project_real_dir {
+        check_abs_path(d).map_err(|reason| invalid("projectRealDir", d, reason))?;
     }
     if let Some(t) = &ctx.title_tag {
         let ok = !t.is_empty()

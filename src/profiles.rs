@@ -77,6 +77,30 @@ pub struct Profile {
     pub full_root_env: &'static [(&'static str, &'static str)],
     pub model_flag: ModelFlag,
     pub id_source: IdSource,
+    /// Where the agent keeps a conversation once it has saved it, for agents that can be
+    /// killed before saving (see [`crate::conversation`]); `None` when the conversation exists
+    /// as soon as its id is known.
+    pub conversation: Option<&'static [PathPart]>,
+}
+
+/// One piece of the path of an agent's saved conversation ([`Profile::conversation`]), joined
+/// with `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// The task directory.
+    TaskDir,
+    /// The agent's environment variable `env` when it is set to an absolute path, else
+    /// `$HOME/<home_sub>` (both from the host's agent environment).
+    EnvOrHome { env: &'static str, home_sub: &'static str },
+    /// A fixed name.
+    Lit(&'static str),
+    /// Claude Code's folder name for the project directory (as the agent's `getcwd()` sees it):
+    /// every UTF-16 unit that is not `[A-Za-z0-9]` becomes `-`; names longer than
+    /// `max_len` are cut to `max_len` and get `-<base36 of |Java hashCode(dir)|>`. With
+    /// `config_env` set, a valid `override_env` (`[A-Za-z0-9_-]{1,64}`) replaces the name.
+    ClaudeProjectKey { max_len: usize, override_env: &'static str, config_env: &'static str },
+    /// The session id followed by `suffix`.
+    SessionId { suffix: &'static str },
 }
 
 /// File name (inside the task directory) of a session file for [`IdSource::SessionFile`].
@@ -99,6 +123,10 @@ static CODEX: Profile = Profile {
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
+    // The rollout file is created with the thread, before `thread.started` is printed (checked
+    // with codex 0.169.0: `resume <id>` after a kill during the first model call carries the
+    // prompt), so there is nothing to probe.
+    conversation: None,
 };
 
 /// Claude Code: print mode, stream-json (which requires `--verbose`), id preset by the host.
@@ -131,6 +159,19 @@ static CLAUDE: Profile = Profile {
     full_root_env: &[("IS_SANDBOX", "1")],
     model_flag: ModelFlag::Flag("--model"),
     id_source: IdSource::Preset,
+    // `<CLAUDE_CONFIG_DIR or ~/.claude>/projects/<project key>/<id>.jsonl`, written ~100 ms
+    // after the prompt is read (claude 2.1.330). Before that `--resume <id>` fails ("No
+    // conversation found"), while `--session-id <id>` still starts it afresh.
+    conversation: Some(&[
+        PathPart::EnvOrHome { env: "CLAUDE_CONFIG_DIR", home_sub: ".claude" },
+        PathPart::Lit("projects"),
+        PathPart::ClaudeProjectKey {
+            max_len: 200,
+            override_env: "CLAUDE_CODE_PROJECT_DIR_NAME",
+            config_env: "CLAUDE_CONFIG_DIR",
+        },
+        PathPart::SessionId { suffix: ".jsonl" },
+    ]),
 };
 
 /// OpenCode: `run --format json -m provider/model`; `--title` tags the session so the host can
@@ -146,6 +187,9 @@ static OPENCODE: Profile = Profile {
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
+    // The session is created (and stored) before `sessionID` is printed (opencode 1.18.33:
+    // `--session <id>` after a kill during the first model call carries the prompt).
+    conversation: None,
 };
 
 /// Pi: JSON mode with a session file we own; the same flag resumes and appends. Pi has no
@@ -160,6 +204,9 @@ static PI: Profile = Profile {
     full_root_env: &[],
     model_flag: ModelFlag::ProviderModel { provider: "--provider", model: "--model" },
     id_source: IdSource::SessionFile,
+    // Pi writes the session file only after the first assistant message (pi 0.73.1); on a
+    // missing file `--session` silently starts a new conversation without the prompt.
+    conversation: Some(&[PathPart::TaskDir, PathPart::Lit(SESSION_FILE)]),
 };
 
 /// The simulated agent: Codex's interface on another program (host-shim/demo-agent.js).
@@ -173,6 +220,8 @@ static DEMO: Profile = Profile {
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
+    // The demo agent keeps no conversation on disk: its resume needs only the id.
+    conversation: None,
 };
 
 /// The profile of an agent.

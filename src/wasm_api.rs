@@ -495,6 +495,8 @@ export interface HostContext {
   presetSessionId?: string | null;
   /** OpenCode `--title` tag, to find the session id with `opencode session list` early. `[A-Za-z0-9._:-]{1,64}`. */
   titleTag?: string | null;
+  /** The project directory as the agent's getcwd() sees it (realpath); Claude names its conversation folder after it. Default: the spec's projectDir. */
+  projectRealDir?: string | null;
 }
 
 /** One process: run `execFile(argv[0], argv.slice(1), { env: { ...process.env, ...env }, input: stdin })`, never a shell. */
@@ -679,4 +681,66 @@ pub fn wrapper_script() -> String {
 #[wasm_bindgen(js_name = attemptFiles, unchecked_return_type = "AttemptFiles")]
 pub fn attempt_files(n: f64) -> JsResult<JsValue> {
     to_js(&crate::wrapper::attempt_files(js_u32(n, "attempt")?))
+}
+
+// --- conversation (H10): resume or start again; the agent's id source ---
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CONVERSATION: &'static str = r#"
+/** How a recovery runs the agent again. */
+export type RecoveryKind = "resume" | "fresh_start";
+
+/** The decision for one recovery, and the record to persist before acting on it. */
+export interface RecoveryChoice {
+  kind: RecoveryKind;
+  /** The record to persist first (the agent's id forgotten when a fresh start makes the agent choose a new one). */
+  record: TaskRecord;
+}
+
+/** Where an agent's conversation id comes from. */
+export type IdSource = "from_events" | "preset" | "session_file";
+"#;
+
+/// The file that exists once the agent has saved conversation `agentSessionId` of this task
+/// (Pi: `<taskDir>/pi-session.jsonl`; Claude: `<CLAUDE_CONFIG_DIR or $HOME/.claude>/projects/
+/// <project key>/<id>.jsonl`, from `ctx.env` and `ctx.projectRealDir`), or undefined when there is
+/// nothing to check (Codex, OpenCode, demo; or the path is unknowable). The host checks that
+/// the file exists (lstat) and passes the fact to `chooseRecovery`. Throws like `planRecover`
+/// on a bad spec, context or id.
+#[wasm_bindgen(js_name = conversationProbe)]
+pub fn conversation_probe(
+    #[wasm_bindgen(unchecked_param_type = "TaskSpec")] spec: JsValue,
+    agent_session_id: &str,
+    #[wasm_bindgen(unchecked_param_type = "HostContext")] ctx: JsValue,
+) -> JsResult<Option<String>> {
+    let spec: crate::model::TaskSpec = from_js(spec, "spec")?;
+    let ctx: crate::plan::HostContext = from_js(ctx, "host context")?;
+    crate::conversation::conversation_probe(&spec, agent_session_id, &ctx).map_err(to_js_error)
+}
+
+/// Resume (`planRecover`) or start again with the original prompt (`planStart` with the
+/// attempt): `conversationSaved` is whether the `conversationProbe` file exists (true when the
+/// probe is null). A fresh start is chosen when no id was ever recorded, or when the agent had
+/// not saved the conversation yet. Persist `record` before acting when it changed.
+#[wasm_bindgen(js_name = chooseRecovery, unchecked_return_type = "RecoveryChoice")]
+pub fn choose_recovery(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    conversation_saved: bool,
+    now: f64,
+) -> JsResult<JsValue> {
+    let record = record_from_js(record)?;
+    if !now.is_finite() {
+        return Err(to_js_error(CoreError::InvalidInput(format!("now must be a finite time in ms, got {now}"))));
+    }
+    to_js(&crate::conversation::choose_recovery(&record, conversation_saved, now))
+}
+
+/// Where the agent's conversation id comes from: `"preset"` (the host chooses a UUID and
+/// passes it as `presetSessionId` at start: Claude), `"from_events"` (read from the first
+/// events: Codex, OpenCode, demo) or `"session_file"` (Pi). Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentIdSource, unchecked_return_type = "IdSource")]
+pub fn agent_id_source(agent: &str) -> JsResult<JsValue> {
+    let agent = crate::model::AgentKind::parse(agent)
+        .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
+    to_js(&crate::profiles::profile(agent).id_source)
 }
