@@ -12,6 +12,8 @@ import { Monitor, performPlan } from "./monitor.js";
 import { defaultAgentEnv, hostContext } from "./context.js";
 import { TRANSCRIPT, AGENT_ENV } from "./task-files.js";
 import { join } from "node:path";
+import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
+import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -25,6 +27,12 @@ import { join } from "node:path";
  * @property {Record<string, string>} [env] the agent's environment (default: PATH, HOME, locale… of this process)
  * @property {Partial<Effects>} [effects] injected effects (tests)
  * @property {Record<string, string | undefined>} [processEnv] where RCA_* defaults are read (default process.env)
+ * @property {string[] | null} [notifyCommand] argv run (no shell) on every announced event, the
+ *   event as JSON on stdin and RCA_EVENT/RCA_SESSION/RCA_STATE/RCA_TASK_DIR/… in its environment
+ * @property {number} [notifyTimeoutMs] the notify command is killed after this long (default 10 s)
+ * @property {string[] | null} [notifyEvents] only these event kinds run it (default: every kind)
+ * @property {number | null} [retentionMs] finished tasks older than this (since they finished) are
+ *   removed by the monitor, session and directory (default 7 days; null = keep forever)
  */
 
 /**
@@ -59,6 +67,9 @@ import { join } from "node:path";
  * @property {string} taskDir
  * @property {string} attach how to watch it live
  * @property {unknown} origin
+ * @property {string | null} [recoveryReason] why the task is (or last was) recovering
+ * @property {string | null} [finishedAt] ISO time the task became completed/failed/stopped
+ * @property {boolean} [managed] false for a tmux session this package did not start (`list({ all })`)
  */
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
@@ -77,6 +88,7 @@ export class TaskManager extends EventEmitter {
     this.socket = socket;
     this.config = makeConfig(opts.config ?? {});
     this.agentEnv = opts.env ?? defaultAgentEnv(penv);
+    this.retentionMs = opts.retentionMs === undefined ? DEFAULT_RETENTION_MS : checkRetention(opts.retentionMs);
     this.store = new Store(this.stateDir, this.fx);
     this.tmux = new Tmux({ socket, effects: this.fx });
     this.lock = new MonitorLock(this.stateDir, this.fx);
@@ -94,6 +106,18 @@ export class TaskManager extends EventEmitter {
     this.ready = null;
     /** @type {AbortController | null} */
     this.watching = null;
+    const notifyCommand = checkNotifyCommand(opts.notifyCommand);
+    /** @type {Notifier | null} */
+    this.notifier = notifyCommand
+      ? new Notifier({
+          command: notifyCommand,
+          timeoutMs: notifyTimeout(opts.notifyTimeoutMs),
+          events: notifyEvents(opts.notifyEvents),
+          env: penv,
+          taskDir: (session) => this.store.lookup(session),
+          onProblem: (p) => this.emit("problem", p),
+        })
+      : null;
   }
 
   /** Creates the state directory on first use (and checks nobody else can write to it). */
@@ -176,15 +200,19 @@ export class TaskManager extends EventEmitter {
 
   /**
    * Every task (optionally only those in one state). A corrupt record is reported as a
-   * "problem" event and skipped: the other tasks are listed.
-   * @param {{ state?: string }} [opts]
+   * "problem" event and skipped: the other tasks are listed. `all` adds the tmux sessions named
+   * like `codex-*`, `claude-*`, `opencode-*`, `pi-*` on the same server that this package did
+   * not start (the original skill's convention), with state "unmanaged" and `managed: false`.
+   * @param {{ state?: string, all?: boolean }} [opts]
    * @returns {Promise<TaskView[]>}
    */
   async list(opts = {}) {
     await this.#init();
     /** @type {TaskView[]} */
     const out = [];
+    const known = new Set();
     for (const { session, taskDir } of await this.store.sessions()) {
+      known.add(session);
       try {
         const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
         if (!opts.state || record.state === opts.state) out.push(this.#view(record, await this.#origin(taskDir)));
@@ -193,7 +221,31 @@ export class TaskManager extends EventEmitter {
         this.emit("problem", { code: e.code, message: e.message, session, taskDir });
       }
     }
+    if (opts.all && (!opts.state || opts.state === "unmanaged")) {
+      const sessions = [...new Set((await this.monitor.listPanes()).map((p) => p.session))].sort();
+      for (const session of sessions) {
+        const dash = session.indexOf("-");
+        const agent = session.slice(0, dash);
+        if (dash < 1 || known.has(session) || !(/** @type {readonly string[]} */ (UNMANAGED_AGENTS)).includes(agent)) continue;
+        out.push(this.#unmanagedView(session, agent, session.slice(dash + 1)));
+      }
+    }
     return out;
+  }
+
+  /**
+   * Removes finished tasks (completed, failed, stopped) that finished at least `olderThanMs`
+   * ago (default: the retention time; 0 = every finished task): tmux session and directory.
+   * Never touches an unfinished task.
+   * @param {{ olderThanMs?: number }} [opts]
+   * @returns {Promise<import("./retention.js").Pruned[]>}
+   */
+  async prune(opts = {}) {
+    await this.#init();
+    const olderThanMs = opts.olderThanMs ?? this.retentionMs;
+    if (olderThanMs == null) return [];
+    checkRetention(olderThanMs);
+    return pruneFinished({ store: this.store, tmux: this.tmux, now: this.fx.now(), olderThanMs });
   }
 
   /**
@@ -289,7 +341,17 @@ export class TaskManager extends EventEmitter {
       if (!(await this.lock.tryAcquire())) throw await this.#busy();
     }
     try {
-      return (await this.monitor.tick()).events;
+      const events = (await this.monitor.tick()).events;
+      if (!this.watching && this.retentionMs !== null) {
+        // Retention is part of a tick (a `watch --once` from cron keeps the state dir tidy too).
+        const gone = await this.prune().catch((err) => {
+          const e = toRcaError(err);
+          this.emit("problem", { code: e.code, message: `retention: ${e.message}` });
+          return [];
+        });
+        if (gone.length) this.emit("pruned", gone);
+      }
+      return events;
     } finally {
       if (!this.watching) await this.lock.release();
     }
@@ -319,6 +381,7 @@ export class TaskManager extends EventEmitter {
     let nap = null;
     let standingBy = false;
     let active = false;
+    let nextPruneAt = 0;
     // A new task (its index entry appears) is looked at at once, and its directory watched.
     const index = this.fx.watchDir(this.store.sessionsDir, () => nap?.abort());
     if (index) watchers.set(this.store.sessionsDir, index);
@@ -335,6 +398,18 @@ export class TaskManager extends EventEmitter {
         active = true;
         const now = this.fx.now();
         for (const [dir, until] of hot) if (until < now) hot.delete(dir);
+        if (this.retentionMs !== null && now >= nextPruneAt) {
+          // Retention: finished tasks past it go (checked at most every minute, or sooner for
+          // a short retention).
+          nextPruneAt = now + Math.min(60_000, Math.max(this.config.pollMs, this.retentionMs / 4));
+          await this.prune().then(
+            (gone) => gone.length && this.emit("pruned", gone),
+            (err) => {
+              const e = toRcaError(err);
+              this.emit("problem", { code: e.code, message: `retention: ${e.message}` });
+            },
+          );
+        }
         let result;
         try {
           result = await this.monitor.tick({ hot: new Set(hot.keys()) });
@@ -378,8 +453,14 @@ export class TaskManager extends EventEmitter {
 
   /** @param {TaskEvent} ev */
   #emitEvent(ev) {
+    this.notifier?.notify(ev);
     this.emit("event", ev);
     this.emit(ev.kind, ev);
+  }
+
+  /** Resolves once every notify command queued so far has finished (or timed out). */
+  async notificationsIdle() {
+    await this.notifier?.idle();
   }
 
   async #busy() {
@@ -482,6 +563,41 @@ export class TaskManager extends EventEmitter {
       taskDir: r.taskDir,
       attach: this.tmux.attachHint(r.session),
       origin,
+      recoveryReason: r.recoveryReason ?? null,
+      finishedAt: r.finishedAt == null ? null : iso(r.finishedAt),
+      managed: true,
+    };
+  }
+
+  /**
+   * A tmux session named like a task that this package did not start.
+   * @param {string} session
+   * @param {string} agent
+   * @param {string} name
+   * @returns {TaskView}
+   */
+  #unmanagedView(session, agent, name) {
+    return {
+      session,
+      agent,
+      name,
+      projectDir: "",
+      model: null,
+      autonomy: "",
+      state: "unmanaged",
+      failure: null,
+      gaveUp: false,
+      attempts: 0,
+      agentSessionId: null,
+      createdAt: "",
+      updatedAt: "",
+      nextRecoveryAt: null,
+      taskDir: "",
+      attach: this.tmux.attachHint(session),
+      origin: null,
+      recoveryReason: null,
+      finishedAt: null,
+      managed: false,
     };
   }
 }
@@ -510,6 +626,25 @@ function stringEnv(env) {
     out[k] = v;
   }
   return out;
+}
+
+/** @param {unknown} v */
+function notifyTimeout(v) {
+  if (v === undefined) return DEFAULT_NOTIFY_TIMEOUT_MS;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 1 || v > 3_600_000) {
+    throw new RcaError("invalid_config", `notifyTimeoutMs must be a number of ms from 1 to 3600000, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** @param {unknown} v @returns {string[] | null} */
+function notifyEvents(v) {
+  if (v == null) return null;
+  const kinds = /** @type {readonly string[]} */ (EVENT_KINDS);
+  if (!Array.isArray(v) || !v.every((k) => typeof k === "string" && kinds.includes(k))) {
+    throw new RcaError("invalid_config", `notifyEvents must be an array of event kinds (${kinds.join(", ")}), got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 /** A unique OpenCode session title, so its id can be found before the first event. @param {string} taskDir */

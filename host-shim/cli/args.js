@@ -11,6 +11,7 @@ const GLOBAL = {
   "state-dir": { type: "string" },
   "tmux-socket": { type: "string" },
   config: { type: "string" },
+  "notify-cmd": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
@@ -32,7 +33,11 @@ export const COMMANDS = {
     },
   },
   status: { summary: "status <session> [--lines N]", positionals: ["session"], options: { lines: { type: "string" } } },
-  list: { summary: "list [--state S]", positionals: [], options: { state: { type: "string" } } },
+  list: {
+    summary: "list [--state S] [--all]   (--all: also tmux sessions named codex-*/claude-*/opencode-*/pi-* not started here)",
+    positionals: [],
+    options: { state: { type: "string" }, all: { type: "boolean" } },
+  },
   logs: {
     summary: "logs <session> [--lines N] [--follow]",
     positionals: ["session"],
@@ -41,7 +46,16 @@ export const COMMANDS = {
   send: { summary: "send <session> <text> [--paste]", positionals: ["session", "text"], options: { paste: { type: "boolean" } } },
   resume: { summary: "resume <session>", positionals: ["session"], options: {} },
   stop: { summary: "stop <session> [--cleanup]", positionals: ["session"], options: { cleanup: { type: "boolean" } } },
-  watch: { summary: "watch [--once]", positionals: [], options: { once: { type: "boolean" } } },
+  watch: {
+    summary: "watch [--once] [--all]   (a live table on a terminal; event lines with --json)",
+    positionals: [],
+    options: { once: { type: "boolean" }, all: { type: "boolean" } },
+  },
+  prune: {
+    summary: "prune [--older-than DURATION]   (remove finished tasks; default: the retention time, 7d; e.g. 0, 12h, 30m)",
+    positionals: [],
+    options: { "older-than": { type: "string" } },
+  },
   demo: { summary: "demo", positionals: [], options: {} },
 };
 
@@ -52,7 +66,8 @@ ${Object.values(COMMANDS)
   .join("\n")}
 
 global options: --state-dir DIR (RCA_STATE_DIR)  --tmux-socket NAME (RCA_TMUX_SOCKET)
-                --config FILE (monitor settings, JSON)  --json  --help
+                --config FILE (settings, JSON)  --notify-cmd '["argv",...]' (RCA_NOTIFY_CMD)
+                --json  --help
 <session> is <agent>-<name>, e.g. codex-fix-login-bug.`;
 
 /**

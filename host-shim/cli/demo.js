@@ -2,7 +2,8 @@
 // `resilient-agent demo`: the whole loop on the built-in simulated agent, with no API key.
 // A private tmux server and a temporary state directory; the agent works, crashes (SIGKILL),
 // the monitor resumes it by its session id, and it finishes. Every transition is printed with
-// its time, then a summary; then everything the demo created is removed.
+// its time under the live view (the table `watch` shows), then a summary; then everything the
+// demo created is removed.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,17 +11,21 @@ import { randomBytes } from "node:crypto";
 import { TaskManager } from "../task-manager.js";
 import { defaultAgentEnv } from "../context.js";
 import { clock, duration } from "./format.js";
+import { LiveView, startLive } from "./live.js";
 
 /** @typedef {import("../monitor.js").TaskEvent} TaskEvent */
 
 const DONE = new Set(["completed", "failed", "gave_up"]);
 
 /**
- * @param {{ out: NodeJS.WritableStream, workMs?: number, timeoutMs?: number }} o
+ * @param {{ out: NodeJS.WritableStream & { isTTY?: boolean, columns?: number }, workMs?: number, timeoutMs?: number }} o
  * @returns {Promise<number>} exit status: 0 when the task completed after a recovery
  */
 export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
-  const say = (/** @type {string} */ s) => out.write(s + "\n");
+  const live = new LiveView({ out });
+  /** @type {{ refresh(): Promise<void>, stop(): Promise<void> } | null} */
+  let refresher = null;
+  const say = (/** @type {string} */ s) => (refresher ? live.log(s) : out.write(s + "\n"));
   const socket = `rca-demo-${randomBytes(4).toString("hex")}`;
   const stateDir = await mkdtemp(join(tmpdir(), "rca-demo-state-"));
   const projectDir = await mkdtemp(join(tmpdir(), "rca-demo-project-"));
@@ -53,11 +58,13 @@ export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
     session = view.session;
     say(`${stamp(Date.now())}  start              ${session} in ${projectDir}`);
     say(`${" ".repeat(22)}watch it live: ${view.attach}`);
+    refresher = startLive(tm, live, { everyMs: 500 });
     /** @type {Promise<void>} */
     const finished = new Promise((resolve) => {
       tm.on("event", (/** @type {TaskEvent} */ ev) => {
         seen.push(ev);
         say(`${stamp(ev.at)}  ${ev.kind.padEnd(17)}  ${ev.message}`);
+        void refresher?.refresh();
         if (ev.kind === "recovering" && idBeforeCrash === null) {
           tm.status(ev.session, { lines: 1 }).then((v) => {
             idBeforeCrash = v.agentSessionId;
@@ -73,6 +80,9 @@ export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
     clearTimeout(timer);
     ctl.abort();
     await watching;
+    const r = refresher;
+    refresher = null;
+    await r?.stop();
 
     const last = await tm.status(session, { lines: 5 }).catch(() => null);
     const crash = seen.find((e) => e.kind === "recovering");
@@ -90,6 +100,11 @@ export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
     }
     return 0;
   } finally {
+    if (refresher) {
+      const r = refresher;
+      refresher = null;
+      await r.stop().catch(() => {});
+    }
     process.off("SIGINT", interrupt);
     if (session) await tm.stop(session, { cleanup: true }).catch(() => {});
     await rm(stateDir, { recursive: true, force: true });

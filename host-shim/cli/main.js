@@ -14,6 +14,8 @@ import { parseCli, positiveInt, USAGE } from "./args.js";
 import { eventLine, taskDetails, taskTable } from "./format.js";
 import { runDemo } from "./demo.js";
 import { TRANSCRIPT } from "../task-files.js";
+import { LiveView, startLive } from "./live.js";
+import { parseDuration } from "../retention.js";
 
 /** @typedef {import("./args.js").Parsed} Parsed */
 
@@ -31,10 +33,13 @@ export async function main(argv) {
       return 0;
     }
     if (cli.command === "demo") return await runDemo({ out: process.stdout });
+    const settings = cli.opts.config ? await readConfig(String(cli.opts.config)) : {};
+    const host = hostSettings(settings, cli.opts["notify-cmd"], process.env.RCA_NOTIFY_CMD);
     const tm = new TaskManager({
       stateDir: str(cli.opts["state-dir"]),
       tmuxSocket: str(cli.opts["tmux-socket"]),
-      config: cli.opts.config ? await readConfig(String(cli.opts.config)) : undefined,
+      config: Object.keys(settings).length ? settings : undefined,
+      ...host,
     });
     return await run(tm, cli, json);
   } catch (err) {
@@ -91,8 +96,18 @@ async function run(tm, cli, json) {
       return 0;
     }
     case "list": {
-      const views = await tm.list({ state: str(opts.state) });
+      const views = await tm.list({ state: str(opts.state), all: !!opts.all });
       print(views, () => taskTable(views));
+      return 0;
+    }
+    case "prune": {
+      const olderThanMs = typeof opts["older-than"] === "string" ? parseDuration(opts["older-than"]) : undefined;
+      const removed = await tm.prune({ olderThanMs });
+      print({ removed }, () =>
+        removed.length === 0
+          ? "nothing to prune"
+          : removed.map((r) => `removed ${r.session} (${r.state}, finished ${r.finishedAt})`).join("\n"),
+      );
       return 0;
     }
     case "logs": {
@@ -119,23 +134,30 @@ async function run(tm, cli, json) {
       return 0;
     }
     case "watch":
-      return await watch(tm, !!opts.once, json);
+      return await watch(tm, !!opts.once, json, !!opts.all);
     default:
       throw new RcaError("usage", USAGE);
   }
 }
 
 /**
- * Prints every state change as it happens (one JSON object per line with --json).
+ * Runs the monitor and prints every state change as it happens (one JSON object per line with
+ * --json); without --json also a live table of the tasks (redrawn in place on a terminal,
+ * changed rows as plain lines otherwise).
  * @param {TaskManager} tm
  * @param {boolean} once
  * @param {boolean} json
+ * @param {boolean} all
  */
-async function watch(tm, once, json) {
-  const show = (/** @type {import("../monitor.js").TaskEvent} */ ev) =>
-    process.stdout.write((json ? JSON.stringify(ev) : eventLine(ev)) + "\n");
+async function watch(tm, once, json, all) {
+  const live = json ? null : new LiveView({ out: process.stdout });
+  const show = (/** @type {import("../monitor.js").TaskEvent} */ ev) => {
+    if (live) live.log(eventLine(ev));
+    else process.stdout.write(JSON.stringify(ev) + "\n");
+  };
   if (once) {
     for (const ev of await tm.check()) show(ev);
+    await tm.notificationsIdle();
     return 0;
   }
   tm.on("monitor", (m) => {
@@ -147,7 +169,18 @@ async function watch(tm, once, json) {
   const stop = () => ctl.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  await tm.watch({ signal: ctl.signal, onEvent: show });
+  const refresher = live ? startLive(tm, live, { all }) : null;
+  // An event redraws the table at once (not only at the next second).
+  const onEvent = (/** @type {import("../monitor.js").TaskEvent} */ ev) => {
+    show(ev);
+    void refresher?.refresh();
+  };
+  try {
+    await tm.watch({ signal: ctl.signal, onEvent });
+  } finally {
+    await refresher?.stop();
+    await tm.notificationsIdle();
+  }
   return 0;
 }
 
@@ -200,11 +233,50 @@ async function readConfig(file) {
   const text = await readFile(file, "utf8").catch((e) => {
     throw new RcaError("usage", `cannot read --config ${file}: ${e.message}`);
   });
+  let value;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new RcaError("invalid_config", `--config ${file} is not JSON: ${e instanceof Error ? e.message : e}`);
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RcaError("invalid_config", `--config ${file} must hold a JSON object of settings`);
+  }
+  return /** @type {Record<string, unknown>} */ (value);
+}
+
+/** Settings of the host (not the core's MonitorConfig) that a --config file may hold. */
+const HOST_KEYS = ["notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs"];
+
+/**
+ * Takes the host's keys out of the --config settings (the rest is the MonitorConfig), and
+ * applies --notify-cmd / RCA_NOTIFY_CMD (a JSON argv) over the file's notifyCommand.
+ * @param {Record<string, unknown>} settings modified: host keys removed
+ * @param {unknown} flag
+ * @param {string | undefined} env
+ */
+function hostSettings(settings, flag, env) {
+  /** @type {Record<string, any>} */
+  const host = {};
+  for (const k of HOST_KEYS) {
+    if (Object.hasOwn(settings, k)) {
+      host[k] = settings[k];
+      delete settings[k];
+    }
+  }
+  const text = typeof flag === "string" ? flag : env || undefined;
+  if (text !== undefined) {
+    const where = typeof flag === "string" ? "--notify-cmd" : "RCA_NOTIFY_CMD";
+    try {
+      host.notifyCommand = JSON.parse(text);
+    } catch {
+      throw new RcaError("usage", `${where} must be a JSON array of strings (an argv, no shell), e.g. '["notify-send","coding task"]'`);
+    }
+    if (!Array.isArray(host.notifyCommand)) {
+      throw new RcaError("usage", `${where} must be a JSON array of strings (an argv, no shell), e.g. '["notify-send","coding task"]'`);
+    }
+  }
+  return /** @type {{ notifyCommand?: string[], notifyTimeoutMs?: number, notifyEvents?: string[], retentionMs?: number | null }} */ (host);
 }
 
 /** @param {unknown} v */

@@ -3,10 +3,19 @@
 // the real CLI's captured output (tests/fixtures/agent-output) with a fresh session id.
 //
 //   RCA_FAKE_MODE     succeed (default) | crash-once | crash-always | auth-fail | hang
+//                     | limit-once  the first run ends with the agent's real usage/rate-limit
+//                                   message (codex/claude usage limit, pi 429), resumed runs succeed
+//                     | hang-once   the first run prints its first event and then nothing, forever;
+//                                   resumed runs succeed
+//                     | reconnect-once  codex: the first run repeats the real "Reconnecting...
+//                                   waiting for network" line forever; resumed runs succeed
+//   RCA_FAKE_RESET    the reset part of the limit message: codex "at 1:22 AM" | "later"
+//                     (no time), claude "3:50pm (Asia/Tokyo)", pi "20s" (defaults as shown)
 //   RCA_FAKE_WORK_MS  how long a run works before its last line (default 1500)
 //   RCA_FAKE_LOG      file that gets one JSON line per invocation {agent, argv, cwd, resumeId, pid}
 //   RCA_FAKE_KEY      put into the 401 message ("Incorrect API key provided: <key>"): redaction tests
 //   RCA_FAKE_ECHO     one extra stdout line after the first event
+//   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began)
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -67,6 +76,11 @@ const agents = {
       ok: withId(fixture("codex", "cx-ok-json.stdout"), re, id).split("\n").slice(3).join("\n"),
       auth: withId(fixture("codex", "cx-401-json.stdout"), re, id).split("\n").slice(1).join("\n"),
       authExit: 1,
+      // Codex's real usage-limit wording (cx-usage-json), with the reset part chosen by the test.
+      limit: withId(fixture("codex", "cx-usage-json.stdout"), re, id).split("\n").slice(3).join("\n")
+        .replaceAll("try again at 1:22 AM", `try again ${process.env.RCA_FAKE_RESET || "at 1:22 AM"}`),
+      limitExit: 1,
+      reconnect: fixture("codex", "cx-nonet-long.stdout").split("\n").find((l) => l.includes("waiting for network")) + "\n",
       stderr: "Reading additional input from stdin...\n",
     };
   },
@@ -81,7 +95,7 @@ const agents = {
     const resumeId = flags["--resume"] || null;
     const id = resumeId || flags["--session-id"];
     if (!UUID.test(id || "")) fail(`Error: Invalid session ID. Must be a valid UUID.`, 1);
-    const re = /fe204e76-bb72-41bc-b31c-9f027f5ef191|28282bce-9824-4865-999e-38b763714aec/g;
+    const re = /fe204e76-bb72-41bc-b31c-9f027f5ef191|28282bce-9824-4865-999e-38b763714aec|96b8119b-69de-496d-adcf-25fab687b5c3/g;
     const ok = withId(fixture("claude", "cl-ok-sjson.stdout"), re, id);
     return {
       resumeId,
@@ -89,6 +103,10 @@ const agents = {
       ok: ok.split("\n").slice(1).join("\n"),
       auth: withId(fixture("claude", "cl-401-sjson.stdout"), re, id).split("\n").slice(1).join("\n"),
       authExit: 1,
+      // A subscription limit ends a run like its 429 (cl-sub429-sjson) with Claude's wording.
+      limit: withId(fixture("claude", "cl-sub429-sjson.stdout"), re, id).split("\n").slice(1).join("\n")
+        .replaceAll("API Error: Request rejected (429) · Rate limited", `You've hit your session limit · resets ${process.env.RCA_FAKE_RESET || "3:50pm (Asia/Tokyo)"}`),
+      limitExit: 1,
       stderr: "",
     };
   },
@@ -139,6 +157,13 @@ const agents = {
       ok: ok.split("\n").slice(1).join("\n"),
       auth: fixture("pi", "pi-mock401-json.stdout"),
       authExit: 0, // pi --mode json exits 0 even on error
+      // pi's 429 run (pi-mock429-json) with OpenAI's real rate-limit text in place of the mock's.
+      limit: fixture("pi", "pi-mock429-json.stdout").split("\n").slice(1).join("\n").replaceAll(
+        "429 Rate limit reached for requests",
+        "429 Rate limit reached for gpt-4o-mini in organization org-abc on requests per min (RPM): Limit 3, Used 3, Requested 1. " +
+          `Please try again in ${process.env.RCA_FAKE_RESET || "20s"}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+      ),
+      limitExit: 0,
       stderr: "",
     };
   },
@@ -152,7 +177,7 @@ async function main() {
   const run = agents[agent](process.argv.slice(2));
   const prompt = fs.readFileSync(0, "utf8");
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
+    const line = { agent, at: Date.now(), argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
   }
   process.stderr.write(run.stderr);
@@ -163,8 +188,19 @@ async function main() {
     process.stdout.write(key ? run.auth.replaceAll("API key provided: mock", `API key provided: ${key}`) : run.auth);
     process.exit(run.authExit);
   }
-  if (mode === "hang") {
+  if (mode === "hang" || (mode === "hang-once" && !run.resumeId)) {
     setInterval(() => {}, 1 << 30);
+    return;
+  }
+  if (mode === "limit-once" && !run.resumeId) {
+    if (!run.limit) fail(`this fake has no limit output for ${agent}`);
+    process.stdout.write(run.limit);
+    process.exit(run.limitExit);
+  }
+  if (mode === "reconnect-once" && !run.resumeId) {
+    if (!run.reconnect) fail(`this fake has no network-wait output for ${agent}`);
+    const every = Number(process.env.RCA_FAKE_RECONNECT_MS || 400);
+    setInterval(() => process.stdout.write(run.reconnect), every);
     return;
   }
   await new Promise((r) => setTimeout(r, workMs));

@@ -1,0 +1,128 @@
+// @ts-check
+// Retention (DESIGN §3.11): finished tasks (completed, failed, stopped) are kept so their
+// transcript can be read, then removed — tmux session and task directory — once they have been
+// finished for longer than the retention time (default 7 days). The monitor does it as it runs;
+// `prune` does it on demand. An unfinished task is never removed: the check is made under the
+// task's record lock, and the index entry is dropped before the directory goes.
+import { join } from "node:path";
+import core from "./core.js";
+import { RcaError, viaCore } from "./errors.js";
+import { RECORD_FILE } from "./store.js";
+
+/** @typedef {import("./store.js").Store} Store */
+/** @typedef {import("./tmux.js").Tmux} Tmux */
+
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
+/** The agents of the original skill's session names (`<agent>-<name>`), for `list --all`. */
+export const UNMANAGED_AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi"]);
+const FINAL = new Set(["completed", "failed", "stopped"]);
+const MAX_MS = 100 * 365 * 86_400_000;
+
+const UNITS = /** @type {Record<string, number>} */ ({
+  ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000,
+});
+
+/**
+ * A duration for people: `45s`, `30m`, `12h`, `7d`, `2w`, `500ms`, sums such as `1h30m`, or `0`.
+ * @param {string} text
+ * @returns {number} ms
+ */
+export function parseDuration(text) {
+  const s = String(text).trim().toLowerCase();
+  if (s === "0") return 0;
+  const part = /(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h|d|w)/gy;
+  let total = 0;
+  let at = 0;
+  let m;
+  while ((m = part.exec(s))) {
+    total += Number(m[1]) * UNITS[m[2]];
+    at = part.lastIndex;
+  }
+  if (at === 0 || at !== s.length || !Number.isFinite(total) || total > MAX_MS) {
+    throw new RcaError("usage", `not a duration: ${JSON.stringify(text)} (use e.g. 45s, 30m, 12h, 7d, 2w, 1h30m or 0)`);
+  }
+  return Math.round(total);
+}
+
+/**
+ * A retention setting: ms ≥ 0, or null (keep forever).
+ * @param {unknown} v
+ * @returns {number | null}
+ */
+export function checkRetention(v) {
+  if (v === null) return null;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_MS) {
+    throw new RcaError("invalid_config", `retentionMs must be a number of ms ≥ 0 (or null to keep finished tasks forever), got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/**
+ * @typedef {{ session: string, taskDir: string, state: string, finishedAt: string }} Pruned
+ */
+
+/**
+ * Removes every finished task that finished more than `olderThanMs` ago: its tmux session, its
+ * index entry and its directory. Also task directories no longer indexed (a finished task whose
+ * name was reused) past the same age.
+ * @param {object} o
+ * @param {Store} o.store
+ * @param {Tmux} o.tmux
+ * @param {number} o.now
+ * @param {number} o.olderThanMs
+ * @returns {Promise<Pruned[]>}
+ */
+export async function pruneFinished({ store, tmux, now, olderThanMs }) {
+  /** @type {Pruned[]} */
+  const removed = [];
+  const indexed = await store.sessions();
+  const indexedDirs = new Set(indexed.map((t) => t.taskDir));
+  /** @param {any} record */
+  const expired = (record) => {
+    if (!FINAL.has(record.state)) return false;
+    const finished = record.finishedAt ?? record.updatedAt;
+    return typeof finished === "number" && now - finished >= olderThanMs;
+  };
+  for (const { session, taskDir } of indexed) {
+    const record = await store.withRecordLock(taskDir, async () => {
+      const read = await store.readRecord(taskDir, (t) => core.parseRecord(t)).catch(() => null);
+      if (!read || !expired(read.record)) return null;
+      // Unindexed first: from here no command finds it, so nothing can restart it.
+      await store.forgetSession(session);
+      return read.record;
+    });
+    if (!record) continue;
+    const res = await tmux.run(viaCore(() => core.planStop(tmux.socket, session)));
+    if (res.code !== 0 && !res.noServer && !/can't find session|session not found/.test(res.stderr)) {
+      throw new RcaError("tmux_failed", `tmux kill-session ${session} failed: ${res.stderr.trim()}`);
+    }
+    await store.removeTaskDir(taskDir);
+    removed.push(pruned(record, taskDir));
+  }
+  // Directories of replaced tasks: not indexed, so no session of theirs exists to kill.
+  const names = await store.fx.fs.readdir(store.tasksDir).catch(() => /** @type {string[]} */ ([]));
+  for (const name of names) {
+    const taskDir = join(store.tasksDir, name);
+    if (indexedDirs.has(taskDir) || name.startsWith(".")) continue;
+    const exists = await store.fx.fs.lstat(join(taskDir, RECORD_FILE)).catch(() => null);
+    if (!exists) continue;
+    const read = await store.readRecord(taskDir, (t) => core.parseRecord(t)).catch(() => null);
+    if (!read || !expired(read.record)) continue;
+    // Re-check it did not become indexed meanwhile (a start re-using the directory never
+    // happens: starts make a fresh one; but be exact).
+    if ((await store.lookup(read.record.session)) === taskDir) continue;
+    await store.removeTaskDir(taskDir);
+    removed.push(pruned(read.record, taskDir));
+  }
+  return removed;
+}
+
+/** @param {any} record @param {string} taskDir @returns {Pruned} */
+function pruned(record, taskDir) {
+  return {
+    session: record.session,
+    taskDir,
+    state: record.state,
+    finishedAt: new Date(record.finishedAt ?? record.updatedAt).toISOString(),
+  };
+}
