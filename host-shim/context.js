@@ -46,8 +46,9 @@ export function envVars(env) {
  * @param {string | null} [o.presetSessionId]
  * @param {string | null} [o.titleTag]
  * @param {string[]} [o.demoAgent]
+ * @param {string | null} [o.projectRealDir] the project directory's realpath (Claude's conversation folder)
  */
-export function hostContext({ taskDir, socket, agentEnv, presetSessionId = null, titleTag = null, demoAgent }) {
+export function hostContext({ taskDir, socket, agentEnv, presetSessionId = null, titleTag = null, demoAgent, projectRealDir = null }) {
   return {
     taskDir,
     socket,
@@ -57,5 +58,6 @@ export function hostContext({ taskDir, socket, agentEnv, presetSessionId = null,
     demoAgent: demoAgent ?? [process.execPath, DEMO_AGENT_PATH],
     presetSessionId,
     titleTag,
+    projectRealDir,
   };
 }

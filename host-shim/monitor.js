@@ -13,7 +13,7 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, AGENT_ENV } from "./task-files.js";
+import { attemptPaths, AGENT_ENV, HOST_FILE } from "./task-files.js";
 import { join } from "node:path";
 import { hostContext } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
@@ -46,12 +46,14 @@ export class Monitor {
    * @param {(ev: TaskEvent) => void} o.onEvent
    * @param {(p: Problem) => void} o.onProblem
    * @param {MonitorLock | null} [o.lock] re-checked before every recovery
+   * @param {string[]} [o.demoAgent] the demo agent's argv prefix when the task's host.json has none
    */
-  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null }) {
+  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent }) {
     this.store = store;
     this.tmux = tmux;
     this.config = config;
     this.agentEnv = agentEnv;
+    this.demoAgent = demoAgent;
     this.fx = effects;
     this.onEvent = onEvent;
     this.onProblem = onProblem;
@@ -186,9 +188,17 @@ export class Monitor {
           case "nudge_server":
             this.#nudge(pane);
             break;
-          case "recover":
-            await this.recover(record, action.mode, action.attempt);
+          case "recover": {
+            // The recovery may change the record first (a fresh start forgets an agent id that
+            // the new run replaces); it is persisted before the agent runs, as every change.
+            const persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
+              stamp = await this.#persist(taskDir, next, stamp);
+              if (stamp) record = next;
+              return !!stamp;
+            });
+            if (!persisted) return obs.now; // someone else changed the record meanwhile
             break;
+          }
           case "announce":
             events.push(action.event);
             this.onEvent(action.event);
@@ -275,36 +285,97 @@ export class Monitor {
   }
 
   /**
-   * Runs attempt `attempt` of a task: the resume command when the agent's session id is known,
-   * else a fresh start with the original prompt. The record is already persisted.
+   * Runs attempt `attempt` of a task as the core chooses: the agent's resume of the recorded
+   * conversation, or a fresh start with the original prompt (no id recorded, or the agent was
+   * killed before it saved the conversation: the file the core names does not exist). The
+   * record is already persisted; a change the choice makes goes through `persist` first.
    * @param {any} record
    * @param {import("./wasm/core.js").RecoverMode} mode
    * @param {number} attempt
+   * @param {(next: any) => Promise<boolean>} [persist] false when the record changed meanwhile
+   * @returns {Promise<boolean>} false when nothing was done because the record changed meanwhile
    */
-  async recover(record, mode, attempt) {
+  async recover(record, mode, attempt, persist = async () => true) {
     if (this.lock && !(await this.lock.stillHeld())) {
       throw new RcaError("monitor_busy", "this monitor lost the state directory's lock; another monitor acts now");
     }
-    const ctx = hostContext({
-      taskDir: record.taskDir,
+    const { taskDir } = record;
+    const base = {
+      taskDir,
       socket: this.tmux.socket,
-      agentEnv: await this.#agentEnv(record.taskDir),
-      presetSessionId: record.agentSessionId,
-    });
+      agentEnv: await this.#agentEnv(taskDir),
+      demoAgent: await this.#demoAgent(taskDir),
+      projectRealDir: await this.#realDir(record.spec.projectDir),
+    };
+    let ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
+    const probe = record.agentSessionId
+      ? viaCore(() => core.conversationProbe(record.spec, record.agentSessionId, ctx)) ?? null
+      : null;
+    const saved = probe === null || (await this.#exists(probe));
+    const choice = viaCore(() => core.chooseRecovery(record, saved, this.fx.now()));
+    if (JSON.stringify(choice.record) !== JSON.stringify(record)) {
+      if (!(await persist(choice.record))) return false;
+      record = choice.record;
+      ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
+    }
     /** @type {{ files: any[], commands: any[] }} */
     let plan;
-    if (record.agentSessionId) {
+    if (choice.kind === "resume") {
       plan = viaCore(() => core.planRecover(record.spec, record.agentSessionId, ctx, mode, attempt));
     } else {
-      // No conversation to resume yet (the first run died before saying its id): start afresh
-      // with the original prompt; a dead session is removed first so the name is free.
-      const prompt = await this.store.readHead(attemptPaths(record.taskDir, 1).prompt, 8 * 1024 * 1024);
+      // Start afresh with the original prompt; a dead session is removed first so the name is free.
+      const prompt = await this.store.readHead(attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024);
       plan = viaCore(() => core.planStart(record.spec, prompt, ctx, attempt));
       if (mode.mode !== "recreate") {
         await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));
       }
     }
-    await performPlan(this.store, this.tmux, record.taskDir, plan);
+    await performPlan(this.store, this.tmux, taskDir, plan);
+    return true;
+  }
+
+  /**
+   * Whether a path exists (lstat: the entry itself). Only "no such entry" counts as missing;
+   * any other error (permissions…) leaves the usual resume.
+   * @param {string} path
+   */
+  async #exists(path) {
+    try {
+      await this.fx.fs.lstat(path);
+      return true;
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      return !(code === "ENOENT" || code === "ENOTDIR");
+    }
+  }
+
+  /**
+   * The project directory as the agent's getcwd() will report it (null when unknown).
+   * @param {string} dir
+   */
+  async #realDir(dir) {
+    try {
+      return await this.fx.fs.realpath(dir);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The demo agent's argv prefix the task was started with (host.json), else this monitor's.
+   * @param {string} taskDir
+   * @returns {Promise<string[] | undefined>}
+   */
+  async #demoAgent(taskDir) {
+    const text = await this.store.readHead(join(taskDir, HOST_FILE), 64 * 1024);
+    try {
+      const host = JSON.parse(text);
+      const d = host?.demoAgent;
+      if (Array.isArray(d) && d.length > 0 && d.every((v) => typeof v === "string")) return d;
+    } catch {
+      // Missing or unreadable: use this monitor's own.
+    }
+    return this.demoAgent;
   }
 
   /**

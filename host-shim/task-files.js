@@ -8,6 +8,8 @@ import core from "./core.js";
 export const TRANSCRIPT = core.attemptFiles(1).transcript;
 /** The agent's environment at start, reused for every recovery (whichever process recovers). */
 export const AGENT_ENV = "env.json";
+/** What else the starting host knew and a recovery by another process must reuse: `{ demoAgent }`. */
+export const HOST_FILE = "host.json";
 
 /**
  * The files of attempt `n` in a task directory (absolute paths), plus the name of the file

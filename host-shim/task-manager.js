@@ -9,8 +9,8 @@ import { Store, resolveStateDir, ORIGIN_FILE } from "./store.js";
 import { Tmux } from "./tmux.js";
 import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
-import { defaultAgentEnv, hostContext } from "./context.js";
-import { TRANSCRIPT, AGENT_ENV } from "./task-files.js";
+import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH } from "./context.js";
+import { TRANSCRIPT, AGENT_ENV, HOST_FILE } from "./task-files.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
@@ -26,6 +26,8 @@ import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS }
  * @property {Record<string, unknown>} [config] part of a MonitorConfig (the rest: the core's defaults)
  * @property {Record<string, string>} [env] the agent's environment (default: PATH, HOME, locale… of this process)
  * @property {Partial<Effects>} [effects] injected effects (tests)
+ * @property {string[]} [demoAgent] argv prefix that runs the demo agent (default
+ *   [process.execPath, DEMO_AGENT_PATH]); kept with each task (host.json) for its recoveries
  * @property {Record<string, string | undefined>} [processEnv] where RCA_* defaults are read (default process.env)
  * @property {string[] | null} [notifyCommand] argv run (no shell) on every announced event, the
  *   event as JSON on stdin and RCA_EVENT/RCA_SESSION/RCA_STATE/RCA_TASK_DIR/… in its environment
@@ -88,6 +90,7 @@ export class TaskManager extends EventEmitter {
     this.socket = socket;
     this.config = makeConfig(opts.config ?? {});
     this.agentEnv = opts.env ?? defaultAgentEnv(penv);
+    this.demoAgent = checkDemoAgent(opts.demoAgent);
     this.retentionMs = opts.retentionMs === undefined ? DEFAULT_RETENTION_MS : checkRetention(opts.retentionMs);
     this.store = new Store(this.stateDir, this.fx);
     this.tmux = new Tmux({ socket, effects: this.fx });
@@ -97,6 +100,7 @@ export class TaskManager extends EventEmitter {
       tmux: this.tmux,
       config: this.config,
       agentEnv: this.agentEnv,
+      demoAgent: this.demoAgent,
       effects: this.fx,
       lock: this.lock,
       onEvent: (ev) => this.#emitEvent(ev),
@@ -162,14 +166,18 @@ export class TaskManager extends EventEmitter {
 
     const taskDir = await this.store.createTaskDir(session);
     try {
-      // Claude's id is chosen here so it is known before the agent runs (--session-id).
-      const presetSessionId = spec.agent === "claude" ? this.fx.uuid() : null;
+      // An agent whose profile takes a preset id (Claude's --session-id) gets it here, so it is
+      // known before the agent runs.
+      const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
       const now = this.fx.now();
       const record = viaCore(() => core.newRecord(spec, taskDir, presetSessionId, now));
-      const ctx = hostContext({ taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir) });
+      const ctx = hostContext({
+        taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent: this.demoAgent,
+      });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
       await this.store.writeNew(taskDir, AGENT_ENV, JSON.stringify(agentEnv) + "\n");
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ demoAgent: this.demoAgent }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -609,6 +617,19 @@ export class TaskManager extends EventEmitter {
  */
 function makeConfig(partial) {
   return viaCore(() => core.validateMonitorConfig(partial));
+}
+
+/**
+ * The demo agent's argv prefix: a non-empty array of strings (the core checks the rest).
+ * @param {unknown} v
+ * @returns {string[]}
+ */
+function checkDemoAgent(v) {
+  if (v == null) return [process.execPath, DEMO_AGENT_PATH];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string" && x.length > 0)) {
+    throw new RcaError("invalid_option", "demoAgent must be a non-empty array of argv strings, e.g. [process.execPath, \"/abs/demo-agent.js\"]");
+  }
+  return [...v];
 }
 
 /**

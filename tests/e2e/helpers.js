@@ -64,6 +64,8 @@ export async function world() {
   const agentEnv = (extra = {}) => ({
     PATH: `${FAKES}:${process.env.PATH}`,
     HOME: process.env.HOME ?? root,
+    // The fake claude keeps its transcripts where the real one does; not in the user's home.
+    CLAUDE_CONFIG_DIR: join(root, "claude-config"),
     RCA_FAKE_LOG: fakeLog,
     RCA_FAKE_WORK_MS: "1200",
     RCA_DEMO_WORK_MS: "1200",
@@ -94,7 +96,7 @@ export async function world() {
      */
     spawnCli(args, o = {}) {
       const child = spawn(process.execPath, [CLI, ...args, "--state-dir", stateDir, "--tmux-socket", socket], {
-        env: { ...process.env, ...o.env },
+        env: { ...process.env, CLAUDE_CONFIG_DIR: join(root, "claude-config"), ...o.env },
         stdio: ["pipe", "pipe", "pipe"],
       });
       children.push(child);

@@ -95,6 +95,22 @@ const agents = {
     const resumeId = flags["--resume"] || null;
     const id = resumeId || flags["--session-id"];
     if (!UUID.test(id || "")) fail(`Error: Invalid session ID. Must be a valid UUID.`, 1);
+    // The transcript where claude 2.1.330 keeps it (src/conversation.rs): resume needs it, a new
+    // session refuses an id that has one (the real CLI's messages).
+    const cwdKey = (() => {
+      const key = process.cwd().replace(/[^a-zA-Z0-9]/g, "-");
+      if (key.length <= 200) return key;
+      let h = 0;
+      for (let i = 0; i < process.cwd().length; i++) h = ((h << 5) - h + process.cwd().charCodeAt(i)) | 0;
+      return `${key.slice(0, 200)}-${Math.abs(h).toString(36)}`;
+    })();
+    const transcript = path.join(process.env.CLAUDE_CONFIG_DIR || path.join(process.env.HOME || "/nonexistent", ".claude"), "projects", cwdKey, `${id}.jsonl`);
+    if (resumeId && !fs.existsSync(transcript)) fail(`No conversation found with session ID: ${id}`, 1);
+    if (!resumeId) {
+      if (fs.existsSync(transcript)) fail(`Error: Session ID ${id} is already in use.`, 1);
+      fs.mkdirSync(path.dirname(transcript), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(transcript, JSON.stringify({ type: "user", sessionId: id }) + "\n", { mode: 0o600 });
+    }
     const re = /fe204e76-bb72-41bc-b31c-9f027f5ef191|28282bce-9824-4865-999e-38b763714aec|96b8119b-69de-496d-adcf-25fab687b5c3/g;
     const ok = withId(fixture("claude", "cl-ok-sjson.stdout"), re, id);
     return {
