@@ -8,6 +8,9 @@
 //     with the agent's native resume and the SAME session id (agent's store, attempt 2's event
 //     stream, and the mock's request log carrying the first attempt's conversation), and it
 //     completes;
+//   - a kill during the FIRST model call (before Pi/Claude saved the conversation) continues
+//     with the original prompt: a fresh start with the same preset id / session file when the
+//     agent's store has nothing yet, the native resume otherwise;
 //   - a 401 ends `failed` class `auth`, never retried;
 //   - a 429 is classified `rate_limit` and retried (the retry completes once the mock answers);
 //   - a context-length error ends `failed` class `context_overflow`.
@@ -17,6 +20,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, mkdir, rm, readFile, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -180,32 +184,51 @@ for (const agent of agents) {
         `the resumed call carried the first attempt's prompt (${resumed.length} calls)`);
     });
 
-    // Known gaps (found by this suite; `todo` keeps them visible without failing `make test`):
-    // Pi writes its session file only after the first assistant message, so a resume after a
-    // kill during the first model call starts a NEW session without the original prompt (and
-    // the task is reported completed); Claude writes its transcript ~100 ms after the prompt, so
-    // a kill before that makes `--resume` fail with "No conversation found" (bad_invocation).
-    const earlyGap = {
-      pi: "pi: no session file before the first answer; resume silently starts a new conversation",
-      claude: "claude: killed before its transcript is written, --resume finds no conversation",
-    }[/** @type {string} */ (agent)];
-    await t.test("a kill during the FIRST model call resumes with the original prompt", { todo: earlyGap ?? false }, async () => {
+    // A kill during the FIRST model call, before the agent saved its conversation: Pi writes its
+    // session file only after the first answer (`--session` on a missing file would silently
+    // start a new conversation without the prompt), Claude its transcript ~100 ms after the
+    // prompt (`--resume` before that fails "No conversation found"). The core names the file
+    // (conversationProbe); when it is missing the monitor starts again with the ORIGINAL prompt
+    // (same preset id / same session file) instead of resuming. Codex and OpenCode have their
+    // conversation stored before they print its id: they resume.
+    await t.test("a kill during the FIRST model call continues with the original prompt", async () => {
       mock.setLane(lane, "hang");
       const token = `early-${randomBytes(4).toString("hex")}`;
       const v = await start("conf-early", `first call hangs ${token}`);
+      // pid.1 is written before the agent runs: read it first, so the kill follows the hung
+      // call at once (for Claude, before its transcript is on disk).
+      const pid = await waitFor(() => agentPid(v.taskDir, 1), { what: "pid.1" });
       await mock.waitFor((q) => q.lane === lane && q.mode === "hang" && q.text.includes(token), T.run);
-      const s1 = await tm.status(v.session);
-      const pid = await waitFor(() => agentPid(s1.taskDir, 1), { what: "pid.1" });
-      const callsBefore = mock.modelCalls(lane).length;
       mock.setLane(lane, "ok");
+      const callsBefore = mock.modelCalls(lane).length;
       process.kill(pid, "SIGKILL");
+      const s1 = await tm.status(v.session);
+      // What the agent had saved when it died (nothing more is written after SIGKILL).
+      const savedAtKill = agent === "pi"
+        ? existsSync(join(s1.taskDir, "pi-session.jsonl"))
+        : agent === "claude" ? (await store(/** @type {string} */ (s1.agentSessionId), s1)).found : true;
       const s = await final(v.session, T.run);
       assert.equal(s.state, "completed", await why(s));
       assert.equal(s.attempts, 2, await why(s));
       const events2 = await readFile(join(s.taskDir, "events.2.jsonl"), "utf8");
       assert.equal(idInEvents(agent, events2), s.agentSessionId, `attempt 2 continued the recorded session:\n${events2.slice(0, 400)}`);
+      const id1 = idInEvents(agent, await readFile(join(s.taskDir, "events.1.jsonl"), "utf8"));
+      const st = await store(/** @type {string} */ (s.agentSessionId), s);
+      assert.ok(st.found, `the recorded session is in ${agent}'s own store: ${st.where}`);
       const resumed = mock.modelCalls(lane).slice(callsBefore);
-      assert.ok(resumed.some((q) => q.text.includes(token)), "the resumed call carried the original prompt");
+      assert.ok(resumed.some((q) => q.text.includes(token)), "attempt 2's model call carried the original prompt");
+      const viaResume = resumed.some((q) => q.text.includes("Continue the task"));
+      if (agent === "pi" || agent === "claude") {
+        if (agent === "pi") assert.equal(savedAtKill, false, "pi has no session file before its first answer");
+        if (agent === "claude") assert.equal(s.agentSessionId, id1, "claude starts again with the same preset id");
+        // Pi names a new session when it starts again; the record follows it (checked above).
+        // Saved → resumed; not saved → started again with the original prompt, not resumed.
+        assert.equal(viaResume, savedAtKill, `resume ${viaResume}, conversation saved at the kill ${savedAtKill}`);
+      } else {
+        assert.ok(viaResume, `${agent} resumes its stored conversation`);
+        assert.equal(s.agentSessionId, id1, "the same session id after the resume");
+      }
+      t.diagnostic(`${agent}: conversation saved at the kill: ${savedAtKill}; attempt 2 ${viaResume ? "resumed" : "started again"}`);
     });
 
     await t.test("a 401 ends failed, class auth, without a retry", async () => {
