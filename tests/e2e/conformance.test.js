@@ -190,7 +190,7 @@ for (const agent of agents) {
     // prompt (`--resume` before that fails "No conversation found"). The core names the file
     // (conversationProbe); when it is missing the monitor starts again with the ORIGINAL prompt
     // (same preset id / same session file) instead of resuming. Codex and OpenCode have their
-    // conversation stored before they print its id: they resume.
+    // conversation stored before they print its id: they resume once the id is known.
     await t.test("a kill during the FIRST model call continues with the original prompt", async () => {
       mock.setLane(lane, "hang");
       const token = `early-${randomBytes(4).toString("hex")}`;
@@ -225,10 +225,13 @@ for (const agent of agents) {
         // Saved → resumed; not saved → started again with the original prompt, not resumed.
         assert.equal(viaResume, savedAtKill, `resume ${viaResume}, conversation saved at the kill ${savedAtKill}`);
       } else {
-        assert.ok(viaResume, `${agent} resumes its stored conversation`);
-        assert.equal(s.agentSessionId, id1, "the same session id after the resume");
+        // Codex and OpenCode store the conversation before they print its id: resumed when the
+        // id was printed before the kill; else there was no id to name (OpenCode may print its
+        // first event only after the first answer) and the task starts again.
+        assert.equal(viaResume, !!id1, `resume ${viaResume}, id printed before the kill ${id1}`);
+        if (id1) assert.equal(s.agentSessionId, id1, "the same session id after the resume");
       }
-      t.diagnostic(`${agent}: conversation saved at the kill: ${savedAtKill}; attempt 2 ${viaResume ? "resumed" : "started again"}`);
+      t.diagnostic(`${agent}: id printed ${!!id1}, conversation saved at the kill: ${savedAtKill}; attempt 2 ${viaResume ? "resumed" : "started again"}`);
     });
 
     await t.test("a 401 ends failed, class auth, without a retry", async () => {
