@@ -33,6 +33,7 @@ export function taskTable(views) {
 
 /** @param {TaskView} v */
 function detail(v) {
+  if (v.managed === false) return `not started by resilient-agent (attach: ${v.attach})`;
   if (v.failure) return `${v.failure.class}: ${oneLine(v.failure.evidence, 60)}`;
   if (v.nextRecoveryAt) return `next try ${shortTime(v.nextRecoveryAt)}`;
   return v.projectDir;
@@ -57,6 +58,7 @@ export function taskDetails(v) {
   ];
   if (v.failure) rows.push(["failure", `${v.failure.class}: ${v.failure.evidence}`]);
   if (v.nextRecoveryAt) rows.push(["next recovery", v.nextRecoveryAt]);
+  if (v.state === "recovering" && v.recoveryReason) rows.push(["because", v.recoveryReason]);
   rows.push(["task dir", v.taskDir], ["attach", v.attach]);
   const pad = Math.max(...rows.map(([k]) => k.length));
   let out = rows.map(([k, val]) => `${k.padEnd(pad)}  ${val}`).join("\n");
