@@ -71,7 +71,7 @@ export function runCommand(argv, o = {}) {
 
 /**
  * The RCA_* variables a notify command gets (on top of the host's environment).
- * @param {TaskEvent} ev
+ * @param {{ kind: string, session: string, state?: string, attempts?: number, message?: string, failure?: any, nextRecoveryAt?: number | string | null }} ev
  * @param {string | null} taskDir
  * @returns {Record<string, string>}
  */
@@ -79,9 +79,9 @@ export function notifyEnv(ev, taskDir) {
   return {
     RCA_EVENT: String(ev.kind),
     RCA_SESSION: String(ev.session),
-    RCA_STATE: String(ev.state),
+    RCA_STATE: String(ev.state ?? ""),
     RCA_TASK_DIR: taskDir ?? "",
-    RCA_ATTEMPTS: String(ev.attempts),
+    RCA_ATTEMPTS: String(ev.attempts ?? ""),
     RCA_MESSAGE: String(ev.message ?? ""),
     RCA_FAILURE_CLASS: ev.failure?.class ? String(ev.failure.class) : "",
     RCA_NEXT_RECOVERY_AT: ev.nextRecoveryAt == null ? "" : new Date(ev.nextRecoveryAt).toISOString(),

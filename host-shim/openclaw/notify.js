@@ -2,9 +2,10 @@
 // Tells the OpenClaw session that started a task when the task completes, fails, gives up or
 // waits for input: a system event queued for that session plus a heartbeat wake, so the agent
 // there sees it on its next turn. Optionally also runs a configured notify command (an argv,
-// no shell, the event as JSON on stdin). A notification failure never affects the task.
-import { execFile } from "node:child_process";
+// no shell, the event as JSON on stdin, the RCA_* variables of the host's notify command: the
+// host's runner, host-shim/notify.js). A notification failure never affects the task.
 import { eventText } from "./format.js";
+import { runCommand, notifyEnv } from "../notify.js";
 
 /**
  * @typedef {import("./format.js").TaskEvent} TaskEvent
@@ -14,18 +15,12 @@ import { eventText } from "./format.js";
  *   requestHeartbeat(o: { source: string, intent: string, reason?: string, sessionKey?: string, agentId?: string }): void,
  * }} SystemRuntime
  * @typedef {{ info(m: string): void, warn(m: string): void, error(m: string): void }} Logger
- * @typedef {(argv: string[], stdin: string, timeoutMs: number) => Promise<void>} RunCommand
+ * @typedef {(argv: string[], stdin: string, timeoutMs: number, env?: Record<string, string | undefined>) => Promise<void>} RunCommand
  */
 
 /** @type {RunCommand} */
-export function runNotifyCommand(argv, stdin, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(argv[0], argv.slice(1), { timeout: timeoutMs, windowsHide: true }, (err) => {
-      if (err) reject(err); else resolve();
-    });
-    child.stdin?.on("error", () => {}); // a command that ignores stdin must not crash us (EPIPE)
-    child.stdin?.end(stdin);
-  });
+export function runNotifyCommand(argv, stdin, timeoutMs, env) {
+  return runCommand(argv, { stdin, timeoutMs, env });
 }
 
 /** @param {unknown} origin */
@@ -100,7 +95,8 @@ export function createNotifier(deps) {
       if (deps.config.command) {
         const payload = JSON.stringify({ ...ev, task: task ?? null, text }) + "\n";
         try {
-          await run(deps.config.command, payload, deps.config.commandTimeoutMs);
+          const env = { ...process.env, ...notifyEnv(ev, task?.taskDir ?? null) };
+          await run(deps.config.command, payload, deps.config.commandTimeoutMs, env);
           result.command = true;
         } catch (err) {
           result.command = false;
