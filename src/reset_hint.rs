@@ -179,9 +179,9 @@ fn retry_after_header(lower: &str) -> Option<u64> {
     while let Some(pos) = lower.get(from..).and_then(|s| s.find("retry-after")) {
         let start = from + pos + "retry-after".len();
         let rest = lower.get(start..).unwrap_or("");
-        let rest = rest.trim_start_matches(|c: char| c == '"' || c == '\'' || c == ' ');
+        let rest = rest.trim_start_matches(['"', '\'', ' ']);
         if let Some(rest) = rest.strip_prefix([':', '=']) {
-            let rest = rest.trim_start_matches(|c: char| c == '"' || c == '\'' || c == ' ');
+            let rest = rest.trim_start_matches(['"', '\'', ' ']);
             let b = rest.as_bytes();
             let mut i = 0;
             if let Some(secs) = read_uint(b, &mut i, 9) {
