@@ -249,11 +249,20 @@ async function startWatch(config) {
   tm.on("problem", (p) => problems.push(p));
   // Count finished ticks: the watch() loop sets up its per-task directory watches after its
   // first tick, so a kill before that would only be seen at the next poll.
-  const ticks = { done: 0 };
+  // Also how many tasks each tick stepped (observeFiles runs once per due task).
+  const ticks = { done: 0, stepped: /** @type {number[]} */ ([]) };
+  let observed = 0;
+  const realObserve = tm.monitor.observeFiles.bind(tm.monitor);
+  tm.monitor.observeFiles = (record) => {
+    observed++;
+    return realObserve(record);
+  };
   const realTick = tm.monitor.tick.bind(tm.monitor);
   tm.monitor.tick = async (opts) => {
+    observed = 0;
     const out = await realTick(opts);
     ticks.done++;
+    ticks.stepped.push(observed);
     return out;
   };
   const entry = { tm, watching: tm.watch() };
@@ -436,6 +445,7 @@ async function monitorCpu(level) {
     await sleep(Math.min(5_000, P.cpuWindowMs / 4)); // adoption tick and watchers settle
     const server = tmuxServerPid(w.socket);
     const c = inst.counters;
+    const steppedFrom = ticks.stepped.length;
     const before = { counters: { ...c }, ticks: ticks.done, cpu: process.cpuUsage(), self: procCpu("self"), server: server ? procCpu(server) : null, t: performance.now() };
     log(`   monitor CPU @${level}: measuring ${P.cpuWindowMs / 1000} s…`);
     await sleep(P.cpuWindowMs);
@@ -457,6 +467,10 @@ async function monitorCpu(level) {
       processesPerMin: round((c.runs - before.counters.runs) * perMin, 1),
       tmuxCallsPerMin: round((c.tmux - before.counters.tmux) * perMin, 1),
       ticksPerMin: round((ticks.done - before.ticks) * perMin, 1),
+      // Ticks that stepped at least one task, and how many each stepped: with every task due at
+      // the same moment a 2 s poll is one tick of all tasks (one list-panes).
+      steppingTicksPerMin: round(ticks.stepped.slice(steppedFrom).filter((k) => k > 0).length * perMin, 1),
+      tasksPerSteppingTick: summary(ticks.stepped.slice(steppedFrom).filter((k) => k > 0)),
       problems: problems.slice(0, 5).map((p) => `${p.code}: ${p.message}`),
     };
     log(`   monitor CPU @${level}: ${r.monitorCpuPct} % of a core (+ tmux clients ${r.childrenCpuPct} %, tmux server ${r.tmuxServerCpuPct} %), ${r.processesPerMin} processes/min`);
@@ -634,7 +648,9 @@ function buildReport(durationS) {
       value: `${c.monitorCpuPct} % of a core`,
       budget: `≤ ${BUDGET.cpuPct} %`,
       holds: c.monitorCpuPct <= BUDGET.cpuPct,
-      note: `+ its tmux clients ${c.childrenCpuPct} %, tmux server ${c.tmuxServerCpuPct} %; ${c.processesPerMin} processes/min, ${c.ticksPerMin} ticks/min`,
+      note:
+        `+ its tmux clients ${c.childrenCpuPct} %, tmux server ${c.tmuxServerCpuPct} %; ${c.processesPerMin} processes/min; ` +
+        `${c.steppingTicksPerMin} ticks/min stepped tasks (median ${c.tasksPerSteppingTick.median}, min ${c.tasksPerSteppingTick.min} tasks each; 30/min of ${c.tasks} = one tick per poll)`,
     });
   }
 
