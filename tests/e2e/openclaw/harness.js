@@ -81,6 +81,7 @@ export class OpenClawHome {
     this.dir = mkdtempSync(join(tmpdir(), "rca-openclaw-e2e-"));
     this.home = join(this.dir, "home");
     this.stateDir = join(this.home, ".openclaw");
+    /** @type {NodeJS.ProcessEnv} */
     this.env = {
       ...process.env,
       HOME: this.home,
