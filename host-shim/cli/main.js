@@ -59,7 +59,14 @@ async function run(tm, cli, json) {
   const { args, opts } = cli;
   const print = (/** @type {unknown} */ obj, /** @type {() => string} */ human) =>
     process.stdout.write((json ? JSON.stringify(obj, null, 2) : human()) + "\n");
-  tm.on("problem", (p) => process.stderr.write(`resilient-agent: warning [${p.code}]: ${p.message}\n`));
+  // Each distinct problem once (the live view lists the tasks every second).
+  const warned = new Set();
+  tm.on("problem", (p) => {
+    const line = `resilient-agent: warning [${p.code}]: ${p.message}\n`;
+    if (warned.has(line)) return;
+    warned.add(line);
+    process.stderr.write(line);
+  });
   switch (cli.command) {
     case "start": {
       const prompt =
