@@ -29,6 +29,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   agents: Record<string, AgentDefaults>,
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
+ *   retentionMs?: number | null,
  * }} PluginConfig
  */
 
@@ -76,7 +77,9 @@ export function normalizeConfig(raw) {
     ["healthyResetMs", recovery.healthyResetMs],
     ["giveUpAfterMs", recovery.giveUpAfterMs],
     ["maxResetWaitMs", recovery.maxResetWaitMs],
+    ["resetMarginMs", recovery.resetMarginMs],
     ["stallMs", cfg.stallMs],
+    ["stallRestartMs", cfg.stallRestartMs],
     ["pollMs", cfg.pollMs],
   ];
   for (const [key, value] of pairs) {
@@ -107,6 +110,9 @@ export function normalizeConfig(raw) {
   if (stateDir) out.stateDir = expandHome(stateDir);
   const socket = str(cfg.tmuxSocket);
   if (socket) out.tmuxSocket = socket;
+  // null keeps finished tasks forever; a number is how long they are kept after finishing.
+  if (cfg.retentionMs === null) out.retentionMs = null;
+  else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
   return out;
 }
 
@@ -131,9 +137,10 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number> }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null }} */
   const opts = { stateDir };
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
+  if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
   if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };
   return opts;
 }

@@ -563,3 +563,17 @@ test("openclaw coding-tasks mirrors resilient-agent's commands and options", asy
   process.exitCode = saved;
   assert.match(err.at(-1) ?? "", /error \[task_not_found\]: no task named codex-nope/);
 });
+
+test("plugin config: watchdog restart, reset margin and retention reach the TaskManager", () => {
+  const cfg = normalizeConfig({ stallRestartMs: 900_000, recovery: { resetMarginMs: 5_000 }, retentionMs: 86_400_000 });
+  const opts = taskManagerOptions(cfg, "/tmp/state");
+  assert.deepEqual(opts.config, { resetMarginMs: 5_000, stallRestartMs: 900_000 });
+  assert.equal(opts.retentionMs, 86_400_000);
+  // null keeps finished tasks forever; leaving the key out keeps the TaskManager's default.
+  assert.equal(taskManagerOptions(normalizeConfig({ retentionMs: null }), "/tmp/state").retentionMs, null);
+  assert.equal("retentionMs" in taskManagerOptions(normalizeConfig({}), "/tmp/state"), false);
+  // Every key the code reads is declared in the manifest's schema (OpenClaw rejects unknown keys).
+  const manifest = JSON.parse(readFileSync(new URL("../../openclaw.plugin.json", import.meta.url), "utf8"));
+  const props = manifest.configSchema.properties;
+  assert.ok(props.stallRestartMs && props.retentionMs && props.recovery.properties.resetMarginMs);
+});
