@@ -1,15 +1,18 @@
 //! The wasm boundary: the only module with `#[wasm_bindgen]`.
 //!
-//! Plain objects cross in both directions through serde-wasm-bindgen; their TypeScript shapes
+//! Plain objects cross in both directions through the hand-written conversions of `js_conv`
+//! (same shapes as the serde derives, without linking serde into the wasm); their TypeScript shapes
 //! are written out below (`typescript_custom_section`) so the generated `.d.ts` is typed rather
 //! than `any`. Every error reaches JS as a real `Error` whose `name` is `"CoreError"` and whose
 //! `code` is the stable code of [`CoreError`]. JS names are camelCase.
 
 use crate::error::CoreError;
 use crate::validate;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+#[path = "js_conv.rs"]
+pub(crate) mod js_conv;
+use js_conv::{FromJs, ToJs};
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -24,20 +27,14 @@ fn to_js_error(err: CoreError) -> JsValue {
 
 /// Reads a plain JS object into a Rust value; a wrong shape is an `invalid_input` error.
 #[allow(dead_code)]
-fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| to_js_error(CoreError::InvalidInput(format!("{what}: {e}"))))
+fn from_js<T: FromJs>(value: JsValue, what: &str) -> JsResult<T> {
+    T::from_js(&value).map_err(|e| to_js_error(CoreError::InvalidInput(format!("{what}: {e}"))))
 }
 
-/// Writes a Rust value as a plain JS object (maps as objects, `None` as `null`).
+/// Writes a Rust value as a plain JS object (`None` as `null`).
 #[allow(dead_code)]
-fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value
-        .serialize(&ser)
-        .map_err(|e| to_js_error(CoreError::InvalidInput(format!("cannot return value: {e}"))))
+fn to_js<T: ToJs + ?Sized>(value: &T) -> JsResult<JsValue> {
+    Ok(value.to_js())
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -209,8 +206,8 @@ export interface StepOutput {
 }
 "#;
 
-/// serde-wasm-bindgen reads only the declared fields of a struct, so `deny_unknown_fields`
-/// never fires in wasm: name the first unknown key of a plain object ourselves.
+/// The conversions read only the declared fields of a struct (as serde-wasm-bindgen did, so
+/// `deny_unknown_fields` never applied in wasm): name the first unknown key of a plain object ourselves.
 fn unknown_key(value: &JsValue, known: &[&str]) -> Option<String> {
     if !value.is_object() || js_sys::Array::is_array(value) {
         return None;
@@ -229,8 +226,8 @@ fn monitor_config_from_js(value: JsValue) -> JsResult<crate::monitor::MonitorCon
         if let Some(k) = unknown_key(&value, crate::monitor::MonitorConfig::FIELDS) {
             return Err(to_js_error(CoreError::InvalidConfig(format!("unknown field {k:?}"))));
         }
-        serde_wasm_bindgen::from_value(value)
-            .map_err(|e| to_js_error(CoreError::InvalidConfig(e.to_string())))?
+        crate::monitor::MonitorConfig::from_js(&value)
+            .map_err(|e| to_js_error(CoreError::InvalidConfig(validate::truncate_for_message(&e))))?
     };
     cfg.validate().map_err(to_js_error)?;
     Ok(cfg)
@@ -241,7 +238,10 @@ fn record_from_js(value: JsValue) -> JsResult<crate::record::TaskRecord> {
     if let Some(k) = unknown_key(&value, crate::record::TaskRecord::FIELDS) {
         return Err(to_js_error(CoreError::InvalidRecord(format!("unknown field {k:?}"))));
     }
-    crate::record::parse_record_from(serde_wasm_bindgen::Deserializer::from(value)).map_err(to_js_error)
+    let record = crate::record::TaskRecord::from_js(&value)
+        .map_err(|e| to_js_error(CoreError::InvalidRecord(validate::truncate_for_message(&e))))?;
+    crate::record::validate_record(&record).map_err(to_js_error)?;
+    Ok(record)
 }
 
 /// The default monitor settings (3 min doubling backoff, 5 h budget, 10 min stall, …).
@@ -596,13 +596,11 @@ pub fn session_name(#[wasm_bindgen(unchecked_param_type = "TaskSpec")] spec: JsV
 /// (sessions started by hand).
 #[wasm_bindgen(js_name = parseSession, unchecked_return_type = "{ agent: TaskSpec[\"agent\"]; name: string }")]
 pub fn parse_session(session: &str) -> JsResult<JsValue> {
-    #[derive(Serialize)]
-    struct Parts {
-        agent: crate::model::AgentKind,
-        name: String,
-    }
     let (agent, name) = crate::spec::parse_session(session).map_err(to_js_error)?;
-    to_js(&Parts { agent, name })
+    let parts = js_sys::Object::new();
+    js_conv::set(&parts, "agent", agent.to_js());
+    js_conv::set(&parts, "name", name.to_js());
+    Ok(parts.into())
 }
 
 /// The plan that starts a task as attempt `attempt` (1, or later for a fresh start): writes
