@@ -56,47 +56,59 @@ fn kind(v: &JsValue) -> &'static str {
 }
 
 /// The raw value of `key` (`undefined` when absent).
+#[inline(never)]
 pub fn raw(o: &Object, key: &str) -> ConvResult<JsValue> {
     Reflect::get(o, &JsValue::from_str(key)).map_err(|_| format!("{key}: cannot be read"))
 }
 
+/// An error inside field `key`, prefixed with its name.
+#[inline(never)]
+fn at(key: &str, e: String) -> String {
+    format!("{key}: {e}")
+}
+
+#[inline(never)]
+fn missing(key: &str) -> String {
+    format!("missing field `{key}`")
+}
+
 /// A key that must be present (unless the type has an absent value, like `Option`).
+#[inline(never)]
 pub fn get<T: FromJs>(o: &Object, key: &str) -> ConvResult<T> {
     let v = raw(o, key)?;
     if v.is_undefined() {
-        return T::absent().ok_or_else(|| format!("missing field `{key}`"));
+        return T::absent().ok_or_else(|| missing(key));
     }
-    T::from_js(&v).map_err(|e| format!("{key}: {e}"))
+    T::from_js(&v).map_err(|e| at(key, e))
 }
 
-/// A key that defaults when absent (`#[serde(default)]`).
-pub fn get_or_default<T: FromJs + Default>(o: &Object, key: &str) -> ConvResult<T> {
-    let v = raw(o, key)?;
-    if v.is_undefined() {
-        return Ok(T::default());
-    }
-    T::from_js(&v).map_err(|e| format!("{key}: {e}"))
+/// Sets `slot` from a key that must be present (unless the type has an absent value).
+#[inline(never)]
+pub fn put_required<T: FromJs>(o: &Object, key: &str, slot: &mut T) -> ConvResult<()> {
+    *slot = get(o, key)?;
+    Ok(())
 }
 
-/// A key where `null` is read like absent: the default.
-pub fn get_null_default<T: FromJs + Default>(o: &Object, key: &str) -> ConvResult<T> {
+/// Sets `slot` from a key where absent or `null` means the default.
+#[inline(never)]
+pub fn put_null_default<T: FromJs + Default>(o: &Object, key: &str, slot: &mut T) -> ConvResult<()> {
     let v = raw(o, key)?;
-    if v.is_undefined() || v.is_null() {
-        return Ok(T::default());
-    }
-    T::from_js(&v).map_err(|e| format!("{key}: {e}"))
+    *slot = if v.is_undefined() || v.is_null() { T::default() } else { T::from_js(&v).map_err(|e| at(key, e))? };
+    Ok(())
 }
 
 /// Overwrites `slot` when `key` is present (struct-level `#[serde(default)]`).
+#[inline(never)]
 pub fn get_over<T: FromJs>(o: &Object, key: &str, slot: &mut T) -> ConvResult<()> {
     let v = raw(o, key)?;
     if !v.is_undefined() {
-        *slot = T::from_js(&v).map_err(|e| format!("{key}: {e}"))?;
+        *slot = T::from_js(&v).map_err(|e| at(key, e))?;
     }
     Ok(())
 }
 
 /// Sets `key` on a fresh plain object.
+#[inline(never)]
 pub fn set(o: &Object, key: &str, v: JsValue) {
     // Defining a property on a fresh plain object cannot fail; ignore the Result deliberately.
     let _ = Reflect::set(o, &JsValue::from_str(key), &v);
@@ -232,15 +244,22 @@ impl<T: ToJs> ToJs for Vec<T> {
 /// `None` when absent for an `Option`), `name: "key" = default` (`#[serde(default)]`) or
 /// `name: "key" = null_default` (absent or null ⇒ default).
 macro_rules! js_struct {
-    (both $ty:path { $($body:tt)* }) => {
-        js_struct!(from $ty { $($body)* });
+    (both $ty:path { $($body:tt)* } $(init $init:expr)?) => {
+        js_struct!(from $ty { $($body)* } $(init $init)?);
         js_struct!(to $ty { $($body)* });
     };
     (from $ty:path { $($f:ident : $k:literal $(= $d:ident)?),* $(,)? }) => {
+        js_struct!(from $ty { $($f : $k $(= $d)?),* } init Default::default());
+    };
+    // Fills a placeholder field by field (one drop on the error path instead of one per field;
+    // the placeholder's values of `default` fields must be their defaults).
+    (from $ty:path { $($f:ident : $k:literal $(= $d:ident)?),* $(,)? } init $init:expr) => {
         impl FromJs for $ty {
             fn from_js(v: &wasm_bindgen::JsValue) -> ConvResult<Self> {
                 let o = object(v)?;
-                Ok(Self { $($f: js_struct!(@get o, $k $(, $d)?),)* })
+                let mut r: $ty = $init;
+                $(js_struct!(@get o, $k, r.$f $(, $d)?);)*
+                Ok(r)
             }
         }
     };
@@ -253,9 +272,9 @@ macro_rules! js_struct {
             }
         }
     };
-    (@get $o:ident, $k:literal) => { get($o, $k)? };
-    (@get $o:ident, $k:literal, default) => { get_or_default($o, $k)? };
-    (@get $o:ident, $k:literal, null_default) => { get_null_default($o, $k)? };
+    (@get $o:ident, $k:literal, $slot:expr) => { put_required($o, $k, &mut $slot)? };
+    (@get $o:ident, $k:literal, $slot:expr, default) => { get_over($o, $k, &mut $slot)? };
+    (@get $o:ident, $k:literal, $slot:expr, null_default) => { put_null_default($o, $k, &mut $slot)? };
 }
 
 /// Both directions for a unit-only enum written as strings.
@@ -291,6 +310,17 @@ use crate::record::{LiveStatus, TaskRecord};
 use crate::spec::TaskSpecInput;
 use crate::wrapper::AttemptFiles;
 
+/// A value to fill in (every field is then read from JS).
+fn placeholder_spec() -> TaskSpec {
+    TaskSpec {
+        agent: AgentKind::Demo,
+        name: String::new(),
+        project_dir: String::new(),
+        model: None,
+        autonomy: Autonomy::default(),
+    }
+}
+
 js_str_enum!(AgentKind { Codex = "codex", Claude = "claude", Opencode = "opencode", Pi = "pi", Demo = "demo" });
 js_str_enum!(Autonomy { Sandboxed = "sandboxed", Full = "full" });
 js_str_enum!(TaskState {
@@ -310,10 +340,11 @@ js_str_enum!(EventKind {
 js_str_enum!(RecoveryKind { Resume = "resume", FreshStart = "fresh_start" });
 js_str_enum!(IdSource { FromEvents = "from_events", Preset = "preset", SessionFile = "session_file" });
 
-js_struct!(both TaskSpec { agent: "agent", name: "name", project_dir: "projectDir", model: "model" = default, autonomy: "autonomy" = default });
+js_struct!(both TaskSpec { agent: "agent", name: "name", project_dir: "projectDir", model: "model" = default, autonomy: "autonomy" = default } init placeholder_spec());
 js_struct!(from TaskSpecInput { agent: "agent", name: "name", project_dir: "projectDir", model: "model" = default, autonomy: "autonomy" = default });
-js_struct!(both Failure { class: "class", evidence: "evidence", reset: "reset" = default });
-js_struct!(both EnvVar { name: "name", value: "value" });
+js_struct!(both Failure { class: "class", evidence: "evidence", reset: "reset" = default }
+    init Failure { class: FailureClass::Crash, evidence: String::new(), reset: None });
+js_struct!(both EnvVar { name: "name", value: "value" } init EnvVar { name: String::new(), value: String::new() });
 js_struct!(from HostContext {
     task_dir: "taskDir", socket: "socket" = default, env: "env" = default, is_root: "isRoot" = default,
     program: "program" = default, demo_agent: "demoAgent" = default,
@@ -337,7 +368,7 @@ js_struct!(from Observation {
     events_head: "eventsHead" = default, events_tail: "eventsTail" = null_default,
     stderr_tail: "stderrTail" = null_default, capture: "capture" = default,
     utc_offset_min: "utcOffsetMin" = default, reset_at: "resetAt" = default,
-});
+} init Observation::new(0.0, PaneFacts::Missing, 0));
 js_struct!(to TaskEvent {
     kind: "kind", session: "session", state: "state", failure: "failure", attempts: "attempts",
     at: "at", next_recovery_at: "nextRecoveryAt", message: "message",
@@ -359,7 +390,7 @@ js_struct!(both TaskRecord {
     live_checked_at: "liveCheckedAt", live_checked_activity_at: "liveCheckedActivityAt",
     nudges: "nudges", window_started_at: "windowStartedAt", reset_wait_ms: "resetWaitMs",
     finished_at: "finishedAt",
-});
+} init crate::record::new_record(&placeholder_spec(), "", None, 0.0));
 
 impl ToJs for MonitorConfig {
     fn to_js(&self) -> JsValue {
