@@ -684,7 +684,7 @@ pub(crate) mod jsonl {
 
     /// A number field.
     pub fn number_field(fields: &[(String, &str)], key: &str) -> Option<f64> {
-        raw_field(fields, key).and_then(|r| r.parse::<f64>().ok()).filter(|n| n.is_finite())
+        raw_field(fields, key).and_then(crate::validate::parse_decimal).filter(|n| n.is_finite())
     }
 
     /// The fields of a nested object (empty when absent or not an object).

@@ -243,7 +243,7 @@ fn read_number(b: &[u8], start: usize) -> Option<(f64, usize)> {
     }
     let text = std::str::from_utf8(b.get(start..i)?).ok()?;
     // Absurdly long digit runs parse to a huge float, later clamped.
-    text.parse::<f64>().ok().map(|v| (v, i))
+    crate::validate::parse_decimal(text).map(|v| (v, i))
 }
 
 fn unit_ms(word: &str) -> Option<f64> {

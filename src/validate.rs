@@ -35,3 +35,85 @@ pub(crate) fn truncate_for_message(s: &str) -> String {
         out
     }
 }
+
+/// Parses a decimal number (`[+-]digits[.digits][e[+-]digits]`, as in JSON or "20.5s") without
+/// `str::parse::<f64>`, whose correctly-rounding algorithm and tables cost the wasm ~15 KB.
+/// Exact for integers below 2^53 and for up to 15 significant digits with exponents within ±22
+/// (every value agent output carries: status codes, seconds, minutes); longer inputs are within
+/// an ulp or two. Digit runs of any length are fine: huge values become infinite, not NaN.
+/// Anything else (empty, `inf`, `nan`, stray characters) is `None`.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let neg = match b.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: u64 = 0;
+    let mut exp: i64 = 0;
+    let mut digits = 0usize;
+    let mut seen_dot = false;
+    while let Some(&c) = b.get(i) {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if mantissa < 1_000_000_000_000_000_000 {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                if seen_dot {
+                    exp -= 1;
+                }
+            } else if !seen_dot {
+                // A digit beyond what u64 holds: drop it, scale instead.
+                exp += 1;
+            }
+        } else if c == b'.' && !seen_dot {
+            seen_dot = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let eneg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut e: i64 = 0;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            e = (e * 10 + i64::from(c - b'0')).min(100_000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exp += if eneg { -e } else { e };
+    }
+    if i != b.len() {
+        return None;
+    }
+    // Below 10^19, so the conversion is exact up to 2^53 and rounded once above.
+    let mut v = mantissa as f64;
+    if v != 0.0 {
+        let exp = exp.clamp(-400, 400) as i32;
+        v = if exp >= 0 { v * 10f64.powi(exp) } else if exp >= -22 { v / 10f64.powi(-exp) } else { v / 1e22 / 10f64.powi(-exp - 22) };
+    }
+    Some(if neg { -v } else { v })
+}
