@@ -31,6 +31,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Failure, FailureClass, Millis, ResetHint, TaskState};
 use crate::record::{LiveStatus, TaskRecord};
 use crate::schedule::{self, Decision};
+use crate::validate::Num;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use crate::plan::RecoverMode;
@@ -140,7 +141,7 @@ impl MonitorConfig {
         if self.recovery_max_delay_ms < self.recovery_base_delay_ms {
             return Err(CoreError::InvalidConfig(format!(
                 "recoveryMaxDelayMs ({}) is less than recoveryBaseDelayMs ({})",
-                self.recovery_max_delay_ms, self.recovery_base_delay_ms
+                Num(self.recovery_max_delay_ms), Num(self.recovery_base_delay_ms)
             )));
         }
         if !(1..=10_000).contains(&self.capture_lines) {
@@ -161,7 +162,8 @@ fn check_duration(field: &str, v: f64, min: f64) -> CoreResult<()> {
         Ok(())
     } else {
         Err(CoreError::InvalidConfig(format!(
-            "{field} must be a number of ms between {min} and {MAX_DURATION_MS}, got {v}"
+            "{field} must be a number of ms between {} and {}, got {}",
+            Num(min), Num(MAX_DURATION_MS), Num(v)
         )))
     }
 }
@@ -255,7 +257,7 @@ impl Observation {
     pub fn validate(&self) -> CoreResult<()> {
         let bad = |m: String| Err(CoreError::InvalidInput(format!("observation: {m}")));
         if !(self.now.is_finite() && self.now >= 0.0) {
-            return bad(format!("now must be a finite time in ms, got {}", self.now));
+            return bad(format!("now must be a finite time in ms, got {}", Num(self.now)));
         }
         for (field, t) in [("activityAt", self.activity_at), ("resetAt", self.reset_at)] {
             if t.is_some_and(|t| !t.is_finite()) {
@@ -361,7 +363,7 @@ pub fn step(record: &TaskRecord, obs: &Observation, cfg: &MonitorConfig) -> Step
 /// step emits the `recover` (with the right mode for the pane it sees).
 pub fn manual_resume(record: &TaskRecord, now: Millis) -> CoreResult<StepOutput> {
     if !(now.is_finite() && now >= 0.0) {
-        return Err(CoreError::InvalidInput(format!("now must be a finite time in ms, got {now}")));
+        return Err(CoreError::InvalidInput(format!("now must be a finite time in ms, got {}", Num(now))));
     }
     let refuse = |reason: &'static str| Err(CoreError::NotResumable { session: record.session.clone(), reason });
     match record.state {
@@ -886,17 +888,17 @@ fn clip(s: &str) -> String {
 fn human_ms(ms: Millis) -> String {
     let secs = (ms.max(0.0) / 1000.0).round();
     if secs < 60.0 {
-        format!("{secs} s")
+        format!("{} s", Num(secs))
     } else if secs < 3600.0 {
-        format!("{} min", (secs / 60.0).round())
+        format!("{} min", Num((secs / 60.0).round()))
     } else {
         let mins = (secs / 60.0).round();
         let h = (mins / 60.0).floor();
         let m = mins - h * 60.0;
         if m == 0.0 {
-            format!("{h} h")
+            format!("{} h", Num(h))
         } else {
-            format!("{h} h {m} min")
+            format!("{} h {} min", Num(h), Num(m))
         }
     }
 }

@@ -156,7 +156,7 @@ pub fn validate_new_record_input(
         check_session_id(spec.agent, id).map_err(bad)?;
     }
     if !(now.is_finite() && now >= 0.0) {
-        return Err(bad(format!("now must be a finite, non-negative time in ms, got {now}")));
+        return Err(bad(format!("now must be a finite, non-negative time in ms, got {}", validate::Num(now))));
     }
     Ok(())
 }
@@ -266,7 +266,7 @@ fn check_time(field: &str, t: Millis) -> Result<(), String> {
     if t.is_finite() && t >= 0.0 {
         Ok(())
     } else {
-        Err(format!("{field} must be a finite, non-negative time in ms, got {t}"))
+        Err(format!("{field} must be a finite, non-negative time in ms, got {}", validate::Num(t)))
     }
 }
 

@@ -117,3 +117,50 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
     }
     Some(if neg { -v } else { v })
 }
+
+/// An `f64` for messages, written without `core`'s float formatting (Grisu/Dragon and their
+/// tables, ~8 KB of wasm): whole numbers as `Display` writes them (`180000`, `-5`, `-0`), `NaN`,
+/// `inf`, `-inf`; fractions to at most 6 decimals (`1.5`, `0.333333`); beyond 10^19 as
+/// `<digits>e<exponent>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x.is_nan() {
+            return f.write_str("NaN");
+        }
+        if x.is_sign_negative() {
+            f.write_str("-")?;
+        }
+        let a = x.abs();
+        if a.is_infinite() {
+            return f.write_str("inf");
+        }
+        if a < 1e12 {
+            // Below 10^18 after scaling, so the cast is exact and cannot overflow.
+            let t = (a * 1e6).round() as u64;
+            let (int, frac) = (t / 1_000_000, t % 1_000_000);
+            write!(f, "{int}")?;
+            if frac > 0 {
+                let digits = format!("{frac:06}");
+                f.write_str(".")?;
+                f.write_str(digits.trim_end_matches('0'))?;
+            }
+            Ok(())
+        } else if a < 1e19 {
+            // Below u64::MAX, so the cast cannot overflow (fractions are below an ulp here anyway).
+            write!(f, "{}", a.round() as u64)
+        } else {
+            let mut m = a;
+            let mut e = 0u32;
+            while m >= 1e15 {
+                m /= 10.0;
+                e += 1;
+            }
+            // m < 10^15, so the cast is exact.
+            write!(f, "{}e{e}", m.round() as u64)
+        }
+    }
+}

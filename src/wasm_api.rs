@@ -317,7 +317,7 @@ pub fn mark_stopped(
 ) -> JsResult<JsValue> {
     let record = record_from_js(record)?;
     if !now.is_finite() {
-        return Err(to_js_error(CoreError::InvalidInput(format!("now must be a finite time in ms, got {now}"))));
+        return Err(to_js_error(CoreError::InvalidInput(format!("now must be a finite time in ms, got {}", validate::Num(now)))));
     }
     to_js(&crate::monitor::mark_stopped(&record, now))
 }
@@ -430,7 +430,8 @@ pub fn next_clock_occurrence(now: f64, hour: f64, minute: f64, utc_offset_min: f
     let int_in = |v: f64, lo: f64, hi: f64| v.fract() == 0.0 && v >= lo && v <= hi;
     if !now.is_finite() || !int_in(hour, 0.0, 23.0) || !int_in(minute, 0.0, 59.0) || !int_in(utc_offset_min, -1440.0, 1440.0) {
         return Err(to_js_error(CoreError::InvalidInput(format!(
-            "nextClockOccurrence needs a finite now, hour 0-23, minute 0-59 and an offset within ±1440 min; got {now}, {hour}, {minute}, {utc_offset_min}"
+            "nextClockOccurrence needs a finite now, hour 0-23, minute 0-59 and an offset within ±1440 min; got {}, {}, {}, {}",
+            validate::Num(now), validate::Num(hour), validate::Num(minute), validate::Num(utc_offset_min)
         ))));
     }
     // All three were just checked to be integers within u8/i32 range, so the casts are exact.
@@ -565,7 +566,7 @@ fn js_u32(x: f64, what: &str) -> JsResult<u32> {
         // In range and integral, so the cast is exact.
         Ok(x as u32)
     } else {
-        Err(to_js_error(CoreError::InvalidInput(format!("{what} must be a whole number, got {x}"))))
+        Err(to_js_error(CoreError::InvalidInput(format!("{what} must be a whole number, got {}", validate::Num(x)))))
     }
 }
 
@@ -728,7 +729,7 @@ pub fn choose_recovery(
 ) -> JsResult<JsValue> {
     let record = record_from_js(record)?;
     if !now.is_finite() {
-        return Err(to_js_error(CoreError::InvalidInput(format!("now must be a finite time in ms, got {now}"))));
+        return Err(to_js_error(CoreError::InvalidInput(format!("now must be a finite time in ms, got {}", validate::Num(now)))));
     }
     to_js(&crate::conversation::choose_recovery(&record, conversation_saved, now))
 }
