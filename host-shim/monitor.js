@@ -79,14 +79,20 @@ export class Monitor {
     /** @type {Array<{ record: any, stamp: Stamp | null, taskDir: string }>} */
     const due = [];
     const entries = await this.store.sessions();
-    const seen = new Set();
-    for (const { taskDir } of entries) {
-      seen.add(taskDir);
-      const loaded = await this.#load(taskDir);
+    const seen = new Set(entries.map((e) => e.taskDir));
+    const loads = await Promise.all(entries.map(({ taskDir }) => this.#load(taskDir)));
+    // Each task's nextCheckAt comes from its own step's clock, which differs within one tick (by
+    // a few ms, or by much more when a first tick captures every pane): a task due within half a
+    // poll is due now, so the tasks' checks gather into one tick (one list-panes) per poll
+    // instead of drifting into several partial ticks. Stepping a task early is harmless: the
+    // core decides from the observation's clock and says when to look again.
+    const slack = this.config.pollMs / 2;
+    for (const [i, { taskDir }] of entries.entries()) {
+      const loaded = loads[i];
       if (!loaded) continue;
       const known = this.known.get(taskDir);
       const changed = !known || !sameStamp(known.stamp, loaded.stamp);
-      if (changed || hot.has(taskDir) || now >= known.nextCheckAt) due.push({ ...loaded, taskDir });
+      if (changed || hot.has(taskDir) || now + slack >= known.nextCheckAt) due.push({ ...loaded, taskDir });
       else nextCheckAt = Math.min(nextCheckAt, known.nextCheckAt);
     }
     for (const dir of this.known.keys()) if (!seen.has(dir)) this.known.delete(dir);
@@ -223,7 +229,7 @@ export class Monitor {
     const st = this.store;
     const [startedAt, exitText, transcriptAt, eventsAt] = await Promise.all([
       st.mtime(files.started),
-      st.readHead(files.exit, 64),
+      st.readHeadIfExists(files.exit, 64),
       st.mtime(files.transcript),
       st.mtime(files.events),
     ]);

@@ -192,8 +192,38 @@ export class Store {
 
   /** @param {string} taskDir @returns {Promise<Stamp | null>} */
   async recordStamp(taskDir) {
-    const st = await this.fx.fs.lstat(join(taskDir, RECORD_FILE)).catch(() => null);
+    const st = await this.#stat(join(taskDir, RECORD_FILE), false);
     return st ? { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino } : null;
+  }
+
+  /**
+   * A file's stats, null when it is missing or cannot be stat'ed: synchronous when the effects
+   * offer it (cheap on a local disk; a tick takes a few per task), else the promise API.
+   * @param {string} path
+   * @param {boolean} follow stat (true) or lstat (false)
+   * @returns {Promise<import("node:fs").Stats | null>}
+   */
+  async #stat(path, follow) {
+    const fs = this.fx.fs;
+    const sync = follow ? fs.statSync : fs.lstatSync;
+    if (sync) {
+      try {
+        return sync(path, { throwIfNoEntry: false }) ?? null;
+      } catch {
+        return null;
+      }
+    }
+    return (follow ? fs.stat(path) : fs.lstat(path)).catch(() => null);
+  }
+
+  /**
+   * Up to `max` bytes from the start of a file that may well not exist ("" when missing): a
+   * cheap stat first, the read only when it is there.
+   * @param {string} path
+   * @param {number} max
+   */
+  async readHeadIfExists(path, max) {
+    return (await this.#stat(path, true)) ? this.readHead(path, max) : "";
   }
 
   /**
@@ -310,13 +340,34 @@ export class Store {
   /** @returns {Promise<Array<{ session: string, taskDir: string }>>} every indexed task, by name */
   async sessions() {
     const names = await this.fx.fs.readdir(this.sessionsDir).catch(() => /** @type {string[]} */ ([]));
+    const wanted = names.filter((n) => !n.startsWith(".")).sort();
+    // All entries at once; an entry whose file did not change (an index entry is only ever
+    // created or replaced by a rename: a new inode) is not read again.
+    const dirs = await Promise.all(wanted.map((session) => this.#lookupCached(session)));
+    for (const session of this.#index.keys()) if (!wanted.includes(session)) this.#index.delete(session);
     /** @type {Array<{ session: string, taskDir: string }>} */
     const out = [];
-    for (const session of names.filter((n) => !n.startsWith(".")).sort()) {
-      const taskDir = await this.lookup(session);
+    for (const [i, session] of wanted.entries()) {
+      const taskDir = dirs[i];
       if (taskDir) out.push({ session, taskDir });
     }
     return out;
+  }
+
+  /** Index entries already read: session → the entry's stamp and what it named. */
+  /** @type {Map<string, { stamp: Stamp, taskDir: string | null }>} */
+  #index = new Map();
+
+  /** @param {string} session */
+  async #lookupCached(session) {
+    const st = await this.#stat(join(this.sessionsDir, session), false);
+    const stamp = st && st.isFile() ? { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino } : null;
+    const known = this.#index.get(session);
+    if (stamp && known && sameStamp(known.stamp, stamp)) return known.taskDir;
+    const taskDir = await this.lookup(session);
+    if (stamp) this.#index.set(session, { stamp, taskDir });
+    else this.#index.delete(session);
+    return taskDir;
   }
 
   /**
@@ -375,9 +426,17 @@ export class Store {
 
   /** @param {string} path @returns {Promise<number | null>} mtime in ms, null when missing */
   async mtime(path) {
-    const st = await this.fx.fs.stat(path).catch(() => null);
+    const st = await this.#stat(path, true);
     return st ? st.mtimeMs : null;
   }
+}
+
+/**
+ * @param {Stamp | null | undefined} a
+ * @param {Stamp | null | undefined} b
+ */
+function sameStamp(a, b) {
+  return !!a && !!b && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
 }
 
 /**
