@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { constants as fsConstants, watch as fsWatch } from "node:fs";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, lstatSync } from "node:fs";
 
 /**
  * @typedef {object} RunOptions
@@ -25,7 +25,9 @@ import { readFileSync } from "node:fs";
  * @typedef {object} Effects
  * @property {(file: string, args: string[], opts?: RunOptions) => Promise<RunResult>} run
  *   runs a program (never through a shell); rejects only when it cannot start (e.g. ENOENT)
- * @property {typeof fsp} fs the promise file-system API
+ * @property {typeof fsp & { statSync?: typeof statSync, lstatSync?: typeof lstatSync }} fs the
+ *   promise file-system API; with statSync/lstatSync when the cheap stats of a monitor tick may be
+ *   taken synchronously (a few µs each on a local disk, instead of a thread-pool round trip)
  * @property {() => number} now milliseconds since the epoch
  * @property {(ms: number, signal?: AbortSignal) => Promise<void>} sleep resolves early on abort
  * @property {(pid: number, signal: NodeJS.Signals | 0) => void} kill process.kill
@@ -111,7 +113,7 @@ function watchDir(dir, onChange) {
 export const defaultEffects = Object.freeze(
   /** @type {Effects} */ ({
     run,
-    fs: fsp,
+    fs: { ...fsp, statSync, lstatSync },
     now: () => Date.now(),
     sleep,
     kill: (pid, signal) => {
