@@ -58,7 +58,7 @@ pub const MAX_EVIDENCE_CHARS: usize = 300;
 /// Only this much of the end of each input is read: the host sends ≤ 64 KiB tails, and this
 /// bounds the work when it sends more (a whole 10,000-line capture, say). The tail is sliced
 /// off the end in O(1); nothing before it is looked at.
-const MAX_INPUT_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_INPUT_BYTES: usize = 64 * 1024;
 
 /// Decides whether an ended run completed, and if not, why it failed.
 pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {

@@ -107,6 +107,33 @@ pub fn get_over<T: FromJs>(o: &Object, key: &str, slot: &mut T) -> ConvResult<()
     Ok(())
 }
 
+/// At most this many UTF-16 units of a long text cross into the core. The classifier reads only
+/// the last 64 KiB (bytes) of each text, and those bytes always lie within the last 64 Ki units
+/// (every unit encodes to at least one byte); the 4 extra units keep a surrogate pair cut by the
+/// slice outside that window. Slicing on the JS side spares copying a whole 10,000-line capture
+/// into wasm only for the core to skip it.
+pub const TAIL_UNITS: u32 = crate::classify::MAX_INPUT_BYTES as u32 + 4;
+
+/// The end of a JS string (at most [`TAIL_UNITS`] units) as a Rust string.
+pub fn tail_text(v: &JsValue) -> ConvResult<String> {
+    let s = v
+        .dyn_ref::<js_sys::JsString>()
+        .ok_or_else(|| format!("invalid type: {}, expected a string", kind(v)))?;
+    let len = s.length();
+    let tail = if len > TAIL_UNITS { s.slice(len - TAIL_UNITS, len) } else { s.clone() };
+    Ok(String::from(tail))
+}
+
+/// Like [`get_over`] for a text of which only the end is read.
+#[inline(never)]
+fn get_tail_over(o: &Object, key: &str, slot: &mut String) -> ConvResult<()> {
+    let v = raw(o, key)?;
+    if !v.is_undefined() {
+        *slot = tail_text(&v).map_err(|e| at(key, e))?;
+    }
+    Ok(())
+}
+
 /// Sets `key` on a fresh plain object.
 #[inline(never)]
 pub fn set(o: &Object, key: &str, v: JsValue) {
@@ -358,10 +385,18 @@ js_struct!(to PaneInfo {
     session: "session", pane_id: "paneId", pane_pid: "panePid", dead: "dead",
     dead_status: "deadStatus", dead_signal: "deadSignal", server_pid: "serverPid",
 });
-js_struct!(from ExitFacts {
-    exit_status: "exitStatus" = default, signal: "signal" = default, events_tail: "eventsTail" = default,
-    stderr_tail: "stderrTail" = default, pane_tail: "paneTail" = default,
-});
+impl FromJs for ExitFacts {
+    fn from_js(v: &JsValue) -> ConvResult<Self> {
+        let o = object(v)?;
+        let mut r = ExitFacts::default();
+        get_over(o, "exitStatus", &mut r.exit_status)?;
+        get_over(o, "signal", &mut r.signal)?;
+        get_tail_over(o, "eventsTail", &mut r.events_tail)?;
+        get_tail_over(o, "stderrTail", &mut r.stderr_tail)?;
+        get_tail_over(o, "paneTail", &mut r.pane_tail)?;
+        Ok(r)
+    }
+}
 js_struct!(from Observation {
     now: "now", pane: "pane", attempt: "attempt", started: "started" = default,
     exit_status: "exitStatus" = default, activity_at: "activityAt" = default,

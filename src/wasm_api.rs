@@ -411,9 +411,12 @@ pub fn classify_exit(
 #[wasm_bindgen(js_name = classifyLive, unchecked_return_type = "LiveVerdict")]
 pub fn classify_live(
     #[wasm_bindgen(unchecked_param_type = "\"codex\" | \"claude\" | \"opencode\" | \"pi\" | \"demo\"")] agent: &str,
-    pane_tail: &str,
+    pane_tail: js_sys::JsString,
 ) -> JsResult<JsValue> {
-    to_js(&crate::classify::classify_live(text_agent(agent)?, pane_tail))
+    // Only the end of the pane is read (see `js_conv::TAIL_UNITS`): slice before copying.
+    let tail = js_conv::tail_text(&pane_tail)
+        .map_err(|e| to_js_error(CoreError::InvalidInput(format!("pane tail: {e}"))))?;
+    to_js(&crate::classify::classify_live(text_agent(agent)?, &tail))
 }
 
 /// The reset time named in a message ("try again at 1:22 AM", "resets 3:50pm (Asia/Tokyo)",
