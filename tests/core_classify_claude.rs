@@ -4,147 +4,114 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use resilient_coding_agent::classify::{classify_exit, ExitFacts, Outcome};
-use resilient_coding_agent::model::{AgentKind, Failure, FailureClass, ResetHint};
+use resilient_coding_agent::classify::{classify_exit, Outcome};
+use resilient_coding_agent::model::{AgentKind, FailureClass, ResetHint};
 
-macro_rules! case {
-    ($name:literal) => {
-        (
-            include_str!(concat!("fixtures/agent-output/claude/", $name, ".stdout")),
-            include_str!(concat!("fixtures/agent-output/claude/", $name, ".stderr")),
-        )
-    };
-}
-macro_rules! exit_of {
-    ($name:literal) => {
-        include_str!(concat!("fixtures/agent-output/claude/", $name, ".exit")).trim().parse::<i32>().ok()
-    };
-}
-
-fn facts((stdout, stderr): (&str, &str), exit: Option<i32>) -> ExitFacts {
-    ExitFacts {
-        exit_status: exit,
-        signal: None,
-        events_tail: stdout.to_string(),
-        stderr_tail: stderr.to_string(),
-        pane_tail: format!("{stderr}{stdout}"),
-    }
-}
-
-fn failure(f: &ExitFacts) -> Failure {
-    match classify_exit(AgentKind::Claude, f) {
-        Outcome::Failed { failure } => failure,
-        Outcome::Completed => panic!("expected a failure, got completed"),
-    }
-}
-
-fn assert_class(f: &Failure, class: FailureClass, evidence_has: &str) {
-    assert_eq!(f.class, class, "evidence was {:?}", f.evidence);
-    assert!(f.evidence.contains(evidence_has), "evidence {:?} lacks {evidence_has:?}", f.evidence);
-    assert!(f.evidence.chars().count() <= 300);
-}
+#[macro_use]
+mod classify_support;
+use classify_support::{assert_class, facts, failure};
 
 #[test]
 fn ok_stream_json_is_completed() {
-    let f = facts(case!("cl-ok-sjson"), exit_of!("cl-ok-sjson"));
+    let f = facts(case!("claude", "cl-ok-sjson"), exit_of!("claude", "cl-ok-sjson"));
     assert_eq!(classify_exit(AgentKind::Claude, &f), Outcome::Completed);
 }
 
 #[test]
 fn ok_single_json_result_is_completed() {
-    let f = facts(case!("cl-ok-json"), exit_of!("cl-ok-json"));
+    let f = facts(case!("claude", "cl-ok-json"), exit_of!("claude", "cl-ok-json"));
     assert_eq!(classify_exit(AgentKind::Claude, &f), Outcome::Completed);
 }
 
 #[test]
 fn ok_text_mode_is_completed() {
-    let f = facts(case!("cl-ok-text"), exit_of!("cl-ok-text"));
+    let f = facts(case!("claude", "cl-ok-text"), exit_of!("claude", "cl-ok-text"));
     assert_eq!(classify_exit(AgentKind::Claude, &f), Outcome::Completed);
 }
 
 #[test]
 fn a_successful_result_wins_over_a_lying_exit_status() {
-    let f = facts(case!("cl-ok-sjson"), Some(1));
+    let f = facts(case!("claude", "cl-ok-sjson"), Some(1));
     assert_eq!(classify_exit(AgentKind::Claude, &f), Outcome::Completed);
 }
 
 #[test]
 fn invalid_key_is_auth() {
-    let f = failure(&facts(case!("cl-401-sjson"), exit_of!("cl-401-sjson")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-401-sjson"), exit_of!("claude", "cl-401-sjson")));
     assert_class(&f, FailureClass::Auth, "Invalid API key");
 }
 
 #[test]
 fn not_logged_in_is_auth_in_both_result_layouts() {
     // 2.1.330 puts "type":"result" at the end of the line.
-    let f = failure(&facts(case!("cl330-nologin"), exit_of!("cl330-nologin")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl330-nologin"), exit_of!("claude", "cl330-nologin")));
     assert_class(&f, FailureClass::Auth, "Not logged in");
-    let f = failure(&facts(case!("claude-resume-existing"), exit_of!("claude-resume-existing")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "claude-resume-existing"), exit_of!("claude", "claude-resume-existing")));
     assert_class(&f, FailureClass::Auth, "Not logged in");
 }
 
 #[test]
 fn request_rejected_429_is_rate_limit() {
-    let f = failure(&facts(case!("cl-429-sjson"), exit_of!("cl-429-sjson")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-429-sjson"), exit_of!("claude", "cl-429-sjson")));
     assert_class(&f, FailureClass::RateLimit, "Request rejected (429)");
-    let f = failure(&facts(case!("cl-sub429-sjson"), exit_of!("cl-sub429-sjson")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-sub429-sjson"), exit_of!("claude", "cl-sub429-sjson")));
     assert_class(&f, FailureClass::RateLimit, "Rate limited");
-    let f = failure(&facts(case!("cl-429-text"), exit_of!("cl-429-text")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-429-text"), exit_of!("claude", "cl-429-text")));
     assert_class(&f, FailureClass::RateLimit, "Request rejected (429)");
 }
 
 #[test]
 fn server_errors_are_rate_limit() {
-    let f = failure(&facts(case!("cl-529-sjson"), exit_of!("cl-529-sjson")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-529-sjson"), exit_of!("claude", "cl-529-sjson")));
     assert_class(&f, FailureClass::RateLimit, "529 Overloaded");
-    let f = failure(&facts(case!("cl-529-text"), exit_of!("cl-529-text")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-529-text"), exit_of!("claude", "cl-529-text")));
     assert_class(&f, FailureClass::RateLimit, "529 Overloaded");
-    let f = failure(&facts(case!("cl-500-text"), exit_of!("cl-500-text")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-500-text"), exit_of!("claude", "cl-500-text")));
     assert_class(&f, FailureClass::RateLimit, "500 Internal server error");
     assert_eq!(f.reset, None, "\"try again in a moment\" names no time");
 }
 
 #[test]
 fn prompt_too_long_is_context_overflow() {
-    let f = failure(&facts(case!("cl-ctx-sjson"), exit_of!("cl-ctx-sjson")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-ctx-sjson"), exit_of!("claude", "cl-ctx-sjson")));
     assert_class(&f, FailureClass::ContextOverflow, "Prompt is too long");
-    let f = failure(&facts(case!("cl-ctx-text"), exit_of!("cl-ctx-text")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-ctx-text"), exit_of!("claude", "cl-ctx-text")));
     assert_class(&f, FailureClass::ContextOverflow, "Prompt is too long");
 }
 
 #[test]
 fn connection_refused_is_network() {
-    let f = failure(&facts(case!("cl-connrefused"), Some(1)));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-connrefused"), Some(1)));
     assert_class(&f, FailureClass::Network, "Unable to connect to API (ConnectionRefused)");
 }
 
 #[test]
 fn sigint_exit_zero_without_result_is_a_failure() {
-    let f = failure(&facts(case!("cl-hang-int"), Some(0)));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-hang-int"), Some(0)));
     assert_class(&f, FailureClass::Signal, "without a result event");
 }
 
 #[test]
 fn sigterm_is_signal() {
-    let f = failure(&facts(case!("cl-hang-term"), Some(143)));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-hang-term"), Some(143)));
     assert_class(&f, FailureClass::Signal, "143 (SIGTERM)");
 }
 
 #[test]
 fn max_turns_is_a_retryable_crash_with_the_reason() {
-    let f = failure(&facts(case!("cl-maxturns"), exit_of!("cl-maxturns")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl-maxturns"), exit_of!("claude", "cl-maxturns")));
     assert_class(&f, FailureClass::Crash, "Reached maximum number of turns (1)");
 }
 
 #[test]
 fn cli_refusals_are_bad_invocation() {
-    let f = failure(&facts(case!("cl330-resume-missing"), exit_of!("cl330-resume-missing")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl330-resume-missing"), exit_of!("claude", "cl330-resume-missing")));
     assert_class(&f, FailureClass::BadInvocation, "No conversation found with session ID");
-    let f = failure(&facts(case!("cl330-root-dsp"), exit_of!("cl330-root-dsp")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl330-root-dsp"), exit_of!("claude", "cl330-root-dsp")));
     assert_class(&f, FailureClass::BadInvocation, "cannot be used with root/sudo");
-    let f = failure(&facts(case!("cl330-sessid-reuse"), exit_of!("cl330-sessid-reuse")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl330-sessid-reuse"), exit_of!("claude", "cl330-sessid-reuse")));
     assert_class(&f, FailureClass::BadInvocation, "is already in use");
-    let f = failure(&facts(case!("cl330-sjson-noverbose"), exit_of!("cl330-sjson-noverbose")));
+    let f = failure(AgentKind::Claude, &facts(case!("claude", "cl330-sjson-noverbose"), exit_of!("claude", "cl330-sjson-noverbose")));
     assert_class(&f, FailureClass::BadInvocation, "requires --verbose");
 }
 
@@ -155,13 +122,13 @@ fn subscription_limits_carry_their_reset_time() {
             "{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"{text}\",\"session_id\":\"fe204e76-bb72-41bc-b31c-9f027f5ef191\"}}\n"
         )
     };
-    let f = failure(&facts((&result("You've hit your session limit · resets 3:50pm (Asia/Tokyo)"), ""), Some(1)));
+    let f = failure(AgentKind::Claude, &facts((&result("You've hit your session limit · resets 3:50pm (Asia/Tokyo)"), ""), Some(1)));
     assert_class(&f, FailureClass::UsageLimit, "hit your session limit");
     assert_eq!(
         f.reset,
         Some(ResetHint::ClockTime { hour: 15, minute: 50, zone: Some("Asia/Tokyo".into()) })
     );
-    let f = failure(&facts((&result("You've hit your limit · resets 1am"), ""), Some(1)));
+    let f = failure(AgentKind::Claude, &facts((&result("You've hit your limit · resets 1am"), ""), Some(1)));
     assert_class(&f, FailureClass::UsageLimit, "hit your limit");
     assert_eq!(f.reset, Some(ResetHint::ClockTime { hour: 1, minute: 0, zone: None }));
 }
@@ -169,8 +136,8 @@ fn subscription_limits_carry_their_reset_time() {
 #[test]
 fn api_retry_status_counts_when_interrupted() {
     // Killed while Claude itself was retrying a 401: the retry event says why.
-    let (stdout, _) = case!("cl-401-sjson");
+    let (stdout, _) = case!("claude", "cl-401-sjson");
     let head: String = stdout.lines().take(3).map(|l| format!("{l}\n")).collect();
-    let f = failure(&facts((&head, ""), Some(143)));
+    let f = failure(AgentKind::Claude, &facts((&head, ""), Some(143)));
     assert_class(&f, FailureClass::Auth, "authentication_failed");
 }

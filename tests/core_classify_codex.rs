@@ -3,77 +3,42 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use resilient_coding_agent::classify::{classify_exit, ExitFacts, Outcome};
-use resilient_coding_agent::model::{AgentKind, Failure, FailureClass, ResetHint};
+use resilient_coding_agent::classify::{classify_exit, Outcome};
+use resilient_coding_agent::model::{AgentKind, FailureClass, ResetHint};
 
-macro_rules! case {
-    ($name:literal) => {
-        (
-            include_str!(concat!("fixtures/agent-output/codex/", $name, ".stdout")),
-            include_str!(concat!("fixtures/agent-output/codex/", $name, ".stderr")),
-        )
-    };
-}
-macro_rules! exit_of {
-    ($name:literal) => {
-        include_str!(concat!("fixtures/agent-output/codex/", $name, ".exit")).trim().parse::<i32>().ok()
-    };
-}
-
-fn facts((stdout, stderr): (&str, &str), exit: Option<i32>) -> ExitFacts {
-    ExitFacts {
-        exit_status: exit,
-        signal: None,
-        events_tail: stdout.to_string(),
-        stderr_tail: stderr.to_string(),
-        // The pane shows both streams (the wrapper tees them).
-        pane_tail: format!("{stderr}{stdout}"),
-    }
-}
-
-fn failure(agent: AgentKind, f: &ExitFacts) -> Failure {
-    match classify_exit(agent, f) {
-        Outcome::Failed { failure } => failure,
-        Outcome::Completed => panic!("expected a failure, got completed"),
-    }
-}
-
-fn assert_class(f: &Failure, class: FailureClass, evidence_has: &str) {
-    assert_eq!(f.class, class, "evidence was {:?}", f.evidence);
-    assert!(f.evidence.contains(evidence_has), "evidence {:?} lacks {evidence_has:?}", f.evidence);
-    assert!(f.evidence.chars().count() <= 300);
-    assert!(!f.evidence.contains('\n'));
-}
+#[macro_use]
+mod classify_support;
+use classify_support::{assert_class, facts, failure};
 
 #[test]
 fn ok_json_is_completed() {
-    let f = facts(case!("cx-ok-json"), exit_of!("cx-ok-json"));
+    let f = facts(case!("codex", "cx-ok-json"), exit_of!("codex", "cx-ok-json"));
     assert_eq!(classify_exit(AgentKind::Codex, &f), Outcome::Completed);
     assert_eq!(classify_exit(AgentKind::Demo, &f), Outcome::Completed);
 }
 
 #[test]
 fn resume_json_is_completed() {
-    let f = facts(case!("cx-resume-json"), exit_of!("cx-resume-json"));
+    let f = facts(case!("codex", "cx-resume-json"), exit_of!("codex", "cx-resume-json"));
     assert_eq!(classify_exit(AgentKind::Codex, &f), Outcome::Completed);
 }
 
 #[test]
 fn tool_run_with_turn_completed_is_completed() {
     // The captured `cx-tool-afm` run actually ran a tool and completed (exit 0).
-    let f = facts(case!("cx-tool-afm"), exit_of!("cx-tool-afm"));
+    let f = facts(case!("codex", "cx-tool-afm"), exit_of!("codex", "cx-tool-afm"));
     assert_eq!(classify_exit(AgentKind::Codex, &f), Outcome::Completed);
 }
 
 #[test]
 fn text_mode_exit_zero_is_completed() {
-    let f = facts(case!("cx-ok-text"), exit_of!("cx-ok-text"));
+    let f = facts(case!("codex", "cx-ok-text"), exit_of!("codex", "cx-ok-text"));
     assert_eq!(classify_exit(AgentKind::Codex, &f), Outcome::Completed);
 }
 
 #[test]
 fn unauthorized_is_auth_from_turn_failed() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-401-json"), exit_of!("cx-401-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-401-json"), exit_of!("codex", "cx-401-json")));
     assert_class(&f, FailureClass::Auth, "unexpected status 401 Unauthorized");
     assert!(!f.evidence.starts_with("Reconnecting"), "final error preferred: {:?}", f.evidence);
     assert_eq!(f.reset, None);
@@ -81,41 +46,41 @@ fn unauthorized_is_auth_from_turn_failed() {
 
 #[test]
 fn too_many_requests_is_rate_limit() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-429-json"), exit_of!("cx-429-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-429-json"), exit_of!("codex", "cx-429-json")));
     assert_class(&f, FailureClass::RateLimit, "last status: 429");
 }
 
 #[test]
 fn server_errors_are_rate_limit() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-500-json"), exit_of!("cx-500-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-500-json"), exit_of!("codex", "cx-500-json")));
     assert_class(&f, FailureClass::RateLimit, "high demand");
-    let f = failure(AgentKind::Codex, &facts(case!("cx-529-json"), exit_of!("cx-529-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-529-json"), exit_of!("codex", "cx-529-json")));
     assert_class(&f, FailureClass::RateLimit, "Selected model is at capacity");
 }
 
 #[test]
 fn context_window_is_context_overflow() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-ctx-json"), exit_of!("cx-ctx-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-ctx-json"), exit_of!("codex", "cx-ctx-json")));
     assert_class(&f, FailureClass::ContextOverflow, "ran out of room in the model's context window");
 }
 
 #[test]
 fn usage_limit_carries_the_reset_time() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-usage-json"), exit_of!("cx-usage-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-usage-json"), exit_of!("codex", "cx-usage-json")));
     assert_class(&f, FailureClass::UsageLimit, "hit your usage limit");
     assert_eq!(f.reset, Some(ResetHint::ClockTime { hour: 1, minute: 22, zone: None }));
 }
 
 #[test]
 fn usage_limit_in_text_mode_stderr() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-usage-text"), exit_of!("cx-usage-text")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-usage-text"), exit_of!("codex", "cx-usage-text")));
     assert_class(&f, FailureClass::UsageLimit, "ERROR: You’ve hit your usage limit");
     assert_eq!(f.reset, Some(ResetHint::ClockTime { hour: 1, minute: 22, zone: None }));
 }
 
 #[test]
 fn quota_exceeded_is_usage_limit_without_reset() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-quota-json"), exit_of!("cx-quota-json")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-quota-json"), exit_of!("codex", "cx-quota-json")));
     assert_class(&f, FailureClass::UsageLimit, "Quota exceeded");
     assert_eq!(f.reset, None, "no reset time named: the monitor treats it as fatal");
 }
@@ -123,17 +88,17 @@ fn quota_exceeded_is_usage_limit_without_reset() {
 #[test]
 fn network_wait_killed_is_network() {
     // Codex waits for the network forever; the watchdog killed it (SIGTERM, 143).
-    let f = failure(AgentKind::Codex, &facts(case!("cx-nonet-long"), Some(143)));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-nonet-long"), Some(143)));
     assert_class(&f, FailureClass::Network, "waiting for network");
-    let f = failure(AgentKind::Codex, &facts(case!("cx-nonet-long"), None));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-nonet-long"), None));
     assert_eq!(f.class, FailureClass::Network);
 }
 
 #[test]
 fn sigterm_while_waiting_is_signal() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-hang-term"), Some(143)));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-hang-term"), Some(143)));
     assert_class(&f, FailureClass::Signal, "exit status 143 (SIGTERM)");
-    let mut by_tmux = facts(case!("cx-hang-term"), None);
+    let mut by_tmux = facts(case!("codex", "cx-hang-term"), None);
     by_tmux.signal = Some(9);
     let f = failure(AgentKind::Codex, &by_tmux);
     assert_class(&f, FailureClass::Signal, "signal 9 (SIGKILL)");
@@ -141,13 +106,13 @@ fn sigterm_while_waiting_is_signal() {
 
 #[test]
 fn outside_git_is_bad_invocation() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-nogit"), exit_of!("cx-nogit")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-nogit"), exit_of!("codex", "cx-nogit")));
     assert_class(&f, FailureClass::BadInvocation, "Not inside a trusted directory");
 }
 
 #[test]
 fn resume_of_unknown_thread_is_bad_invocation() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-resume-missing"), exit_of!("cx-resume-missing")));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-resume-missing"), exit_of!("codex", "cx-resume-missing")));
     assert_class(&f, FailureClass::BadInvocation, "no rollout found for thread id");
 }
 
@@ -160,13 +125,13 @@ fn removed_flag_is_bad_invocation() {
 
 #[test]
 fn exit_zero_without_turn_completed_is_a_failure() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-hang-term"), Some(0)));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-hang-term"), Some(0)));
     assert_class(&f, FailureClass::Crash, "no turn.completed");
 }
 
 #[test]
 fn unexplained_nonzero_exit_is_crash() {
-    let f = failure(AgentKind::Codex, &facts(case!("cx-hang-term"), Some(1)));
+    let f = failure(AgentKind::Codex, &facts(case!("codex", "cx-hang-term"), Some(1)));
     assert_class(&f, FailureClass::Crash, "exit status 1");
     let stream = "{\"type\":\"thread.started\",\"thread_id\":\"01a20aee-07dc-7642-86cc-36bb08482310\"}\n{\"type\":\"turn.failed\",\"error\":{\"message\":\"something odd\"}}\n";
     let f = failure(AgentKind::Codex, &facts((stream, ""), Some(1)));
@@ -175,7 +140,7 @@ fn unexplained_nonzero_exit_is_crash() {
 
 #[test]
 fn demo_agent_follows_codex_rules() {
-    let f = failure(AgentKind::Demo, &facts(case!("cx-429-json"), exit_of!("cx-429-json")));
+    let f = failure(AgentKind::Demo, &facts(case!("codex", "cx-429-json"), exit_of!("codex", "cx-429-json")));
     assert_eq!(f.class, FailureClass::RateLimit);
 }
 
