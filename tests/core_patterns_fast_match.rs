@@ -4,6 +4,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+mod random_support;
+use random_support::Rng;
+
 use resilient_coding_agent::model::FailureClass;
 use resilient_coding_agent::patterns::{
     class_of_status, classes_in, line_facts, statuses_in, FAILURE_TEXT, IGNORED_ERROR_TEXT,
@@ -31,19 +34,6 @@ fn classes_by_contains(text: &str) -> Vec<FailureClass> {
         }
     }
     out
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
 }
 
 const PIECES: &[&str] = &[

@@ -4,6 +4,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+mod random_support;
+use random_support::Rng;
+
 use resilient_coding_agent::redact::redact;
 
 #[allow(dead_code, clippy::all)]
@@ -168,19 +171,6 @@ mod reference {
         }
         out.push_str(s.get(copied..).unwrap_or(""));
         out
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
     }
 }
 

@@ -3,6 +3,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+mod random_support;
+use random_support::Rng;
+
 use resilient_coding_agent::classify::{classify_exit, classify_live, ExitFacts, Outcome};
 use resilient_coding_agent::model::AgentKind;
 use resilient_coding_agent::redact::redact;
@@ -11,20 +14,6 @@ use resilient_coding_agent::session_id::{extract_session_id, validate_session_id
 
 /// Debug wasm in Node is several times slower than native: do less there (the shapes stay).
 const WASM: bool = cfg!(target_arch = "wasm32");
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Fragments that steer the parsers into their interesting corners.
 const PIECES: &[&str] = &[
