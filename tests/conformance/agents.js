@@ -148,6 +148,25 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
   return env;
 }
 
+/**
+ * The session id an agent printed in its event stream (agent-clis.md). Written here rather than
+ * taken from the core, so the tests check the core's recorded id against an independent reading.
+ * @param {"codex" | "claude" | "opencode" | "pi"} agent
+ * @param {string} text the agent's stdout (JSON lines)
+ * @returns {string | null}
+ */
+export function sessionIdInEvents(agent, text) {
+  for (const line of text.split("\n")) {
+    let ev;
+    try { ev = JSON.parse(line); } catch { continue; }
+    if (agent === "codex" && ev.type === "thread.started") return ev.thread_id;
+    if (agent === "claude" && typeof ev.session_id === "string") return ev.session_id;
+    if (agent === "opencode" && typeof ev.sessionID === "string") return ev.sessionID;
+    if (agent === "pi" && ev.type === "session") return ev.id;
+  }
+  return null;
+}
+
 /** Claude's project folder name: every non-alphanumeric character of the cwd becomes '-'. @param {string} cwd */
 export function claudeProjectDir(cwd) { return cwd.replace(/[^A-Za-z0-9]/g, "-"); }
 

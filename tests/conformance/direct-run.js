@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { startMockServer } from "./mock-server.js";
-import { AGENTS, MODEL, REPO, agentEnv, binDir, installAgents, run, sessionInStore } from "./agents.js";
+import { AGENTS, MODEL, REPO, agentEnv, binDir, installAgents, run, sessionIdInEvents, sessionInStore } from "./agents.js";
 
 /** @typedef {import("./agents.js").Agent} Agent */
 
@@ -43,19 +43,6 @@ function resumeArgs(agent, v) {
     case "opencode": return ["run", "--format", "json", "--session", v.sessionId, "-m", MODEL.opencode];
     case "pi": return ["--mode", "json", "--session", v.sessionFile, "--provider", "mock", "--model", "mock-model"];
   }
-}
-
-/** The session id as our core reads it from the event stream (agent-clis.md). @param {Agent} agent @param {string} stdout */
-function idFromEvents(agent, stdout) {
-  for (const line of stdout.split("\n")) {
-    let ev;
-    try { ev = JSON.parse(line); } catch { continue; }
-    if (agent === "codex" && ev.type === "thread.started") return ev.thread_id;
-    if (agent === "claude" && typeof ev.session_id === "string") return ev.session_id;
-    if (agent === "opencode" && typeof ev.sessionID === "string") return ev.sessionID;
-    if (agent === "pi" && ev.type === "session") return ev.id;
-  }
-  return null;
 }
 
 const args = process.argv.slice(2);
@@ -131,10 +118,10 @@ for (const agent of agents) {
       // The id must be known before the kill (the host reads it from the event stream; OpenCode
       // may print its first events only after a moment).
       const t1 = Date.now();
-      while (agent !== "claude" && Date.now() - t1 < 30_000 && !idFromEvents(agent, live)) {
+      while (agent !== "claude" && Date.now() - t1 < 30_000 && !sessionIdInEvents(agent, live)) {
         await new Promise((res) => setTimeout(res, 100));
       }
-      const idNow = agent === "claude" ? sessionId : idFromEvents(agent, live);
+      const idNow = agent === "claude" ? sessionId : sessionIdInEvents(agent, live);
       if (idNow) {
         const t = Date.now();
         while (Date.now() - t < 30_000 && !(await sessionInStore(agent, { env, id: idNow, projectDir: proj, sessionFile })).found) {
@@ -145,7 +132,7 @@ for (const agent of agents) {
       killByCwd(proj);
       r = await first;
       save(`killed-${FORMAT[agent]}`, r);
-      const id = agent === "claude" ? sessionId : idFromEvents(agent, r.stdout);
+      const id = agent === "claude" ? sessionId : sessionIdInEvents(agent, r.stdout);
       notes.push(`first: exit ${exitOf(r)}, id ${id}, hung call ${hung ? "yes" : "no"}`);
       if (!id || !hung) ok = false;
       mock.setLane(lane, "ok");
@@ -154,7 +141,7 @@ for (const agent of agents) {
         env, cwd: proj, input: "Continue the task.\n", timeoutMs: 120_000,
       });
       save(`resume-${FORMAT[agent]}`, r2);
-      const id2 = agent === "claude" ? idFromEvents(agent, r2.stdout) : idFromEvents(agent, r2.stdout);
+      const id2 = sessionIdInEvents(agent, r2.stdout);
       const resumed = mock.modelCalls(lane).slice(before);
       const carried = resumed.some((q) => q.text.includes(token));
       const store = await sessionInStore(agent, { env, id: String(id), projectDir: proj, sessionFile });
@@ -175,7 +162,7 @@ for (const agent of agents) {
         env, cwd: proj, input: `say hi ${token}\n`, timeoutMs: kase === "ok" ? 120_000 : 180_000,
       });
       save(`${kase}-${FORMAT[agent]}`, r);
-      const id = idFromEvents(agent, r.stdout);
+      const id = sessionIdInEvents(agent, r.stdout);
       notes.push(`exit ${exitOf(r)}, id ${id}, calls ${mock.modelCalls(lane).length}`);
       if (kase === "ok" && (r.code !== 0 || !id)) ok = false;
     }

@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TaskManager } from "../../host-shim/index.js";
 import { startMockServer } from "../conformance/mock-server.js";
-import { AGENTS, MODEL, agentEnv, installAgents, sessionInStore } from "../conformance/agents.js";
+import { AGENTS, MODEL, agentEnv, installAgents, sessionIdInEvents, sessionInStore } from "../conformance/agents.js";
 import { waitFor, agentPid, killServer } from "./helpers.js";
 
 /** @typedef {import("../conformance/agents.js").Agent} Agent */
@@ -55,19 +55,6 @@ const CONFIG = {
 const T = { run: 90_000, retry: 150_000 };
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
-
-/** The session id printed in an attempt's event stream (agent-clis.md). @param {Agent} agent @param {string} text */
-function idInEvents(agent, text) {
-  for (const line of text.split("\n")) {
-    let ev;
-    try { ev = JSON.parse(line); } catch { continue; }
-    if (agent === "codex" && ev.type === "thread.started") return ev.thread_id;
-    if (agent === "claude" && typeof ev.session_id === "string") return ev.session_id;
-    if (agent === "opencode" && typeof ev.sessionID === "string") return ev.sessionID;
-    if (agent === "pi" && ev.type === "session") return ev.id;
-  }
-  return null;
-}
 
 for (const agent of agents) {
   test(`${agent}: real CLI through TaskManager and tmux`, async (t) => {
@@ -136,7 +123,7 @@ for (const agent of agents) {
       assert.equal(s.attempts, 1, await why(s));
       assert.ok(s.agentSessionId, `no session id recorded: ${await why(s)}`);
       const events1 = await readFile(join(s.taskDir, "events.1.jsonl"), "utf8");
-      assert.equal(idInEvents(agent, events1), s.agentSessionId, "the recorded id is the one the agent printed");
+      assert.equal(sessionIdInEvents(agent, events1), s.agentSessionId, "the recorded id is the one the agent printed");
       const st = await store(s.agentSessionId, s);
       assert.ok(st.found, `session ${s.agentSessionId} not in ${agent}'s own store: ${st.where}`);
       assert.ok(mock.modelCalls(lane).some((q) => q.text.includes(token)), "the prompt reached the model");
@@ -176,7 +163,7 @@ for (const agent of agents) {
       const st = await store(id, s);
       assert.ok(st.found, `session ${id} not in ${agent}'s own store after the resume: ${st.where}`);
       const events2 = await readFile(join(s.taskDir, "events.2.jsonl"), "utf8");
-      assert.equal(idInEvents(agent, events2), id, `attempt 2's event stream names the same session:\n${events2.slice(0, 600)}`);
+      assert.equal(sessionIdInEvents(agent, events2), id, `attempt 2's event stream names the same session:\n${events2.slice(0, 600)}`);
       // The resumed run sent the earlier conversation (the first prompt) to the model.
       const resumed = mock.modelCalls(lane).slice(callsBefore);
       assert.ok(resumed.length > 0, "attempt 2 called the model");
@@ -211,8 +198,8 @@ for (const agent of agents) {
       assert.equal(s.state, "completed", await why(s));
       assert.equal(s.attempts, 2, await why(s));
       const events2 = await readFile(join(s.taskDir, "events.2.jsonl"), "utf8");
-      assert.equal(idInEvents(agent, events2), s.agentSessionId, `attempt 2 continued the recorded session:\n${events2.slice(0, 400)}`);
-      const id1 = idInEvents(agent, await readFile(join(s.taskDir, "events.1.jsonl"), "utf8"));
+      assert.equal(sessionIdInEvents(agent, events2), s.agentSessionId, `attempt 2 continued the recorded session:\n${events2.slice(0, 400)}`);
+      const id1 = sessionIdInEvents(agent, await readFile(join(s.taskDir, "events.1.jsonl"), "utf8"));
       const st = await store(/** @type {string} */ (s.agentSessionId), s);
       assert.ok(st.found, `the recorded session is in ${agent}'s own store: ${st.where}`);
       const resumed = mock.modelCalls(lane).slice(callsBefore);
@@ -270,7 +257,7 @@ for (const agent of agents) {
       assert.ok(mock.modelCalls(lane).some((q) => q.mode === "429"), "the mock did answer 429");
       // The retry resumed the same conversation: the last attempt printed the recorded id.
       const last = await readFile(join(s.taskDir, `events.${s.attempts}.jsonl`), "utf8");
-      assert.equal(idInEvents(agent, last), s.agentSessionId, `attempt ${s.attempts} names the recorded session:\n${last.slice(0, 600)}`);
+      assert.equal(sessionIdInEvents(agent, last), s.agentSessionId, `attempt ${s.attempts} names the recorded session:\n${last.slice(0, 600)}`);
     });
 
     await t.test("a context-length error ends failed, class context_overflow", async () => {
