@@ -7,12 +7,11 @@
 // so two monitors that both see the same stale owner cannot both win; and a monitor re-reads the
 // lock before every recovery it performs (`stillHeld`), so one that lost the lock stops acting.
 import { join } from "node:path";
-import { fsConstants } from "./effects.js";
+import { READ_NOFOLLOW, writeExclusive } from "./exclusive-file.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {{ pid: number, startTime: number | null, token: string, since: number }} Owner */
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fsConstants;
 export const LOCK_FILE = "monitor.lock";
 const TAKEOVER_FILE = "monitor.lock.takeover";
 
@@ -94,18 +93,11 @@ export class MonitorLock {
   /** @param {string} path @returns {Promise<boolean>} false when it already exists */
   async #create(path) {
     const text = JSON.stringify({ ...this.me, since: this.fx.now() }) + "\n";
-    let fh;
     try {
-      fh = await this.fx.fs.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      await writeExclusive(this.fx.fs, path, text);
     } catch (e) {
       if (/** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST") return false;
       throw e;
-    }
-    try {
-      await fh.writeFile(text, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
     }
     return true;
   }
@@ -120,7 +112,7 @@ async function readOwner(fx, path) {
   let text;
   let mtime = 0;
   try {
-    const fh = await fx.fs.open(path, O_RDONLY | O_NOFOLLOW);
+    const fh = await fx.fs.open(path, READ_NOFOLLOW);
     try {
       mtime = (await fh.stat()).mtimeMs;
       text = await fh.readFile("utf8");

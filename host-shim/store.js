@@ -11,12 +11,10 @@ import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { RcaError } from "./errors.js";
 import { fsConstants } from "./effects.js";
+import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fsConstants;
-const EXCLUSIVE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
-const READ = O_RDONLY | O_NOFOLLOW;
 export const RECORD_FILE = "record.json";
 export const ORIGIN_FILE = "origin.json";
 const RECORD_LOCK = "record.lock";
@@ -97,13 +95,7 @@ export class Store {
    */
   async writeNew(taskDir, name, contents, mode = 0o600) {
     const path = join(taskDir, safeName(name));
-    const fh = await this.fx.fs.open(path, EXCLUSIVE, mode & 0o600);
-    try {
-      await fh.writeFile(contents, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeExclusive(this.fx.fs, path, contents, mode);
     return path;
   }
 
@@ -123,7 +115,7 @@ export class Store {
       throw e;
     }
     // Make the rename itself durable (a reboot right after must not bring the old record back).
-    const dh = await this.fx.fs.open(dir, O_RDONLY).catch(() => null);
+    const dh = await this.fx.fs.open(dir, fsConstants.O_RDONLY).catch(() => null);
     if (dh) await dh.sync().catch(() => {}).finally(() => dh.close());
   }
 
