@@ -10,12 +10,12 @@
 //   --json       print one JSON object only (for bench/run.js)
 //   --no-native  skip the native example (no cargo needed)
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { makeTestDir } from "../tests/support/dirs.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wasmDir = join(root, "host-shim", "wasm");
@@ -147,7 +147,7 @@ function measureClassify(core) {
  * @param {any} core
  */
 function measureSessionId(core) {
-  const dir = mkdtempSync(join(tmpdir(), "rca-bench-"));
+  const dir = makeTestDir("rca-bench-");
   const file = join(dir, "events.1.jsonl");
   const id = "0199a213-81c0-7800-8aa1-bbab2a035a53";
   try {

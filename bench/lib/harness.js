@@ -4,12 +4,13 @@
 // spawns and every file-watch wake-up, small statistics, and CPU time read from /proc.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, mkdir, readFile } from "node:fs/promises";
+import { rm, mkdir, readFile } from "node:fs/promises";
 import { readFileSync, readdirSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { defaultEffects } from "../../host-shim/effects.js";
+import { makeTestDir } from "../tests/support/dirs.js";
 
 /** @typedef {import("../../host-shim/effects.js").Effects} Effects */
 /** @typedef {{ t: number, done: number | null, file: string, args: string[] }} RunRecord */
@@ -87,7 +88,7 @@ export function instrumentedEffects() {
  */
 export async function benchWorld() {
   const socket = `rca-bench-${randomBytes(5).toString("hex")}`;
-  const root = await mkdtemp(join(tmpdir(), "rca-bench-"));
+  const root = makeTestDir("rca-bench-");
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const socketPath = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${uid}`, socket);
   const stateDir = join(root, "state");

@@ -1,15 +1,16 @@
 // @ts-check
 // `resilient-agent demo`: the whole loop on the built-in simulated agent, with no API key.
-// A private tmux server and a temporary state directory; the agent works, crashes (SIGKILL),
+// A private tmux server and a throwaway state directory (beside the real one, never under /tmp:
+// see the trust model); the agent works, crashes (SIGKILL),
 // the monitor resumes it by its session id, and it finishes. Every transition is printed with
 // its time under the live view (the table `watch` shows), then a summary; then everything the
 // demo created is removed.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TaskManager } from "../task-manager.js";
 import { defaultAgentEnv } from "../context.js";
+import { resolveStateDir } from "../store.js";
 import { clock, duration } from "./format.js";
 import { LiveView, startLive } from "./live.js";
 
@@ -27,8 +28,14 @@ export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
   let refresher = null;
   const say = (/** @type {string} */ s) => (refresher ? live.log(s) : out.write(s + "\n"));
   const socket = `rca-demo-${randomBytes(4).toString("hex")}`;
-  const stateDir = await mkdtemp(join(tmpdir(), "rca-demo-state-"));
-  const projectDir = await mkdtemp(join(tmpdir(), "rca-demo-project-"));
+  // <state home>/resilient-coding-agent-demo/XXXXXX/{state,project}: siblings, so neither
+  // the state directory nor the project holds the other.
+  const demoBase = join(dirname(resolveStateDir(undefined, { ...process.env, RCA_STATE_DIR: "" })), "resilient-coding-agent-demo");
+  await mkdir(demoBase, { recursive: true, mode: 0o700 });
+  const demoRoot = await mkdtemp(join(demoBase, "run-"));
+  const stateDir = join(demoRoot, "state");
+  const projectDir = join(demoRoot, "project");
+  await mkdir(projectDir, { mode: 0o700 });
   const tm = new TaskManager({
     stateDir,
     tmuxSocket: socket,
@@ -107,8 +114,7 @@ export async function runDemo({ out, workMs = 4000, timeoutMs = 60_000 }) {
     }
     process.off("SIGINT", interrupt);
     if (session) await tm.stop(session, { cleanup: true }).catch(() => {});
-    await rm(stateDir, { recursive: true, force: true });
-    await rm(projectDir, { recursive: true, force: true });
+    await rm(demoRoot, { recursive: true, force: true });
     say("cleaned up (tmux session, state and project directories removed)");
   }
 }

@@ -16,6 +16,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import { startMockServer } from "./mock-server.js";
 import { AGENTS, MODEL, REPO, agentEnv, binDir, installAgents, run, sessionIdInEvents, sessionInStore } from "./agents.js";
+import { makeTestDir } from "../support/dirs.js";
 
 /** @typedef {import("./agents.js").Agent} Agent */
 
@@ -54,7 +55,7 @@ const capture = args.includes("--capture");
 
 installAgents(agents);
 const mock = await startMockServer({ maxLifetimeMs: 60 * 60_000, quiet: true });
-const root = fs.mkdtempSync(path.join(os.tmpdir(), "rca-conf-direct-"));
+const root = makeTestDir("rca-conf-direct-");
 /** @type {{ agent: string, kase: string, exit: string, secs: string, verdict: string }[]} */
 const results = [];
 let failures = 0;

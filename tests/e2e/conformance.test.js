@@ -18,16 +18,16 @@
 // RCA_CONFORMANCE_AGENTS=codex,pi limits the agents (for a quick check after a CLI upgrade).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, rm, readFile, writeFile } from "node:fs/promises";
+import { mkdir, rm, readFile, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TaskManager } from "../../host-shim/index.js";
 import { startMockServer } from "../conformance/mock-server.js";
 import { AGENTS, MODEL, agentEnv, installAgents, sessionIdInEvents, sessionInStore } from "../conformance/agents.js";
 import { waitFor, agentPid, killServer } from "./helpers.js";
+import { makeTestDir } from "../support/dirs.js";
 
 /** @typedef {import("../conformance/agents.js").Agent} Agent */
 
@@ -58,7 +58,7 @@ const FINAL = new Set(["completed", "failed", "stopped"]);
 
 for (const agent of agents) {
   test(`${agent}: real CLI through TaskManager and tmux`, async (t) => {
-    const root = await mkdtemp(join(tmpdir(), `rca-conf-${agent}-`));
+    const root = makeTestDir(`rca-conf-${agent}-`);
     const socket = `rca-conf-${randomBytes(5).toString("hex")}`;
     const projectDir = join(root, "project");
     await mkdir(projectDir);

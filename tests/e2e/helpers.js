@@ -4,12 +4,12 @@
 // on PATH, and the CLI as a child process.
 import { after } from "node:test";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtemp, rm, readFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, readFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { TaskManager } from "../../host-shim/index.js";
+import { makeTestDir } from "../support/dirs.js";
 
 export const FAKES = fileURLToPath(new URL("../fakes", import.meta.url));
 export const CLI = fileURLToPath(new URL("../../host-shim/cli/main.js", import.meta.url));
@@ -45,7 +45,7 @@ export const FAST = { pollMs: 200, liveQuietMs: 300, startGraceMs: 15_000 };
  */
 export async function world() {
   const socket = `rca-test-${randomBytes(5).toString("hex")}`;
-  const root = await mkdtemp(join(tmpdir(), "rca-e2e-"));
+  const root = makeTestDir("rca-e2e-");
   const stateDir = join(root, "state");
   const projectDir = join(root, "project");
   await mkdir(projectDir);

@@ -2,16 +2,16 @@
 // One monitor per state directory: the lock, its stale-owner takeover and racing contenders.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { MonitorLock } from "../../host-shim/lock.js";
 import { makeEffects } from "../../host-shim/effects.js";
+import { makeTestDir } from "../support/dirs.js";
 
 /** @param {(dir: string) => Promise<void>} fn */
 async function withTmp(fn) {
-  const dir = await mkdtemp(join(tmpdir(), "rca-lock-"));
+  const dir = makeTestDir("rca-lock-");
   try {
     await fn(dir);
   } finally {

@@ -4,8 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister } from "../../host-shim/openclaw/register.js";
 import { normalizeConfig, resolveStateDir, taskManagerOptions } from "../../host-shim/openclaw/config.js";
@@ -13,6 +12,7 @@ import { createTools, validateParams, SCHEMAS, TOOL_NAMES } from "../../host-shi
 import { createMonitorService } from "../../host-shim/openclaw/service.js";
 import { createNotifier } from "../../host-shim/openclaw/notify.js";
 import { registerCodingTasksCli } from "../../host-shim/openclaw/cli.js";
+import { makeTestDir } from "../support/dirs.js";
 
 const MODES = ["cli-metadata", "discovery", "tool-discovery", "full"];
 const RESERVED = ["status", "ok", "success", "error", "timedOut", "exitCode"];
@@ -468,7 +468,7 @@ test("without an origin session the configured fallback is told, else nobody; th
 });
 
 test("the notify command really runs without a shell, gets the event on stdin, and its failure is only logged", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "rca-notify-"));
+  const dir = makeTestDir("rca-notify-");
   try {
     const out = join(dir, "event.json");
     const { n: ok } = (() => {

@@ -3,14 +3,14 @@
 // clock (records written as the monitor would; no tmux server: the kill is a no-op).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, mkdir } from "node:fs/promises";
+import { rm, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import core from "../../host-shim/core.js";
 import { TaskManager } from "../../host-shim/task-manager.js";
 import { parseDuration, checkRetention, DEFAULT_RETENTION_MS } from "../../host-shim/retention.js";
+import { makeTestDir } from "../support/dirs.js";
 
 const DAY = 86_400_000;
 
@@ -39,7 +39,7 @@ test("the retention setting", () => {
 });
 
 test("prune removes only finished tasks past the age; never an unfinished one", async () => {
-  const root = await mkdtemp(join(tmpdir(), "rca-retention-"));
+  const root = makeTestDir("rca-retention-");
   let now = Date.UTC(2026, 0, 10);
   try {
     const projectDir = join(root, "project");

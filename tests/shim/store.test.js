@@ -2,15 +2,15 @@
 // The state directory: permissions, exclusive creates, atomic records, corrupt records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat, readdir, writeFile, symlink, readFile, chmod, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, stat, readdir, writeFile, symlink, readFile, chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Store, resolveStateDir } from "../../host-shim/store.js";
 import { makeEffects } from "../../host-shim/effects.js";
+import { makeTestDir } from "../support/dirs.js";
 
 /** @param {(dir: string) => Promise<void>} fn */
 async function withTmp(fn) {
-  const dir = await mkdtemp(join(tmpdir(), "rca-store-"));
+  const dir = makeTestDir("rca-store-");
   try {
     await fn(dir);
   } finally {

@@ -4,10 +4,10 @@
 // and OPENCLAW_STATE_DIR, the gateway listens on a free loopback port, and everything started
 // here is killed by `cleanup()`.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeTestDir } from "../../support/dirs.js";
 
 export const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -78,7 +78,7 @@ export class OpenClawHome {
   /** @param {string} launcher */
   constructor(launcher) {
     this.launcher = launcher;
-    this.dir = mkdtempSync(join(tmpdir(), "rca-openclaw-e2e-"));
+    this.dir = makeTestDir("rca-openclaw-e2e-");
     this.home = join(this.dir, "home");
     this.stateDir = join(this.home, ".openclaw");
     /** @type {NodeJS.ProcessEnv} */
