@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { defaultEffects } from "../../host-shim/effects.js";
-import { makeTestDir } from "../tests/support/dirs.js";
+import { makeTestDir } from "../../tests/support/dirs.js";
 
 /** @typedef {import("../../host-shim/effects.js").Effects} Effects */
 /** @typedef {{ t: number, done: number | null, file: string, args: string[] }} RunRecord */
