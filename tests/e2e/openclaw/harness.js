@@ -154,6 +154,9 @@ export class OpenClawHome {
    * @param {{ port: number, token: string, env?: Record<string, string> }} o
    */
   async startGateway(o) {
+    // A test that failed half-way may have left its gateway running: it would hold OpenClaw's
+    // state lock and make this start fail too (one failure must not cascade).
+    if (this.gateway && !this.gatewayExit) await this.stopGateway();
     this.gatewayRuns = (this.gatewayRuns ?? 0) + 1;
     this.gatewayLog = join(this.dir, `gateway-${this.gatewayRuns}.log`);
     const fd = openSync(this.gatewayLog, "a");
