@@ -144,7 +144,7 @@ fn api_retry_status_counts_when_interrupted() {
 
 #[test]
 fn spend_and_credit_limits_are_usage_limits_fatal_without_a_reset() {
-    // Texts of claude 2.1.330–2.1.332 that the classifier used to read as a plain crash (and so
+    // Texts found in the claude 2.1.330 binary that the classifier used to read as a plain crash (and so
     // retried): a limit that names no reset is fatal; one that names it is waited out.
     let result = |text: &str| {
         format!(

@@ -165,7 +165,7 @@ fn evidence_is_capped_at_300_chars() {
 
 #[test]
 fn workspace_credit_and_spend_limits_are_usage_limits_without_reset() {
-    // Codex's ChatGPT-workspace texts (0.169.0–0.171.0), in its JSON layout: they name no reset
+    // Codex's ChatGPT-workspace texts (found in the codex 0.169.0 binary), in its JSON layout: they name no reset
     // time, so the monitor treats them as fatal instead of retrying a crash.
     let run = |text: &str| {
         format!(
