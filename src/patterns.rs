@@ -48,6 +48,13 @@ pub const FAILURE_TEXT: &[(FailureClass, &[&str])] = &[
             "exceeded your current quota",
             "insufficient_quota",
             "credit balance is too low",
+            // Limits that name no reset are fatal; with one ("· resets 3pm") they are waited out.
+            "out of credits",            // codex: "Your workspace is out of credits. Add credits to continue."
+            "workspace credit limit",    // codex: "You've reached your workspace credit limit"
+            "hit your spend cap",        // codex: "You hit your spend cap set in your workspace."
+            "out of usage credits",      // claude: "You're out of usage credits"
+            "hit your monthly spend limit", // claude
+            "hit your fast limit",       // claude (fast mode)
         ],
     ),
     (

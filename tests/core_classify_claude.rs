@@ -141,3 +141,26 @@ fn api_retry_status_counts_when_interrupted() {
     let f = failure(AgentKind::Claude, &facts((&head, ""), Some(143)));
     assert_class(&f, FailureClass::Auth, "authentication_failed");
 }
+
+#[test]
+fn spend_and_credit_limits_are_usage_limits_fatal_without_a_reset() {
+    // Texts found in the claude 2.1.330 binary that the classifier used to read as a plain crash (and so
+    // retried): a limit that names no reset is fatal; one that names it is waited out.
+    let result = |text: &str| {
+        format!(
+            "{{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"{text}\",\"session_id\":\"fe204e76-bb72-41bc-b31c-9f027f5ef191\"}}\n"
+        )
+    };
+    for (text, phrase) in [
+        ("You've hit your monthly spend limit", "monthly spend limit"),
+        ("You're out of usage credits", "out of usage credits"),
+        ("You've hit your fast limit", "hit your fast limit"),
+    ] {
+        let f = failure(AgentKind::Claude, &facts((&result(text), ""), Some(1)));
+        assert_class(&f, FailureClass::UsageLimit, phrase);
+        assert_eq!(f.reset, None, "{text}: no reset named, so fatal");
+    }
+    let f = failure(AgentKind::Claude, &facts((&result("You've hit your fast limit · resets 4pm"), ""), Some(1)));
+    assert_class(&f, FailureClass::UsageLimit, "hit your fast limit");
+    assert_eq!(f.reset, Some(ResetHint::ClockTime { hour: 16, minute: 0, zone: None }));
+}

@@ -162,3 +162,24 @@ fn evidence_is_capped_at_300_chars() {
     assert_eq!(f.evidence.chars().count(), 300);
     assert!(f.evidence.ends_with('…'));
 }
+
+#[test]
+fn workspace_credit_and_spend_limits_are_usage_limits_without_reset() {
+    // Codex's ChatGPT-workspace texts (found in the codex 0.169.0 binary), in its JSON layout: they name no reset
+    // time, so the monitor treats them as fatal instead of retrying a crash.
+    let run = |text: &str| {
+        format!(
+            "{{\"type\":\"thread.started\",\"thread_id\":\"01a20b43-a37d-7b03-b910-94e6a157ac7a\"}}\n{{\"type\":\"turn.started\"}}\n{{\"type\":\"error\",\"message\":\"{text}\"}}\n{{\"type\":\"turn.failed\",\"error\":{{\"message\":\"{text}\"}}}}\n"
+        )
+    };
+    for (text, phrase) in [
+        ("You're out of credits. Your workspace is out of credits. Add credits to continue.", "out of credits"),
+        ("Your workspace is out of credits. Ask your workspace owner to refill in order to continue.", "out of credits"),
+        ("You've reached your workspace credit limit", "workspace credit limit"),
+        ("You hit your spend cap set in your workspace. Increase your spend cap to continue.", "spend cap"),
+    ] {
+        let f = failure(AgentKind::Codex, &facts((&run(text), ""), Some(1)));
+        assert_class(&f, FailureClass::UsageLimit, phrase);
+        assert_eq!(f.reset, None, "{text}: no reset named");
+    }
+}
