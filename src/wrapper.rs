@@ -79,7 +79,24 @@ if [ "$#" -eq 0 ]; then echo 'rca-wrapper: no agent command given' >&2; exit 126
 d=$RCA_TASK_DIR
 n=$RCA_ATTEMPT
 unset RCA_TASK_DIR RCA_ATTEMPT TMUX TMUX_PANE
-refuse() { printf 'rca-wrapper: %s is a symlink or already exists; refusing to use it\n' "$1" >&2; exit 126; }
+settle() {
+  i=0
+  while [ "$i" -lt 30 ]; do
+    alive=
+    for p in "$@"; do
+      if kill -0 "$p" 2>/dev/null; then alive=1; fi
+    done
+    if [ -z "$alive" ]; then return 0; fi
+    sleep 0.1
+    i=$((i + 1))
+  done
+}
+pt=
+refuse() {
+  printf 'rca-wrapper: %s is a symlink or already exists; refusing to use it\n' "$1" >&2
+  if [ -n "$pt" ]; then exec >&- 2>&-; settle "$pt"; fi
+  exit 126
+}
 fresh() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then refuse "$f"; fi; done; }
 e=$d/agent.env
 if [ -L "$e" ]; then refuse "$e"; fi
@@ -98,18 +115,6 @@ exec > >(exec tee -a /dev/fd/8 >&7 7>&-) 2>&1
 pt=$!
 exec 7>&- 8>&-
 fresh "$d/started.$n" "$d/pid.$n" "$d/events.$n.jsonl" "$d/stderr.$n.log" "$d/exit.$n" "$d/exit.$n.tmp"
-settle() {
-  i=0
-  while [ "$i" -lt 30 ]; do
-    alive=
-    for p in "$@"; do
-      if kill -0 "$p" 2>/dev/null; then alive=1; fi
-    done
-    if [ -z "$alive" ]; then return 0; fi
-    sleep 0.1
-    i=$((i + 1))
-  done
-}
 t=${EPOCHREALTIME-}
 t=${t/[!0-9]/}
 if [ -n "$t" ]; then t=${t%???}; else t=$(date +%s)000; fi
