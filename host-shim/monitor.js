@@ -13,7 +13,7 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, readLaunch } from "./task-files.js";
+import { attemptPaths, readLaunch, readPrivate } from "./task-files.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 
@@ -338,7 +338,7 @@ export class Monitor {
       plan = viaCore(() => core.planRecover(record.spec, record.agentSessionId, ctx, mode, attempt));
     } else {
       // Start afresh with the original prompt; a dead session is removed first so the name is free.
-      const prompt = await this.store.readHead(attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024);
+      const prompt = (await readPrivate(this.fx.fs, attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024)) ?? "";
       plan = viaCore(() => core.planStart(record.spec, prompt, ctx, attempt));
       if (mode.mode !== "recreate") {
         await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));

@@ -48,9 +48,9 @@ test("a hostile agent's edits and planted programs do not change what its recove
     // Attempt 2 has run to its end (whatever ran it: the wrapper writes exit.2).
     await waitFor(() => existsSync(join(v.taskDir, "exit.2")), { timeoutMs: 60_000, what: "attempt 2 ended" });
     const calls = (await w.calls()).filter((c) => c.taskDir === v.taskDir);
+    assert.equal(existsSync(canary), false, `a planted program ran: ${existsSync(canary) ? await readFile(canary, "utf8") : ""}`);
     assert.deepEqual(calls[0].tampered, [], `the agent found the task directory and rewrote ${calls[0].tampered}`);
     assert.equal(calls[0].tmux, null, "TMUX in the agent's environment");
-    assert.equal(existsSync(canary), false, `a planted program ran: ${existsSync(canary) ? await readFile(canary, "utf8") : ""}`);
     assert.equal(calls.length, 2, JSON.stringify(calls));
     const fake = join(FAKES, "codex");
     assert.deepEqual(calls.map((c) => c.program), [fake, fake], "both attempts ran the program resolved at start");
@@ -123,11 +123,13 @@ test("symlinks planted for the next attempt's files are never written through", 
       async () => paneText(v.session).includes("refusing to use it") || (await readFile(join(outside, "started"), "utf8")) !== "ORIGINAL\n",
       { timeoutMs: 60_000, what: "attempt 2 ran" },
     );
+    const changed = [];
+    for (const n of names) if ((await readFile(join(outside, n), "utf8")) !== "ORIGINAL\n") changed.push(n);
+    if (existsSync(join(outside, "new-exit-tmp"))) changed.push("new-exit-tmp (created through a dangling link)");
+    assert.deepEqual(changed, [], "files outside the task written through planted links");
+    assert.equal((await w.calls()).filter((c) => c.taskDir === v.taskDir && c.attempt === 2).length, 0, "the agent ran");
     // The refusal is in the transcript too (the wrapper lets its tee finish before it exits).
     assert.match(await readFile(join(v.taskDir, "transcript.log"), "utf8"), /rca-wrapper: .*started\.2 is a symlink or already exists; refusing to use it/);
-    for (const n of names) assert.equal(await readFile(join(outside, n), "utf8"), "ORIGINAL\n", `${n} written through a link`);
-    assert.equal(existsSync(join(outside, "new-exit-tmp")), false, "a file created through a dangling link");
-    assert.equal((await w.calls()).filter((c) => c.taskDir === v.taskDir && c.attempt === 2).length, 0, "the agent ran");
   } finally {
     await stop();
   }
