@@ -13,7 +13,7 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, readLaunch, readPrivate } from "./task-files.js";
+import { attemptPaths, readLaunch, readPrivate, checkSameSpec } from "./task-files.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 
@@ -310,6 +310,7 @@ export class Monitor {
     // safe state directory) or, for a task that predates them, from this monitor's own
     // operator-side settings; never from anything the agent's environment could name.
     const launch = await readLaunch(this.fx.fs, taskDir);
+    checkSameSpec(launch.spec, record.spec, taskDir);
     const agentEnv = launch.env ?? this.agentEnv;
     const program = record.spec.agent === "demo" ? null
       : launch.program ?? (await this.#program(record.spec.agent, record.spec.projectDir));

@@ -17,8 +17,9 @@ export const TRANSCRIPT = core.attemptFiles(1).transcript;
 export const ENV_FILE = core.attemptFiles(1).env;
 /**
  * What the operator decided at start that a recovery by any process must reuse, written once
- * (exclusive) at start: `{ program, demoAgent }` (the agent's absolute program path, or the
- * demo agent's argv prefix).
+ * (exclusive) at start: `{ program, demoAgent, spec }` (the agent's absolute program path, the
+ * demo agent's argv prefix, and the task spec: autonomy, model, project, which the record must
+ * still carry when the task is resumed).
  */
 export const HOST_FILE = "host.json";
 
@@ -84,13 +85,14 @@ export async function readPrivate(fs, path, max) {
  * wrapper reads the file itself). `null` fields mean the task predates these files.
  * @param {Fs} fs
  * @param {string} taskDir
- * @returns {Promise<{ program: string | null, demoAgent: string[] | null, env: Record<string, string> | null }>}
+ * @returns {Promise<{ program: string | null, demoAgent: string[] | null, spec: any, env: Record<string, string> | null }>}
  */
 export async function readLaunch(fs, taskDir) {
   const hostText = await readPrivate(fs, join(taskDir, HOST_FILE), 64 * 1024);
   const envText = await readPrivate(fs, join(taskDir, ENV_FILE), 4 * 1024 * 1024);
   let program = null;
   let demoAgent = null;
+  let spec = null;
   if (hostText !== null) {
     let host;
     try {
@@ -101,8 +103,29 @@ export async function readLaunch(fs, taskDir) {
     if (typeof host?.program === "string" && host.program.startsWith("/")) program = host.program;
     const d = host?.demoAgent;
     if (Array.isArray(d) && d.length > 0 && d.every((v) => typeof v === "string")) demoAgent = d;
+    if (host?.spec && typeof host.spec === "object") spec = host.spec;
   }
-  return { program, demoAgent, env: envText === null ? null : parseEnvFile(envText) };
+  return { program, demoAgent, spec, env: envText === null ? null : parseEnvFile(envText) };
+}
+
+/**
+ * Refuses a recovery whose record carries another task spec (autonomy, model, project, agent)
+ * than the one fixed at start in host.json.
+ * @param {any} fixed the spec from host.json (null: a task that predates it)
+ * @param {any} spec the record's
+ * @param {string} taskDir
+ */
+export function checkSameSpec(fixed, spec, taskDir) {
+  if (fixed === null) return;
+  const keys = ["agent", "name", "projectDir", "model", "autonomy"];
+  const changed = keys.filter((k) => (fixed[k] ?? null) !== (spec?.[k] ?? null));
+  if (changed.length) {
+    throw new RcaError(
+      "task_file_unsafe",
+      `the task record in ${taskDir} no longer carries the task as it was started (${changed.join(", ")} changed); it is not resumed`,
+      { details: { taskDir, changed } },
+    );
+  }
 }
 
 /**

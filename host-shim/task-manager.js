@@ -193,7 +193,7 @@ export class TaskManager extends EventEmitter {
       });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
-      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent }) + "\n");
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {

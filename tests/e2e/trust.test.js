@@ -274,3 +274,29 @@ test("a host.json that is a symlink stops the recovery with task_file_unsafe", a
     await stop();
   }
 });
+
+test("a record whose autonomy was changed after the start is not resumed (bypass flags never appear)", async () => {
+  const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_MODE: "crash-once", RCA_FAKE_WORK_MS: "2500" }) });
+  /** @type {any[]} */
+  const problems = [];
+  tm.on("problem", (p) => problems.push(p));
+  const stop = watching(tm);
+  try {
+    const v = await tm.start({ agent: "codex", name: "autonomy-edit", projectDir: w.projectDir, prompt: "p" });
+    await waitFor(() => existsSync(join(v.taskDir, "pid.1")), { what: "attempt 1 running" });
+    const path = join(v.taskDir, "record.json");
+    const r = JSON.parse(await readFile(path, "utf8"));
+    r.spec.autonomy = "full";
+    await writeFile(path + ".edit", JSON.stringify(r, null, 2));
+    await rename(path + ".edit", path);
+    await waitFor(
+      async () => problems.some((p) => p.code === "task_file_unsafe") || (await w.calls()).some((c) => c.taskDir === v.taskDir && c.attempt === 2),
+      { timeoutMs: 60_000, what: "the recovery decided" },
+    );
+    const resumed = (await w.calls()).filter((c) => c.taskDir === v.taskDir && c.attempt === 2);
+    assert.deepEqual(resumed.map((c) => c.argv), [], "the agent was resumed from the edited record");
+    assert.ok(problems.some((p) => p.code === "task_file_unsafe" && /autonomy changed/.test(p.message)), JSON.stringify(problems));
+  } finally {
+    await stop();
+  }
+});

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { Store } from "../../host-shim/store.js";
 import { makeEffects } from "../../host-shim/effects.js";
 import { checkNotTemporary, checkComponents, checkTaskPlacement } from "../../host-shim/state-dir.js";
-import { readPrivate, readLaunch, checkRecordPlace } from "../../host-shim/task-files.js";
+import { readPrivate, readLaunch, checkRecordPlace, checkSameSpec } from "../../host-shim/task-files.js";
 import { resolveProgram, tmuxClientEnv, defaultAgentEnv, parseEnvFile, checkPassEnv } from "../../host-shim/context.js";
 import { makeTestDir } from "../support/dirs.js";
 
@@ -112,7 +112,7 @@ test("task files a recovery reads: a private plain file of ours, never through a
     assert.equal(await readPrivate(fs, f, 1024), '{"program":"/usr/bin/codex","demoAgent":["/n","/d.js"]}');
     assert.equal(await readPrivate(fs, join(dir, "missing"), 1024), null);
     await writeFile(join(dir, "agent.env"), "PATH=/usr/bin\0HOME=/h\0", { mode: 0o600 });
-    assert.deepEqual(await readLaunch(fs, dir), { program: "/usr/bin/codex", demoAgent: ["/n", "/d.js"], env: { PATH: "/usr/bin", HOME: "/h" } });
+    assert.deepEqual(await readLaunch(fs, dir), { program: "/usr/bin/codex", demoAgent: ["/n", "/d.js"], spec: null, env: { PATH: "/usr/bin", HOME: "/h" } });
     await chmod(f, 0o644);
     await assert.rejects(readPrivate(fs, f, 1024), { code: "task_file_unsafe" });
     await chmod(f, 0o600);
@@ -186,4 +186,14 @@ test("a state directory that is a task's own project is refused by start, and no
     await unsafe(tm.start({ agent: "demo", name: "x", projectDir: project, prompt: "p" }), /inside the project/);
     assert.deepEqual(await readdir(project), []);
   });
+});
+
+test("a record whose task spec differs from the one fixed at start is not resumed", () => {
+  const spec = { agent: "codex", name: "a", projectDir: "/p", model: null, autonomy: "sandboxed" };
+  checkSameSpec(spec, { ...spec }, "/t");
+  checkSameSpec(null, { ...spec, autonomy: "full" }, "/t"); // a task from before host.json kept it
+  for (const patch of [{ autonomy: "full" }, { projectDir: "/elsewhere" }, { model: "m" }, { agent: "claude" }]) {
+    assert.throws(() => checkSameSpec(spec, { ...spec, ...patch }, "/t"), (/** @type {any} */ e) =>
+      e.code === "task_file_unsafe" && e.message.includes(Object.keys(patch)[0]));
+  }
 });
