@@ -13,9 +13,8 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, AGENT_ENV, HOST_FILE } from "./task-files.js";
-import { join } from "node:path";
-import { hostContext } from "./context.js";
+import { attemptPaths, readLaunch, readPrivate, checkSameSpec } from "./task-files.js";
+import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
@@ -47,6 +46,7 @@ export class Monitor {
    * @param {(p: Problem) => void} o.onProblem
    * @param {MonitorLock | null} [o.lock] re-checked before every recovery
    * @param {string[]} [o.demoAgent] the demo agent's argv prefix when the task's host.json has none
+   *   (a task started by an older version)
    */
   constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent }) {
     this.store = store;
@@ -306,11 +306,20 @@ export class Monitor {
       throw new RcaError("monitor_busy", "this monitor lost the state directory's lock; another monitor acts now");
     }
     const { taskDir } = record;
+    // Built only from what was fixed at start (host.json, agent.env: private files of ours in a
+    // safe state directory) or, for a task that predates them, from this monitor's own
+    // operator-side settings; never from anything the agent's environment could name.
+    const launch = await readLaunch(this.fx.fs, taskDir);
+    checkSameSpec(launch.spec, record.spec, taskDir);
+    const agentEnv = launch.env ?? this.agentEnv;
+    const program = record.spec.agent === "demo" ? null
+      : launch.program ?? (await this.#program(record.spec.agent, record.spec.projectDir));
     const base = {
       taskDir,
       socket: this.tmux.socket,
-      agentEnv: await this.#agentEnv(taskDir),
-      demoAgent: await this.#demoAgent(taskDir),
+      agentEnv,
+      program,
+      demoAgent: launch.demoAgent ?? this.demoAgent,
       projectRealDir: await this.#realDir(record.spec.projectDir),
     };
     let ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
@@ -330,7 +339,7 @@ export class Monitor {
       plan = viaCore(() => core.planRecover(record.spec, record.agentSessionId, ctx, mode, attempt));
     } else {
       // Start afresh with the original prompt; a dead session is removed first so the name is free.
-      const prompt = await this.store.readHead(attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024);
+      const prompt = (await readPrivate(this.fx.fs, attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024)) ?? "";
       plan = viaCore(() => core.planStart(record.spec, prompt, ctx, attempt));
       if (mode.mode !== "recreate") {
         await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));
@@ -368,37 +377,13 @@ export class Monitor {
   }
 
   /**
-   * The demo agent's argv prefix the task was started with (host.json), else this monitor's.
-   * @param {string} taskDir
-   * @returns {Promise<string[] | undefined>}
+   * The absolute program of a task that predates host.json, resolved on this monitor's own PATH.
+   * @param {string} agent
+   * @param {string} projectDir
    */
-  async #demoAgent(taskDir) {
-    const text = await this.store.readHead(join(taskDir, HOST_FILE), 64 * 1024);
-    try {
-      const host = JSON.parse(text);
-      const d = host?.demoAgent;
-      if (Array.isArray(d) && d.length > 0 && d.every((v) => typeof v === "string")) return d;
-    } catch {
-      // Missing or unreadable: use this monitor's own.
-    }
-    return this.demoAgent;
-  }
-
-  /**
-   * The environment the task was started with (so a recovery by another process, e.g. the CLI's
-   * `watch` for a task started inside OpenClaw, runs the same binary); this monitor's otherwise.
-   * @param {string} taskDir
-   * @returns {Promise<Record<string, string>>}
-   */
-  async #agentEnv(taskDir) {
-    const text = await this.store.readHead(join(taskDir, AGENT_ENV), 1024 * 1024);
-    try {
-      const env = JSON.parse(text);
-      if (env && typeof env === "object" && Object.values(env).every((v) => typeof v === "string")) return env;
-    } catch {
-      // Missing or unreadable: use this monitor's own.
-    }
-    return this.agentEnv;
+  async #program(agent, projectDir) {
+    const name = core.agentProgram(agent);
+    return name ? resolveProgram(this.fx.fs, name, this.agentEnv.PATH, projectDir) : null;
   }
 
   /**

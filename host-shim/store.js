@@ -12,6 +12,8 @@ import { basename, join, resolve } from "node:path";
 import { RcaError } from "./errors.js";
 import { fsConstants } from "./effects.js";
 import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
+import { checkNotTemporary, checkComponents } from "./state-dir.js";
+import { checkRecordPlace } from "./task-files.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 
@@ -49,10 +51,16 @@ export class Store {
     this.fx = effects;
   }
 
-  /** Creates the layout (0700) and refuses a state directory others could write into. */
-  async init() {
+  /**
+   * Creates the layout (0700) and refuses a state directory a sandboxed agent or another user
+   * could write into (state-dir.js): a temporary directory is refused before anything is made.
+   * @param {{ tempDirs?: Array<string | undefined> }} [opts] $TMPDIR values to refuse as well
+   */
+  async init(opts = {}) {
     const fs = this.fx.fs;
+    await checkNotTemporary(fs, this.stateDir, opts.tempDirs ?? []);
     await fs.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    await checkComponents(fs, this.stateDir, typeof process.getuid === "function" ? process.getuid() : (await fs.stat(this.stateDir)).uid);
     await this.#checkSafe(this.stateDir);
     for (const dir of [this.tasksDir, this.sessionsDir]) {
       await fs.mkdir(dir, { mode: 0o700 }).catch((e) => {
@@ -253,7 +261,7 @@ export class Store {
       throw await this.#setAside(taskDir, `cannot be read (${code ?? e})`);
     }
     try {
-      return { record: parse(text), stamp };
+      return { record: await checkRecordPlace(this.fx.fs, parse(text), taskDir), stamp };
     } catch (e) {
       throw await this.#setAside(taskDir, e instanceof Error ? e.message : String(e));
     }

@@ -1,14 +1,26 @@
 // @ts-check
 // Paths of the files in a task directory. The names come from the core (attemptFiles), which
-// owns the wrapper that writes them; only the host's own files are named here.
-import { join } from "node:path";
+// owns the wrapper that writes them; only the host's own files are named here. And the reading
+// of what a recovery is built from (DESIGN §3a): only files that are plain, ours, private and
+// not symlinks, and a record that agrees with where it was read.
+import { basename, join } from "node:path";
 import core from "./core.js";
+import { RcaError } from "./errors.js";
+import { READ_NOFOLLOW } from "./exclusive-file.js";
+import { parseEnvFile } from "./context.js";
+
+/** @typedef {import("./effects.js").Effects["fs"]} Fs */
 
 /** The pane transcript, all attempts (written by the wrapper). */
 export const TRANSCRIPT = core.attemptFiles(1).transcript;
-/** The agent's environment at start, reused for every recovery (whichever process recovers). */
-export const AGENT_ENV = "env.json";
-/** What else the starting host knew and a recovery by another process must reuse: `{ demoAgent }`. */
+/** The agent's environment (NUL-separated NAME=VALUE), written once at start by the plan, read by the wrapper. */
+export const ENV_FILE = core.attemptFiles(1).env;
+/**
+ * What the operator decided at start that a recovery by any process must reuse, written once
+ * (exclusive) at start: `{ program, demoAgent, spec }` (the agent's absolute program path, the
+ * demo agent's argv prefix, and the task spec: autonomy, model, project, which the record must
+ * still carry when the task is resumed).
+ */
 export const HOST_FILE = "host.json";
 
 /**
@@ -29,4 +41,112 @@ export function attemptPaths(taskDir, n) {
     transcript: join(taskDir, f.transcript),
     paneFinal: `pane.${n}.log`,
   };
+}
+
+/**
+ * Reads a task file a recovery depends on: never through a symlink (O_NOFOLLOW), only a plain
+ * file owned by us that no one else can read or write. Null when it does not exist; anything
+ * else wrong is `task_file_unsafe` (the recovery does not run).
+ * @param {Fs} fs
+ * @param {string} path
+ * @param {number} max bytes
+ * @returns {Promise<string | null>}
+ */
+export async function readPrivate(fs, path, max) {
+  let fh;
+  try {
+    fh = await fs.open(path, READ_NOFOLLOW);
+  } catch (e) {
+    const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+    if (code === "ENOENT") return null;
+    throw new RcaError("task_file_unsafe", `${path} cannot be read safely (${code === "ELOOP" ? "it is a symlink" : code ?? e}); the task is not resumed from it`, {
+      details: { path },
+    });
+  }
+  try {
+    const st = await fh.stat();
+    const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o077) !== 0 || st.size > max) {
+      throw new RcaError(
+        "task_file_unsafe",
+        `${path} must be a private file of yours (found ${st.isFile() ? "a file" : "not a file"}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}, ${st.size} bytes); the task is not resumed from it`,
+        { details: { path } },
+      );
+    }
+    return await fh.readFile("utf8");
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * What a recovery runs, as fixed at start: the absolute program (or the demo prefix) from
+ * host.json and the agent's environment from agent.env (for the core's conversation probe; the
+ * wrapper reads the file itself). `null` fields mean the task predates these files.
+ * @param {Fs} fs
+ * @param {string} taskDir
+ * @returns {Promise<{ program: string | null, demoAgent: string[] | null, spec: any, env: Record<string, string> | null }>}
+ */
+export async function readLaunch(fs, taskDir) {
+  const hostText = await readPrivate(fs, join(taskDir, HOST_FILE), 64 * 1024);
+  const envText = await readPrivate(fs, join(taskDir, ENV_FILE), 4 * 1024 * 1024);
+  let program = null;
+  let demoAgent = null;
+  let spec = null;
+  if (hostText !== null) {
+    let host;
+    try {
+      host = JSON.parse(hostText);
+    } catch {
+      throw new RcaError("task_file_unsafe", `${join(taskDir, HOST_FILE)} is not JSON; the task is not resumed from it`);
+    }
+    if (typeof host?.program === "string" && host.program.startsWith("/")) program = host.program;
+    const d = host?.demoAgent;
+    if (Array.isArray(d) && d.length > 0 && d.every((v) => typeof v === "string")) demoAgent = d;
+    if (host?.spec && typeof host.spec === "object") spec = host.spec;
+  }
+  return { program, demoAgent, spec, env: envText === null ? null : parseEnvFile(envText) };
+}
+
+/**
+ * Refuses a recovery whose record carries another task spec (autonomy, model, project, agent)
+ * than the one fixed at start in host.json.
+ * @param {any} fixed the spec from host.json (null: a task that predates it)
+ * @param {any} spec the record's
+ * @param {string} taskDir
+ */
+export function checkSameSpec(fixed, spec, taskDir) {
+  if (fixed === null) return;
+  const keys = ["agent", "name", "projectDir", "model", "autonomy"];
+  const changed = keys.filter((k) => (fixed[k] ?? null) !== (spec?.[k] ?? null));
+  if (changed.length) {
+    throw new RcaError(
+      "task_file_unsafe",
+      `the task record in ${taskDir} no longer carries the task as it was started (${changed.join(", ")} changed); it is not resumed`,
+      { details: { taskDir, changed } },
+    );
+  }
+}
+
+/**
+ * A record is used only where it belongs: its taskDir is the directory it was read from (or the
+ * same directory by another path) and that directory was made for its session. Anything else
+ * would make a recovery act on another directory (a record copied or planted): refused.
+ * @param {Fs} fs
+ * @param {any} record a parsed TaskRecord
+ * @param {string} taskDir where it was read
+ */
+export async function checkRecordPlace(fs, record, taskDir) {
+  // Only task records (the core's parseRecord requires both fields); the store also reads other JSON.
+  if (!record || typeof record !== "object" || !("taskDir" in record && "session" in record)) return record;
+  let same = record.taskDir === taskDir;
+  if (!same && typeof record.taskDir === "string") {
+    const [a, b] = await Promise.all([fs.realpath(record.taskDir).catch(() => null), fs.realpath(taskDir).catch(() => null)]);
+    same = a !== null && a === b;
+  }
+  if (!same) throw new Error(`its taskDir ${JSON.stringify(record.taskDir)} is not the directory it was read from`);
+  if (!basename(taskDir).startsWith(`${record.session}-`)) {
+    throw new Error(`its session ${JSON.stringify(record.session)} is not the one its directory was made for`);
+  }
+  return record;
 }

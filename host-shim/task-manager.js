@@ -9,8 +9,9 @@ import { Store, resolveStateDir, ORIGIN_FILE } from "./store.js";
 import { Tmux } from "./tmux.js";
 import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
-import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH } from "./context.js";
-import { TRANSCRIPT, AGENT_ENV, HOST_FILE } from "./task-files.js";
+import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram } from "./context.js";
+import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
+import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
@@ -25,6 +26,9 @@ import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS }
  * @property {string | null} [tmuxSocket] private tmux server (`tmux -L`); default RCA_TMUX_SOCKET, else the user's server
  * @property {Record<string, unknown>} [config] part of a MonitorConfig (the rest: the core's defaults)
  * @property {Record<string, string>} [env] the agent's environment (default: PATH, HOME, locale… of this process)
+ * @property {string[]} [passEnv] names of variables copied from this process's environment into
+ *   the agent's (on top of `env` or the default), e.g. ["OPENAI_API_KEY", "SSH_AUTH_SOCK"]: nothing
+ *   else of the caller's environment reaches an agent or the tmux server
  * @property {Partial<Effects>} [effects] injected effects (tests)
  * @property {string[]} [demoAgent] argv prefix that runs the demo agent (default
  *   [process.execPath, DEMO_AGENT_PATH]); kept with each task (host.json) for its recoveries
@@ -47,7 +51,8 @@ import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS }
  * @property {string} [autonomy] sandboxed (default) | full
  * @property {unknown} [origin] opaque JSON kept with the task (e.g. who to notify)
  * @property {Record<string, string>} [env] variables added to the agent's environment for this
- *   task (kept in the task directory, 0600, and reused by every recovery)
+ *   task (kept in the task directory's agent.env, 0600, read by the wrapper of every attempt;
+ *   never on a command line)
  */
 
 /**
@@ -89,7 +94,12 @@ export class TaskManager extends EventEmitter {
     const socket = opts.tmuxSocket !== undefined ? opts.tmuxSocket : penv.RCA_TMUX_SOCKET || null;
     this.socket = socket;
     this.config = makeConfig(opts.config ?? {});
-    this.agentEnv = opts.env ?? defaultAgentEnv(penv);
+    const passEnv = checkPassEnv(opts.passEnv);
+    this.agentEnv = opts.env ? { ...opts.env, ...passedEnv(penv, passEnv) } : defaultAgentEnv(penv, passEnv);
+    /** $TMPDIR values a state directory must not be under (the host's, the agents'). */
+    this.tempDirs = [penv.TMPDIR, this.agentEnv.TMPDIR];
+    /** Where programs are looked up when the agent's environment has no PATH. */
+    this.hostPath = penv.PATH;
     this.demoAgent = checkDemoAgent(opts.demoAgent);
     this.retentionMs = opts.retentionMs === undefined ? DEFAULT_RETENTION_MS : checkRetention(opts.retentionMs);
     this.store = new Store(this.stateDir, this.fx);
@@ -126,7 +136,7 @@ export class TaskManager extends EventEmitter {
 
   /** Creates the state directory on first use (and checks nobody else can write to it). */
   #init() {
-    this.ready ??= this.store.init().catch((e) => {
+    this.ready ??= this.store.init({ tempDirs: this.tempDirs }).catch((e) => {
       this.ready = null;
       throw toRcaError(e, "state_dir_unsafe");
     });
@@ -161,7 +171,14 @@ export class TaskManager extends EventEmitter {
     }
     const session = viaCore(() => core.sessionName(spec));
     const agentEnv = { ...this.agentEnv, ...stringEnv(input.env) };
+    // What every attempt runs is fixed here, from the operator's side: the state directory is
+    // out of this agent's reach (checked before anything is created), and the program an
+    // absolute path found on the operator's PATH.
+    await checkTaskPlacement(this.fx.fs, this.stateDir, spec.projectDir, agentEnv.TMPDIR);
     await this.#init();
+    const programName = core.agentProgram(spec.agent);
+    const program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
+    const demoAgent = spec.agent === "demo" ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
 
     const taskDir = await this.store.createTaskDir(session);
@@ -172,12 +189,11 @@ export class TaskManager extends EventEmitter {
       const now = this.fx.now();
       const record = viaCore(() => core.newRecord(spec, taskDir, presetSessionId, now));
       const ctx = hostContext({
-        taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent: this.demoAgent,
+        taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent, program,
       });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
-      await this.store.writeNew(taskDir, AGENT_ENV, JSON.stringify(agentEnv) + "\n");
-      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ demoAgent: this.demoAgent }) + "\n");
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -512,6 +528,17 @@ export class TaskManager extends EventEmitter {
       await this.#ensureNameFree(session);
       await this.store.pointSession(session, taskDir);
     }
+  }
+
+  /**
+   * The demo agent's argv prefix with its program made absolute (a bare "node" is resolved on
+   * the operator's PATH, like an agent's program).
+   * @param {string | undefined} pathValue
+   * @param {string} projectDir
+   */
+  async #demoPrefix(pathValue, projectDir) {
+    const [first, ...rest] = this.demoAgent;
+    return [await resolveProgram(this.fx.fs, first, pathValue, projectDir), ...rest];
   }
 
   /** @param {string} session */

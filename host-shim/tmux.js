@@ -1,9 +1,14 @@
 // @ts-check
 // Runs the tmux commands the core plans. The core builds every argv; this file only executes
 // them: argv arrays (never a shell), the planned stdin, and the planned client environment.
-// The client environment matters: tmux 3.3a takes a new pane's PATH from the *client* process
-// that ran new-session/respawn-pane and silently ignores `-e PATH=…`.
+// The client environment matters twice: the first client to run starts the server, which keeps
+// that environment for its whole life and hands it to every pane; and tmux 3.3a takes a new
+// pane's PATH from the client. So every client runs with a short allow-list (tmuxClientEnv: what
+// tmux needs, never the caller's secrets), and the agent's own environment, PATH included,
+// travels in the task's agent.env file, never on tmux's argv (which the server keeps, readable
+// by every local user in /proc/<pid>/cmdline).
 import { RcaError } from "./errors.js";
+import { tmuxClientEnv } from "./context.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {{ name: string, value: string }} EnvVar */
@@ -18,9 +23,9 @@ export class Tmux {
    * @param {object} opts
    * @param {string | null} opts.socket private server name (`-L`), null for the user's default
    * @param {Effects} opts.effects
-   * @param {Record<string, string | undefined>} [opts.baseEnv] the client's environment before
-   *   the plan's additions (default: this process's, without TMUX so a shim running inside tmux
-   *   never talks to the wrong server)
+   * @param {Record<string, string | undefined>} [opts.baseEnv] where the client's environment is
+   *   taken from (default: this process's), through the allow-list; never TMUX, so a shim running
+   *   inside tmux never talks to the wrong server
    * @param {string} [opts.program] the tmux executable
    */
   constructor({ socket, effects, baseEnv = process.env, program = "tmux" }) {
@@ -28,10 +33,7 @@ export class Tmux {
     this.fx = effects;
     this.program = program;
     /** @type {Record<string, string>} */
-    this.baseEnv = {};
-    for (const [k, v] of Object.entries(baseEnv)) {
-      if (v !== undefined && k !== "TMUX" && k !== "TMUX_PANE") this.baseEnv[k] = v;
-    }
+    this.baseEnv = tmuxClientEnv(baseEnv);
   }
 
   /**

@@ -412,7 +412,7 @@ js_struct!(to StepOutput { record: "record", actions: "actions", next_check_at: 
 js_struct!(to RecoveryChoice { kind: "kind", record: "record" });
 js_struct!(to AttemptFiles {
     prompt: "prompt", started: "started", pid: "pid", events: "events", stderr: "stderr",
-    exit: "exit", transcript: "transcript",
+    exit: "exit", transcript: "transcript", env: "env",
 });
 js_struct!(both TaskRecord {
     version: "version", session: "session", spec: "spec", task_dir: "taskDir",

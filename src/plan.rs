@@ -10,6 +10,10 @@
 //! - The prompt is a file (`prompt.<n>`) that the wrapper puts on the agent's stdin.
 //! - The project directory is tmux's `-c`; the task directory and attempt are `-e` values; the
 //!   agent's argv (model, ids, paths) are separate argv elements after `--`.
+//! - The agent's environment (the operator's variables, the task's `--env`, API keys among them)
+//!   is never on tmux's argv: a tmux server keeps the argv of the client that started it for its
+//!   whole life, readable by every local user in `/proc/<pid>/cmdline`. It is the file
+//!   [`ENV_FILE`] (0600, written once by the plan of attempt 1), exported by the wrapper.
 //! - tmux itself interprets two things in its argv, both handled by [`tmux_arg`] and
 //!   [`tmux_dir_arg`] (checked on tmux 3.3a): an argument ending in `;` is a command separator
 //!   (written `\;` to mean a literal `;`), and `-c` is expanded as a format (`#` is written `##`).
@@ -22,7 +26,7 @@ use crate::model::{AgentKind, Autonomy, TaskSpec};
 use crate::profiles::{self, Arg, ArgValues, IdSource, RESUME_PROMPT, SESSION_FILE};
 use crate::spec::{self, check_abs_path};
 use crate::validate::truncate_for_message;
-use crate::wrapper::{prompt_file, WRAPPER_NAME, WRAPPER_SCRIPT};
+use crate::wrapper::{prompt_file, ENV_FILE, WRAPPER_NAME, WRAPPER_SCRIPT};
 use serde::{Deserialize, Serialize};
 
 /// Pane size of new sessions (wide enough that agent output is rarely wrapped).
@@ -57,14 +61,17 @@ pub struct HostContext {
     /// tmux server socket name (`tmux -L <socket>`); `None` = the user's default server.
     #[serde(default)]
     pub socket: Option<String>,
-    /// Environment for the agent. `PATH` goes to the tmux client process (tmux takes the pane's
-    /// PATH from the client and ignores `-e PATH`); every other variable becomes a `-e NAME=VALUE`.
+    /// Environment for the agent, written to [`ENV_FILE`] by the plan of attempt 1 and exported
+    /// by the wrapper of every attempt (PATH included: the wrapper sets it, so the tmux client's
+    /// PATH no longer matters). Never put on tmux's argv.
     #[serde(default)]
     pub env: Vec<EnvVar>,
     /// Whether the host runs as root (Claude's bypass mode then needs `IS_SANDBOX=1`).
     #[serde(default)]
     pub is_root: bool,
-    /// The agent program to run instead of the profile's name (e.g. an absolute path).
+    /// The agent program to run instead of the profile's name: the absolute path the host
+    /// resolved once at start on the operator's PATH (a bare name would be looked up on the
+    /// pane's PATH, in a directory the agent may have written).
     #[serde(default)]
     pub program: Option<String>,
     /// The demo agent's argv prefix, e.g. `["node", "/abs/host-shim/demo-agent.js"]`. Required
@@ -95,7 +102,7 @@ pub struct Command {
     #[serde(default)]
     pub stdin: Option<String>,
     /// Variables to set (override) in the tmux client's environment, on top of the host's own.
-    /// tmux gives a new pane the client's PATH, so start and recover carry `PATH` here.
+    /// Empty in every plan today: the agent's environment, PATH included, is [`ENV_FILE`].
     #[serde(default)]
     pub env: Vec<EnvVar>,
 }
@@ -270,6 +277,9 @@ fn check_attempt(attempt: u32, min: u32) -> CoreResult<()> {
 /// Names the wrapper and tmux reserve; the host may not set them through `env`.
 const RESERVED_ENV: [&str; 4] = ["RCA_TASK_DIR", "RCA_ATTEMPT", "TMUX", "TMUX_PANE"];
 
+/// Variables bash refuses to export (read-only in every bash): the wrapper would stop on them.
+const BASH_READONLY: [&str; 6] = ["BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"];
+
 fn check_env(env: &[EnvVar]) -> CoreResult<()> {
     for var in env {
         let name = var.name.as_str();
@@ -282,6 +292,9 @@ fn check_env(env: &[EnvVar]) -> CoreResult<()> {
         }
         if RESERVED_ENV.contains(&name) {
             return Err(invalid("env", name, "this variable is set by the package itself"));
+        }
+        if BASH_READONLY.contains(&name) {
+            return Err(invalid("env", name, "bash keeps this variable read-only: the wrapper could not export it"));
         }
         if var.value.contains('\0') {
             return Err(invalid("env", name, "the value contains a NUL byte"));
@@ -388,26 +401,32 @@ fn agent_argv(spec: &TaskSpec, ctx: &HostContext, resume_id: Option<&str>) -> Co
     Ok(argv)
 }
 
-/// `-e` variables for the pane and the tmux client's env.
-fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> (Vec<String>, Vec<EnvVar>) {
+/// `-e` variables for the pane: only where the wrapper finds its files (not secret), and the
+/// profile's constant root variables. The agent's own environment is [`ENV_FILE`].
+fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
     let mut e = vec![
         format!("RCA_TASK_DIR={}", ctx.task_dir),
         format!("RCA_ATTEMPT={attempt}"),
     ];
-    let mut client = Vec::new();
-    for var in &ctx.env {
-        if var.name == "PATH" {
-            client.push(var.clone());
-        } else {
-            e.push(format!("{}={}", var.name, var.value));
-        }
-    }
     if spec.autonomy == Autonomy::Full && ctx.is_root {
         for (k, v) in profiles::profile(spec.agent).full_root_env {
             e.push(format!("{k}={v}"));
         }
     }
-    (e, client)
+    e
+}
+
+/// The contents of [`ENV_FILE`]: `NAME=VALUE` entries, each ended by a NUL byte (a value may hold
+/// any other byte, line breaks included; names and values were checked by [`check_context`]).
+pub fn env_file_contents(env: &[EnvVar]) -> String {
+    let mut out = String::new();
+    for var in env {
+        out.push_str(&var.name);
+        out.push('=');
+        out.push_str(&var.value);
+        out.push('\0');
+    }
+    out
 }
 
 /// Appends `-c dir -e ... -- bash -c WRAPPER rca-wrapper <agent argv>`.
@@ -428,7 +447,7 @@ fn pane_program(mut t: Tmux, spec: &TaskSpec, env: &[String], agent: &[String]) 
 /// (the queue runs both before tmux can notice the program exit).
 fn new_session_command(spec: &TaskSpec, ctx: &HostContext, attempt: u32, agent: &[String]) -> Command {
     let session = spec::session_name(spec);
-    let (env, client_env) = pane_env(spec, ctx, attempt);
+    let env = pane_env(spec, ctx, attempt);
     let t = Tmux::new(ctx.socket.as_deref())
         .arg("new-session")
         .arg("-d")
@@ -446,16 +465,15 @@ fn new_session_command(spec: &TaskSpec, ctx: &HostContext, attempt: u32, agent: 
         .arg(&pane_target_of_session(&session))
         .arg("remain-on-exit")
         .arg("on");
-    let mut cmd = t.command();
-    cmd.env = client_env;
-    cmd
+    t.command()
 }
 
 fn prompt_write(attempt: u32, contents: &str) -> FileWrite {
     FileWrite { path: prompt_file(attempt), contents: contents.to_string(), mode: FILE_MODE, exclusive: true }
 }
 
-/// Starts a task: writes `prompt.<attempt>` and creates the session `<agent>-<name>` running
+/// Starts a task: writes `prompt.<attempt>` (and, for attempt 1, the agent's environment file
+/// [`ENV_FILE`], kept for every later attempt) and creates the session `<agent>-<name>` running
 /// the wrapper around the agent's start command. Attempt 1 normally; a higher attempt starts a
 /// fresh conversation again (when no session id was ever recorded).
 pub fn plan_start(spec: &TaskSpec, prompt: &str, ctx: &HostContext, attempt: u32) -> CoreResult<Plan> {
@@ -464,10 +482,11 @@ pub fn plan_start(spec: &TaskSpec, prompt: &str, ctx: &HostContext, attempt: u32
     check_context(ctx)?;
     check_attempt(attempt, 1)?;
     let agent = agent_argv(spec, ctx, None)?;
-    Ok(Plan {
-        files: vec![prompt_write(attempt, prompt)],
-        commands: vec![new_session_command(spec, ctx, attempt, &agent)],
-    })
+    let mut files = vec![prompt_write(attempt, prompt)];
+    if attempt == 1 {
+        files.push(FileWrite { path: ENV_FILE.to_string(), contents: env_file_contents(&ctx.env), mode: FILE_MODE, exclusive: true });
+    }
+    Ok(Plan { files, commands: vec![new_session_command(spec, ctx, attempt, &agent)] })
 }
 
 /// Resumes the recorded conversation as attempt `attempt` (≥ 2): writes `prompt.<attempt>` with
@@ -489,11 +508,9 @@ pub fn plan_recover(
     let command = match mode {
         RecoverMode::Respawn { pane_id } => {
             validate_pane_id(pane_id)?;
-            let (env, client_env) = pane_env(spec, ctx, attempt);
+            let env = pane_env(spec, ctx, attempt);
             let t = Tmux::new(ctx.socket.as_deref()).arg("respawn-pane").arg("-k").arg("-t").arg(pane_id);
-            let mut cmd = pane_program(t, spec, &env, &agent).command();
-            cmd.env = client_env;
-            cmd
+            pane_program(t, spec, &env, &agent).command()
         }
         RecoverMode::Recreate => new_session_command(spec, ctx, attempt, &agent),
     };

@@ -487,11 +487,11 @@ export interface HostContext {
   taskDir: string;
   /** tmux socket name (`tmux -L`); null = the user's default server. */
   socket?: string | null;
-  /** Environment for the agent: PATH goes to the tmux client's env (tmux ignores `-e PATH`), the rest become `-e NAME=VALUE`. RCA_TASK_DIR, RCA_ATTEMPT, TMUX, TMUX_PANE are reserved. */
+  /** Environment for the agent: written to the task's `agent.env` by the plan of attempt 1 (never on tmux's argv) and exported by the wrapper. RCA_TASK_DIR, RCA_ATTEMPT, TMUX, TMUX_PANE are reserved. */
   env?: EnvVar[];
   /** The host runs as root (Claude's bypass mode then gets IS_SANDBOX=1). */
   isRoot?: boolean;
-  /** Agent program instead of the profile's name (e.g. an absolute path). */
+  /** Agent program instead of the profile's name: the absolute path the host resolved at start (see `agentProgram`). */
   program?: string | null;
   /** Demo agent argv prefix, e.g. ["node", "/abs/demo-agent.js"]. Required for the demo agent. */
   demoAgent?: string[] | null;
@@ -509,7 +509,7 @@ export interface Command {
   argv: string[];
   /** Text for stdin; null = none. */
   stdin: string | null;
-  /** Variables to set in the tmux client's environment on top of the host's own (PATH for start/recover). */
+  /** Variables to set in the tmux client's environment on top of the host's own (none today: the agent's environment travels in `agent.env`). */
   env: EnvVar[];
 }
 
@@ -560,6 +560,8 @@ export interface AttemptFiles {
   exit: string;
   /** Everything the pane showed, all attempts. */
   transcript: string;
+  /** The agent's environment (NUL-separated NAME=VALUE), written at start, read by every attempt's wrapper. */
+  env: string;
 }
 "#;
 
@@ -745,4 +747,14 @@ pub fn agent_id_source(agent: &str) -> JsResult<JsValue> {
     let agent = crate::model::AgentKind::parse(agent)
         .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
     to_js(&crate::profiles::profile(agent).id_source)
+}
+
+/// The program name an agent's profile runs (`"codex"`, …), or undefined when its argv comes
+/// from the host (the demo agent). The host resolves it to an absolute path once, at start, on
+/// the operator's PATH, and passes that as `program` for the start and every recovery.
+#[wasm_bindgen(js_name = agentProgram)]
+pub fn agent_program(agent: &str) -> JsResult<Option<String>> {
+    let agent = crate::model::AgentKind::parse(agent)
+        .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
+    Ok(crate::profiles::profile(agent).program.map(str::to_string))
 }

@@ -8,17 +8,35 @@
 //! ## File protocol (all in `$RCA_TASK_DIR`, mode 0600 via `umask 077`; `n` = `$RCA_ATTEMPT`)
 //! | file | written by | contents |
 //! | --- | --- | --- |
+//! | `agent.env` | host (plan of attempt 1) | the agent's extra environment, `NAME=VALUE` entries each ended by a NUL byte; read by the wrapper of every attempt |
 //! | `prompt.<n>` | host (plan) | the agent's stdin: the task prompt (attempt 1 / a fresh start) or [`crate::profiles::RESUME_PROMPT`] |
 //! | `started.<n>` | wrapper | start time, ms since the epoch, one line |
 //! | `pid.<n>` | wrapper | the agent's own pid (the `sh` that `exec`s it), one line |
-//! | `events.<n>.jsonl` | wrapper | the agent's stdout (JSONL events), appended |
-//! | `stderr.<n>.log` | wrapper | the agent's stderr, appended |
+//! | `events.<n>.jsonl` | wrapper | the agent's stdout (JSONL events) |
+//! | `stderr.<n>.log` | wrapper | the agent's stderr |
 //! | `exit.<n>` | wrapper | the agent's exit status (128+signal when killed), one line, written atomically (tmp + rename) after the output is flushed |
 //! | `transcript.log` | wrapper | everything shown in the pane, all attempts, appended |
 //! | `pi-session.jsonl` | Pi | Pi's session file (resume by path) |
 //!
 //! On status 0 the wrapper prints `__TASK_DONE__` (the original skill's marker), then exits with
 //! the agent's status, so tmux's `pane_dead_status` agrees with `exit.<n>`.
+//!
+//! ## Nothing it writes goes through a symlink (DESIGN §3a)
+//! Every per-attempt file is new: the script runs with `set -C` (noclobber: `>` creates with
+//! `O_EXCL`, which also refuses a dangling symlink), and first refuses to run at all when any of
+//! them already exists or is a symlink (noclobber alone would open a symlink to a FIFO or a
+//! device). The tees write to descriptors the script opened itself (`tee -a /dev/fd/N >&M`: the
+//! file is the tee's stdout), never to a path they open on their own. The one appended file,
+//! `transcript.log`, is created exclusively by the first attempt and refused when it is a
+//! symlink or not a plain file. `exit.<n>` is renamed into place (a rename replaces a link, it
+//! never writes through one).
+//!
+//! ## What the agent's environment holds
+//! The variables of `agent.env` (the operator's agent environment and the task's `--env`, never
+//! on tmux's command line, where other users could read them in `/proc/<pid>/cmdline`) are
+//! exported first. `RCA_TASK_DIR`, `RCA_ATTEMPT`, `TMUX` and `TMUX_PANE` are unset before
+//! anything else runs: nothing in the agent's environment points at the state directory or
+//! lets it drive the tmux server.
 //!
 //! ## Why the wrapper writes the transcript (and not `pipe-pane`)
 //! Checked on tmux 3.3a: the `pipe-pane` command runs under `/bin/sh` with the *server's*
@@ -38,7 +56,7 @@
 //!
 //! Portable to bash 3.2 (macOS): no `$BASHPID` (the pid comes from `sh -c 'echo $$; exec'`),
 //! `EPOCHREALTIME` is optional (falls back to `date +%s`), `$!` of a process substitution is
-//! used only when bash sets it.
+//! used only when bash sets it, `read -d ''` reads the NUL-separated environment file.
 
 /// `$0` of the wrapper (shows in `ps` and in bash's own error messages).
 pub const WRAPPER_NAME: &str = "rca-wrapper";
@@ -49,15 +67,18 @@ pub const DONE_MARKER: &str = "__TASK_DONE__";
 /// File name of the pane transcript (all attempts).
 pub const TRANSCRIPT_FILE: &str = "transcript.log";
 
+/// File name of the agent's environment (NUL-separated `NAME=VALUE`), written once at start.
+pub const ENV_FILE: &str = "agent.env";
+
 /// The wrapper script, run as `bash -c WRAPPER_SCRIPT rca-wrapper <agent argv...>`.
 pub const WRAPPER_SCRIPT: &str = r#"umask 077
+set -C
 case ${RCA_ATTEMPT-} in ''|*[!0-9]*) echo 'rca-wrapper: RCA_ATTEMPT must be a number' >&2; exit 126;; esac
 case ${RCA_TASK_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_TASK_DIR must be an absolute path' >&2; exit 126;; esac
 if [ "$#" -eq 0 ]; then echo 'rca-wrapper: no agent command given' >&2; exit 126; fi
 d=$RCA_TASK_DIR
 n=$RCA_ATTEMPT
-exec > >(exec tee -a "$d/transcript.log") 2>&1
-pt=$!
+unset RCA_TASK_DIR RCA_ATTEMPT TMUX TMUX_PANE
 settle() {
   i=0
   while [ "$i" -lt 30 ]; do
@@ -70,15 +91,41 @@ settle() {
     i=$((i + 1))
   done
 }
+pt=
+refuse() {
+  printf 'rca-wrapper: %s is a symlink or already exists; refusing to use it\n' "$1" >&2
+  if [ -n "$pt" ]; then exec >&- 2>&-; settle "$pt"; fi
+  exit 126
+}
+fresh() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then refuse "$f"; fi; done; }
+e=$d/agent.env
+if [ -L "$e" ]; then refuse "$e"; fi
+if [ -f "$e" ]; then
+  while IFS= read -r -d '' kv; do
+    case $kv in *=*) ;; *) echo 'rca-wrapper: agent.env holds an entry without =' >&2; exit 126;; esac
+    case ${kv%%=*} in ''|[0-9]*|*[!A-Za-z0-9_]*|RCA_TASK_DIR|RCA_ATTEMPT|TMUX|TMUX_PANE) echo 'rca-wrapper: agent.env holds a bad variable name' >&2; exit 126;; esac
+    export "$kv" || exit 126
+  done <"$e"
+fi
+tr=$d/transcript.log
+if [ -L "$tr" ] || { [ -e "$tr" ] && [ ! -f "$tr" ]; }; then refuse "$tr"; fi
+if [ ! -e "$tr" ]; then : >"$tr"; fi
+exec 7>>"$tr" 8>&1
+exec > >(exec tee -a /dev/fd/8 >&7 7>&-) 2>&1
+pt=$!
+exec 7>&- 8>&-
+fresh "$d/started.$n" "$d/pid.$n" "$d/events.$n.jsonl" "$d/stderr.$n.log" "$d/exit.$n" "$d/exit.$n.tmp"
 t=${EPOCHREALTIME-}
 t=${t/[!0-9]/}
 if [ -n "$t" ]; then t=${t%???}; else t=$(date +%s)000; fi
 printf '%s\n' "$t" >"$d/started.$n"
-exec 3> >(exec tee -a "$d/events.$n.jsonl")
+exec 5>"$d/events.$n.jsonl" 6>"$d/stderr.$n.log"
+exec 3> >(exec tee -a /dev/fd/2 >&5 5>&- 6>&-)
 p3=$!
-exec 4> >(exec tee -a "$d/stderr.$n.log" >&2)
+exec 4> >(exec tee -a /dev/fd/2 >&6 3>&- 5>&- 6>&-)
 p4=$!
-sh -c 'printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
+exec 5>&- 6>&-
+sh -c 'set -C; printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
 st=$?
 exec 3>&- 4>&-
 settle $p3 $p4
@@ -100,6 +147,8 @@ pub struct AttemptFiles {
     pub stderr: String,
     pub exit: String,
     pub transcript: String,
+    /// The agent's environment ([`ENV_FILE`]), the same for every attempt.
+    pub env: String,
 }
 
 /// File names used by attempt `n` (see the module docs).
@@ -112,6 +161,7 @@ pub fn attempt_files(n: u32) -> AttemptFiles {
         stderr: format!("stderr.{n}.log"),
         exit: format!("exit.{n}"),
         transcript: TRANSCRIPT_FILE.to_string(),
+        env: ENV_FILE.to_string(),
     }
 }
 

@@ -136,8 +136,11 @@ fn hostile_prompts_only_reach_the_prompt_file() {
             // A marker no constant contains, so "leaked" means leaked.
             let p = format!("Q7xZ{h}Q7xZ");
             let plan = plan_start(&spec(agent, "/p"), &p, &ctx("/t"), 1).unwrap();
-            assert_eq!(plan.files.len(), 1);
+            // prompt.1, and agent.env (the agent's environment, which holds no prompt).
+            assert_eq!(plan.files.len(), 2);
             assert_eq!(plan.files[0].contents, p);
+            assert_eq!(plan.files[1].path, "agent.env");
+            assert!(!plan.files[1].contents.contains("Q7xZ"));
             for cmd in &plan.commands {
                 assert_eq!(cmd.stdin, None);
                 for a in &cmd.argv {
@@ -190,7 +193,10 @@ fn hostile_task_dirs_and_env_values_are_exact_env_values() {
         c.is_root = true;
         let plan = plan_start(&spec(AgentKind::Pi, "/p"), "x", &c, 1).unwrap();
         let (_, env, argv) = dissect(&plan.commands[0]);
-        assert_eq!(env, vec![format!("RCA_TASK_DIR={task_dir}"), "RCA_ATTEMPT=1".into(), format!("HOME={h}")]);
+        assert_eq!(env, vec![format!("RCA_TASK_DIR={task_dir}"), "RCA_ATTEMPT=1".into()]);
+        // The agent's variables are one exact entry of the 0600 agent.env file, never argv.
+        let file = plan.files.iter().find(|f| f.path == "agent.env").expect("agent.env");
+        assert_eq!(file.contents, format!("HOME={h}\0"));
         // Pi's session file path is one whole argv element.
         let file = format!("{task_dir}/pi-session.jsonl");
         assert_eq!(argv, ["pi", "--mode", "json", "--session", file.as_str()]);

@@ -48,21 +48,56 @@ fn start_creates_the_session_and_sets_remain_on_exit_in_one_invocation() {
     let plan = plan_start(&spec(), "fix it", &ctx(Some("rca")), 1).unwrap();
     assert_eq!(
         plan.files,
-        vec![FileWrite { path: "prompt.1".into(), contents: "fix it".into(), mode: 0o600, exclusive: true }]
+        vec![
+            FileWrite { path: "prompt.1".into(), contents: "fix it".into(), mode: 0o600, exclusive: true },
+            FileWrite {
+                path: "agent.env".into(),
+                contents: "PATH=/usr/local/bin:/usr/bin:/bin\0HOME=/home/u\0".into(),
+                mode: 0o600,
+                exclusive: true
+            },
+        ]
     );
     assert_eq!(plan.commands.len(), 1);
     let cmd = &plan.commands[0];
     let mut want = s(&[
         "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-c", "/src/app",
-        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1", "-e", "HOME=/home/u",
+        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1",
     ]);
     want.extend(wrapper_tail(&CODEX_START));
     want.extend(s(&[";", "set-option", "-w", "-t", "=codex-fix-bug:", "remain-on-exit", "on"]));
     assert_eq!(cmd.argv, want);
     assert_eq!(cmd.stdin, None);
-    // tmux takes the pane's PATH from the client process, so PATH is the client's env, not -e.
-    assert_eq!(cmd.env, vec![EnvVar { name: "PATH".into(), value: "/usr/local/bin:/usr/bin:/bin".into() }]);
-    assert!(!cmd.argv.iter().any(|a| a.starts_with("PATH=")));
+    // The agent's environment is the 0600 agent.env file, never tmux's argv (a tmux server
+    // keeps its starting client's argv, readable in /proc by every local user) nor the client's.
+    assert_eq!(cmd.env, vec![]);
+    assert!(!cmd.argv.iter().any(|a| a.starts_with("PATH=") || a.starts_with("HOME=")));
+}
+
+#[test]
+fn the_agent_environment_never_reaches_tmux_argv() {
+    let secret = "sk-proj-SECRETVALUE0123456789";
+    let mut c = ctx(Some("rca"));
+    c.env.push(EnvVar { name: "OPENAI_API_KEY".into(), value: secret.into() });
+    c.env.push(EnvVar { name: "MULTI".into(), value: "line one\nline two = x".into() });
+    let start = plan_start(&spec(), "x", &c, 1).unwrap();
+    let mode = RecoverMode::Respawn { pane_id: "%1".into() };
+    let recover = plan_recover(&spec(), UUID, &c, &mode, 2).unwrap();
+    let again = plan_start(&spec(), "x", &c, 3).unwrap();
+    for plan in [&start, &recover, &again] {
+        for cmd in &plan.commands {
+            assert!(!cmd.argv.iter().any(|a| a.contains(secret)), "{:?}", cmd.argv);
+            assert!(!cmd.env.iter().any(|v| v.value.contains(secret)));
+        }
+    }
+    let env = start.files.iter().find(|f| f.path == "agent.env").expect("attempt 1 writes agent.env");
+    assert!(env.exclusive && env.mode == 0o600);
+    assert!(env.contents.contains("OPENAI_API_KEY=sk-proj-SECRETVALUE0123456789\0"));
+    assert!(env.contents.contains("MULTI=line one\nline two = x\0"));
+    // Written once: a recovery or a later fresh start reuses it (never rewritten from a later context).
+    assert!(recover.files.iter().all(|f| f.path != "agent.env"));
+    assert!(again.files.iter().all(|f| f.path != "agent.env"));
+    assert_eq!(env_file_contents(&[]), "");
 }
 
 #[test]
@@ -97,6 +132,7 @@ fn start_rejects_bad_prompts_specs_and_contexts() {
         HostContext { env: vec![EnvVar { name: "RCA_ATTEMPT".into(), value: "9".into() }], ..ctx(None) },
         HostContext { env: vec![EnvVar { name: "TMUX".into(), value: "x".into() }], ..ctx(None) },
         HostContext { env: vec![EnvVar { name: "X".into(), value: "a\0b".into() }], ..ctx(None) },
+        HostContext { env: vec![EnvVar { name: "SHELLOPTS".into(), value: "x".into() }], ..ctx(None) },
         HostContext { title_tag: Some("a b".into()), ..ctx(None) },
         HostContext { program: Some("".into()), ..ctx(None) },
     ];
@@ -115,14 +151,14 @@ fn recover_respawns_the_pane_in_place() {
     );
     let mut want = s(&[
         "tmux", "-L", "rca", "respawn-pane", "-k", "-t", "%12", "-c", "/src/app", "-e", "RCA_TASK_DIR=/state/t.x1",
-        "-e", "RCA_ATTEMPT=2", "-e", "HOME=/home/u",
+        "-e", "RCA_ATTEMPT=2",
     ]);
     want.extend(wrapper_tail(&[
         "codex", "exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write", "resume", UUID, "-",
     ]));
     assert_eq!(plan.commands.len(), 1);
     assert_eq!(plan.commands[0].argv, want);
-    assert_eq!(plan.commands[0].env[0].name, "PATH");
+    assert!(plan.commands[0].env.is_empty());
 }
 
 #[test]
@@ -165,7 +201,7 @@ fn plans_serialize_in_camel_case() {
     assert_eq!(json["files"][0]["mode"], 384);
     assert_eq!(json["files"][0]["exclusive"], true);
     assert!(json["commands"][0]["stdin"].is_null());
-    assert_eq!(json["commands"][0]["env"][0]["name"], "PATH");
+    assert_eq!(json["commands"][0]["env"], serde_json::json!([]));
     let c: HostContext = serde_json::from_str(r#"{"taskDir":"/t","isRoot":true,"presetSessionId":null}"#).unwrap();
     assert!(c.is_root && c.socket.is_none() && c.env.is_empty());
 }
@@ -307,7 +343,20 @@ fn attempt_files_follow_the_wrapper_protocol() {
         [f.prompt, f.started, f.pid, f.events, f.stderr, f.exit, f.transcript],
         ["prompt.3", "started.3", "pid.3", "events.3.jsonl", "stderr.3.log", "exit.3", "transcript.log"].map(String::from)
     );
-    for name in ["prompt.$n", "started.$n", "pid.$n", "events.$n.jsonl", "stderr.$n.log", "exit.$n", "transcript.log", "__TASK_DONE__", "umask 077"] {
+    assert_eq!(f.env, "agent.env");
+    for name in ["prompt.$n", "started.$n", "pid.$n", "events.$n.jsonl", "stderr.$n.log", "exit.$n", "transcript.log", "agent.env", "__TASK_DONE__", "umask 077"] {
         assert!(WRAPPER_SCRIPT.contains(name), "wrapper writes {name}");
     }
+}
+
+#[test]
+fn the_wrapper_never_writes_through_a_link_and_hides_the_state_dir_from_the_agent() {
+    // noclobber: `>` creates with O_EXCL (a planted file or dangling link makes it fail).
+    assert!(WRAPPER_SCRIPT.lines().any(|l| l == "set -C"));
+    // No tee opens a path of its own: each writes to a descriptor the script opened.
+    assert!(!WRAPPER_SCRIPT.contains("tee -a \"$d"));
+    // Nothing that names the state directory or the tmux server reaches the agent.
+    assert!(WRAPPER_SCRIPT.contains("unset RCA_TASK_DIR RCA_ATTEMPT TMUX TMUX_PANE"));
+    let unset_at = WRAPPER_SCRIPT.find("unset RCA_TASK_DIR").unwrap();
+    assert!(unset_at < WRAPPER_SCRIPT.find("exec \"$@\"").unwrap());
 }

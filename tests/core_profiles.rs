@@ -235,7 +235,10 @@ fn env_from_the_host_reaches_the_agent() {
         ],
         ..ctx()
     };
-    let cmd = &plan_start(&spec(AgentKind::Codex, None, Autonomy::Sandboxed), "x", &c, 1).unwrap().commands[0];
-    assert!(cmd.argv.windows(2).any(|w| w[0] == "-e" && w[1] == "HOME=/home/u"));
-    assert_eq!(cmd.env, vec![EnvVar { name: "PATH".into(), value: "/opt/bin:/usr/bin".into() }]);
+    let plan = plan_start(&spec(AgentKind::Codex, None, Autonomy::Sandboxed), "x", &c, 1).unwrap();
+    // Through the task's agent.env file, which the wrapper exports (never tmux's argv).
+    let file = plan.files.iter().find(|f| f.path == "agent.env").unwrap();
+    assert_eq!(file.contents, "HOME=/home/u\0PATH=/opt/bin:/usr/bin\0");
+    assert!(!plan.commands[0].argv.iter().any(|a| a == "HOME=/home/u"));
+    assert!(plan.commands[0].env.is_empty());
 }

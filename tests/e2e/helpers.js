@@ -4,7 +4,7 @@
 // on PATH, and the CLI as a child process.
 import { after } from "node:test";
 import { spawn, execFileSync } from "node:child_process";
-import { rm, readFile, mkdir } from "node:fs/promises";
+import { rm, readFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -84,10 +84,19 @@ export async function world() {
       managers.push(tm);
       return tm;
     },
-    /** Invocations of the fake CLIs so far. @returns {Promise<any[]>} */
+    /**
+     * Invocations of the fake CLIs so far. The agent's environment names no task directory, so
+     * each run's `taskDir` and `attempt` come from the wrapper's pid.<n> files (the agent's pid).
+     * @returns {Promise<any[]>}
+     */
     async calls() {
       const text = await readFile(fakeLog, "utf8").catch(() => "");
-      return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const calls = text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      if (calls.some((c) => !c.taskDir)) {
+        const runs = await pidIndex(stateDir);
+        for (const c of calls) if (!c.taskDir && runs.has(c.pid)) Object.assign(c, runs.get(c.pid));
+      }
+      return calls;
     },
     /**
      * Starts `resilient-agent` as a child process; lines of stdout are collected.
@@ -117,6 +126,26 @@ export async function world() {
       return execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     },
   };
+}
+
+/**
+ * pid → { taskDir, attempt } from every pid.<n> file under a state directory.
+ * @param {string} stateDir
+ */
+async function pidIndex(stateDir) {
+  /** @type {Map<number, { taskDir: string, attempt: number }>} */
+  const out = new Map();
+  const tasks = join(stateDir, "tasks");
+  for (const dir of await readdir(tasks).catch(() => /** @type {string[]} */ ([]))) {
+    const taskDir = join(tasks, dir);
+    for (const name of await readdir(taskDir).catch(() => /** @type {string[]} */ ([]))) {
+      const m = /^pid\.(\d+)$/.exec(name);
+      if (!m) continue;
+      const pid = Number.parseInt(await readFile(join(taskDir, name), "utf8").catch(() => ""), 10);
+      if (pid > 0) out.set(pid, { taskDir, attempt: Number(m[1]) });
+    }
+  }
+  return out;
 }
 
 /** @param {string} socket */

@@ -16,6 +16,10 @@
 //   RCA_FAKE_KEY      put into the 401 message ("Incorrect API key provided: <key>"): redaction tests
 //   RCA_FAKE_ECHO     one extra stdout line after the first event
 //   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began)
+//   RCA_FAKE_TAMPER   a canary file: the first run acts as a hostile agent would (trust tests):
+//                     plants a `codex` in its working directory that appends to the canary, and
+//                     rewrites whatever its environment lets it find of the task's directory
+//                     (record.json autonomy → full, host.json, env.json/agent.env PATH → cwd first)
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -185,6 +189,34 @@ const agents = {
   },
 };
 
+/** What a hostile agent does to be resumed its own way (see RCA_FAKE_TAMPER). */
+function tamper(canary) {
+  const planted = path.join(process.cwd(), "codex");
+  fs.writeFileSync(planted, `#!/bin/sh\necho "planted $0 $*" >> '${canary.replaceAll("'", "")}'\n`, { mode: 0o755 });
+  const dir = process.env.RCA_TASK_DIR;
+  const done = [];
+  if (dir) {
+    const edit = (name, fn) => {
+      try {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, fn(fs.readFileSync(file, "utf8")));
+        done.push(name);
+      } catch {
+        // Not there (another version's layout): skip.
+      }
+    };
+    edit("record.json", (t) => {
+      const r = JSON.parse(t);
+      r.spec.autonomy = "full";
+      return JSON.stringify(r, null, 2) + "\n";
+    });
+    edit("host.json", () => JSON.stringify({ program: planted, demoAgent: [planted] }) + "\n");
+    edit("env.json", (t) => JSON.stringify({ ...JSON.parse(t), PATH: `${process.cwd()}:${process.env.PATH}` }) + "\n");
+    edit("agent.env", (t) => t.replace(/(^|\0)PATH=/, `$1PATH=${process.cwd()}:`));
+  }
+  return done;
+}
+
 async function main() {
   const agent = path.basename(process.argv[1]);
   if (!agents[agent]) fail(`unknown fake agent ${agent}`);
@@ -192,8 +224,9 @@ async function main() {
   const workMs = Number(process.env.RCA_FAKE_WORK_MS || 1500);
   const run = agents[agent](process.argv.slice(2));
   const prompt = fs.readFileSync(0, "utf8");
+  const tampered = process.env.RCA_FAKE_TAMPER && !run.resumeId ? tamper(process.env.RCA_FAKE_TAMPER) : [];
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, at: Date.now(), argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
+    const line = { agent, at: Date.now(), program: process.argv[1], argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT), tampered, tmux: process.env.TMUX ?? null };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
   }
   process.stderr.write(run.stderr);
