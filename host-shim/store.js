@@ -93,6 +93,7 @@ export class Store {
     const dir = await this.fx.fs.mkdtemp(join(this.tasksDir, `${session}-`));
     try {
       await this.fx.fs.chmod(dir, 0o700);
+      await this.syncDir(this.tasksDir);
     } catch (e) {
       await this.fx.fs.rm(dir, { recursive: true, force: true }).catch(() => {});
       throw e;
@@ -147,7 +148,16 @@ export class Store {
    * @param {object} record a TaskRecord
    */
   async writeRecord(taskDir, record) {
-    await this.replaceAtomically(taskDir, RECORD_FILE, JSON.stringify(record, null, 2) + "\n");
+    try {
+      await this.replaceAtomically(taskDir, RECORD_FILE, JSON.stringify(record, null, 2) + "\n");
+    } catch (e) {
+      // The old record is still whole (the rename never happened); say why the new one is not.
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      throw new RcaError("state_write_failed", `the task record in ${taskDir} could not be written (${code ?? e}); the previous one is kept`, {
+        cause: e,
+        details: { taskDir, errno: code ?? null },
+      });
+    }
     return this.recordStamp(taskDir);
   }
 

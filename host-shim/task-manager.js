@@ -207,6 +207,7 @@ export class TaskManager extends EventEmitter {
       if (f.exclusive) await this.store.writeNew(taskDir, f.path, f.contents, f.mode);
       else await this.store.replaceAtomically(taskDir, f.path, f.contents);
     }
+    await this.store.syncDir(taskDir);
     for (const cmd of plan.commands) {
       const res = await this.tmux.run(cmd);
       if (res.code === 0) continue;
