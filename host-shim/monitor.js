@@ -72,7 +72,7 @@ export class Monitor {
     this.reported = new Set();
     /** Index entries and records that could not be read, reported once per spell (key → code). */
     this.unreadable = new Map();
-    /** Task dirs whose record lock was found busy, since when. */
+    /** @type {Map<string, { since: number, reported: boolean }>} task dirs whose record lock is busy */
     this.busySince = new Map();
   }
 
@@ -500,10 +500,10 @@ export class Monitor {
     } catch (err) {
       if (!(err instanceof RcaError) || err.code !== "task_busy") throw err;
       const now = this.fx.now();
-      const since = this.busySince.get(taskDir) ?? now;
-      if (!this.busySince.has(taskDir)) this.busySince.set(taskDir, now);
-      if (now - since >= BUSY_REPORT_MS && since !== -1) {
-        this.busySince.set(taskDir, -1); // reported for this spell
+      const spell = this.busySince.get(taskDir) ?? { since: now, reported: false };
+      this.busySince.set(taskDir, spell);
+      if (!spell.reported && now - spell.since >= BUSY_REPORT_MS) {
+        spell.reported = true;
         this.onProblem({ code: "task_busy", message: err.message, session: record.session, taskDir });
       }
       return "busy";

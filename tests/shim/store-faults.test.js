@@ -229,3 +229,33 @@ test("under a real file-descriptor limit (ulimit -n) no task is set aside, a pro
     await mkdir(join(tmp, "done"));
   });
 });
+
+test("a monitor tick and a list over many tasks keep at most 64 files open at once", async () => {
+  await withTmp(async (tmp) => {
+    const stateDir = join(tmp, "s");
+    const n = 300;
+    await seedTasks(stateDir, tmp, n);
+    const real = makeEffects();
+    let open = 0;
+    let most = 0;
+    const fs = {
+      ...real.fs,
+      /** @type {typeof real.fs.open} */
+      open: async (path, ...rest) => {
+        const fh = await real.fs.open(path, ...rest);
+        most = Math.max(most, ++open);
+        const close = fh.close.bind(fh);
+        fh.close = async () => {
+          open--;
+          return close();
+        };
+        return fh;
+      },
+    };
+    const tm = new TaskManager({ stateDir, tmuxSocket: `rca-test-${randomBytes(5).toString("hex")}`, effects: makeEffects({ fs }), env: {} });
+    await tm.check();
+    process.stderr.write(`# files open at once over ${n} tasks: ${most}\n`);
+    assert.ok(most <= 64, `the first tick had ${most} files open at once`);
+    assert.equal((await tm.list()).length, n);
+  });
+});
