@@ -35,6 +35,8 @@ import { readFileSync, statSync, lstatSync } from "node:fs";
  * @property {number} pid this process's pid
  * @property {(pid: number) => number | null} processStartTime the start time of a process in
  *   clock ticks since boot (Linux /proc), null when unknown; tells a live owner from a reused pid
+ * @property {() => string | null} bootId this boot's id (Linux), null when unknown; a lock owner
+ *   from another boot is dead whatever its pid
  * @property {(dir: string, onChange: (file: string) => void) => { close(): void } | null} watchDir
  *   watches a directory for new or changed files (a wake-up hint only; may return null)
  */
@@ -98,6 +100,21 @@ function processStartTime(pid) {
   }
 }
 
+/** @type {string | null | undefined} */
+let bootIdCache;
+
+/** @type {Effects["bootId"]} */
+function bootId() {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || null;
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache;
+}
+
 /** @type {Effects["watchDir"]} */
 function watchDir(dir, onChange) {
   try {
@@ -122,6 +139,7 @@ export const defaultEffects = Object.freeze(
     uuid: () => randomUUID(),
     pid: process.pid,
     processStartTime,
+    bootId,
     watchDir,
   }),
 );

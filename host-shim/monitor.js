@@ -16,6 +16,7 @@ import { RcaError, toRcaError, viaCore } from "./errors.js";
 import { attemptPaths, readLaunch, readPrivate, checkSameSpec } from "./task-files.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
+import { mapLimit } from "./limit.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./store.js").Store} Store */
@@ -33,6 +34,13 @@ const HEAD_BYTES = 16 * 1024;
 const TAIL_BYTES = 64 * 1024;
 /** A step may ask for data (capture, reset time) and be run again; never loop forever. */
 const MAX_ROUNDS = 4;
+/**
+ * A task whose record lock another live process holds (a `stop` in flight) is skipped for this
+ * tick and looked at again this soon: never waited for, so it cannot hold up the other tasks.
+ */
+const BUSY_RETRY_MS = 250;
+/** A record lock held this long without a break is reported (once per spell). */
+const BUSY_REPORT_MS = 10_000;
 
 export class Monitor {
   /**
@@ -62,6 +70,10 @@ export class Monitor {
     this.known = new Map();
     /** Task dirs whose corrupt record was already reported (report once, not every tick). */
     this.reported = new Set();
+    /** Index entries and records that could not be read, reported once per spell (key → code). */
+    this.unreadable = new Map();
+    /** @type {Map<string, { since: number, reported: boolean }>} task dirs whose record lock is busy */
+    this.busySince = new Map();
   }
 
   /**
@@ -78,9 +90,18 @@ export class Monitor {
     let nextCheckAt = now + this.config.pollMs;
     /** @type {Array<{ record: any, stamp: Stamp | null, taskDir: string }>} */
     const due = [];
-    const entries = await this.store.sessions();
+    /** @type {Set<string>} */
+    const failedNow = new Set();
+    const entries = await this.store.sessions({
+      onProblem: (p) => {
+        failedNow.add(`index:${p.session}`);
+        this.#reportUnreadable(`index:${p.session}`, { code: p.code, message: p.message, session: p.session });
+      },
+    });
     const seen = new Set(entries.map((e) => e.taskDir));
-    const loads = await Promise.all(entries.map(({ taskDir }) => this.#load(taskDir)));
+    // A bounded number of records open at once (thousands of tasks must not mean EMFILE).
+    const loads = await mapLimit(entries, ({ taskDir }) => this.#load(taskDir, failedNow));
+    for (const key of this.unreadable.keys()) if (!failedNow.has(key)) this.unreadable.delete(key);
     // Each task's nextCheckAt comes from its own step's clock, which differs within one tick (by
     // a few ms, or by much more when a first tick captures every pane): a task due within half a
     // poll is due now, so the tasks' checks gather into one tick (one list-panes) per poll
@@ -95,13 +116,16 @@ export class Monitor {
       if (changed || hot.has(taskDir) || now + slack >= known.nextCheckAt) due.push({ ...loaded, taskDir });
       else nextCheckAt = Math.min(nextCheckAt, known.nextCheckAt);
     }
-    for (const dir of this.known.keys()) if (!seen.has(dir)) this.known.delete(dir);
+    // A task that could not be listed this tick is not forgotten: only one whose entry is gone.
+    for (const dir of this.known.keys()) {
+      if (!seen.has(dir) && !failedNow.has(`index:${this.known.get(dir)?.record.session}`)) this.known.delete(dir);
+    }
     if (due.length === 0) return { events, nextCheckAt, taskDirs: [...seen] };
 
     // The wrapper files are read BEFORE the one list-panes, so the pane snapshot is never older
     // than what the files say: a run that wrote started.<n> is in the snapshot (else it truly
     // vanished), and a run that is in the snapshot but had not written it yet is simply alive.
-    const files = await Promise.all(due.map((t) => this.observeFiles(t.record)));
+    const files = await mapLimit(due, (t) => this.observeFiles(t.record));
     const panes = await this.listPanes();
     for (const [i, task] of due.entries()) {
       try {
@@ -133,10 +157,12 @@ export class Monitor {
   }
 
   /**
-   * Reads a task's record, from memory when the file did not change.
+   * Reads a task's record, from memory when the file did not change. A record that cannot be
+   * read now (EMFILE, EIO…) is kept, reported once per spell, and read again next tick.
    * @param {string} taskDir
+   * @param {Set<string>} failedNow collects the keys that failed this tick
    */
-  async #load(taskDir) {
+  async #load(taskDir, failedNow) {
     const stamp = await this.store.recordStamp(taskDir);
     const known = this.known.get(taskDir);
     if (known && stamp && sameStamp(known.stamp, stamp)) return { record: known.record, stamp };
@@ -144,6 +170,11 @@ export class Monitor {
       return await this.store.readRecord(taskDir, (text) => core.parseRecord(text));
     } catch (err) {
       const e = toRcaError(err);
+      if (e.code !== "record_corrupt") {
+        failedNow.add(`record:${taskDir}`);
+        this.#reportUnreadable(`record:${taskDir}`, { code: e.code, message: e.message, taskDir });
+        return null;
+      }
       this.known.delete(taskDir);
       if (!this.reported.has(taskDir)) {
         this.reported.add(taskDir);
@@ -151,6 +182,16 @@ export class Monitor {
       }
       return null;
     }
+  }
+
+  /**
+   * @param {string} key what failed (an index entry, a record)
+   * @param {Problem} problem
+   */
+  #reportUnreadable(key, problem) {
+    if (this.unreadable.get(key) === problem.code) return;
+    this.unreadable.set(key, problem.code);
+    this.onProblem(problem);
   }
 
   /**
@@ -170,7 +211,9 @@ export class Monitor {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
-        stamp = await this.#persist(taskDir, out.record, stamp);
+        const saved = await this.#persist(taskDir, out.record, stamp);
+        if (saved === "busy") return obs.now + BUSY_RETRY_MS; // a `stop` in flight: look again soon
+        stamp = saved;
         if (!stamp) return obs.now; // someone else changed the record meanwhile: re-read at once
       }
       record = out.record;
@@ -197,12 +240,15 @@ export class Monitor {
           case "recover": {
             // The recovery may change the record first (a fresh start forgets an agent id that
             // the new run replaces); it is persisted before the agent runs, as every change.
+            let busy = false;
             const persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
-              stamp = await this.#persist(taskDir, next, stamp);
-              if (stamp) record = next;
-              return !!stamp;
+              const saved = await this.#persist(taskDir, next, stamp);
+              busy = saved === "busy";
+              stamp = saved === "busy" ? stamp : saved;
+              if (saved && saved !== "busy") record = next;
+              return !!saved && saved !== "busy";
             });
-            if (!persisted) return obs.now; // someone else changed the record meanwhile
+            if (!persisted) return busy ? obs.now + BUSY_RETRY_MS : obs.now; // someone else changed the record meanwhile
             break;
           }
           case "announce":
@@ -413,20 +459,40 @@ export class Monitor {
 
   /**
    * Writes the record unless someone else (a CLI `stop`/`resume`) changed it since we read it.
+   * The record lock is tried, never waited for: a task another process is working on is skipped
+   * this tick ("busy"), so one slow or stuck task never delays the recovery of the others.
    * @param {string} taskDir
    * @param {any} record
    * @param {Stamp | null} expected
-   * @returns {Promise<Stamp | null>} the new stamp, or null when we lost the race
+   * @returns {Promise<Stamp | null | "busy">} the new stamp, null when we lost the race
    */
   async #persist(taskDir, record, expected) {
-    return this.store.withRecordLock(taskDir, async () => {
-      const current = await this.store.recordStamp(taskDir);
-      if (expected && !sameStamp(current, expected)) {
-        this.known.delete(taskDir);
-        return null;
+    try {
+      const stamp = await this.store.withRecordLock(
+        taskDir,
+        async () => {
+          const current = await this.store.recordStamp(taskDir);
+          if (expected && !sameStamp(current, expected)) {
+            this.known.delete(taskDir);
+            return null;
+          }
+          return this.store.writeRecord(taskDir, record);
+        },
+        { waitMs: 0 },
+      );
+      this.busySince.delete(taskDir);
+      return stamp;
+    } catch (err) {
+      if (!(err instanceof RcaError) || err.code !== "task_busy") throw err;
+      const now = this.fx.now();
+      const spell = this.busySince.get(taskDir) ?? { since: now, reported: false };
+      this.busySince.set(taskDir, spell);
+      if (!spell.reported && now - spell.since >= BUSY_REPORT_MS) {
+        spell.reported = true;
+        this.onProblem({ code: "task_busy", message: err.message, session: record.session, taskDir });
       }
-      return this.store.writeRecord(taskDir, record);
-    });
+      return "busy";
+    }
   }
 
 }

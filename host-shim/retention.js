@@ -75,7 +75,8 @@ export function checkRetention(v) {
 export async function pruneFinished({ store, tmux, now, olderThanMs }) {
   /** @type {Pruned[]} */
   const removed = [];
-  const indexed = await store.sessions();
+  let incomplete = false;
+  const indexed = await store.sessions({ onProblem: () => (incomplete = true) });
   const indexedDirs = new Set(indexed.map((t) => t.taskDir));
   /** @param {any} record */
   const expired = (record) => {
@@ -84,13 +85,23 @@ export async function pruneFinished({ store, tmux, now, olderThanMs }) {
     return typeof finished === "number" && now - finished >= olderThanMs;
   };
   for (const { session, taskDir } of indexed) {
-    const record = await store.withRecordLock(taskDir, async () => {
-      const read = await store.readRecord(taskDir, (t) => core.parseRecord(t)).catch(() => null);
-      if (!read || !expired(read.record)) return null;
-      // Unindexed first: from here no command finds it, so nothing can restart it.
-      await store.forgetSession(session);
-      return read.record;
-    });
+    // A task someone else is working on right now is left for the next round (never waited for).
+    const record = await store
+      .withRecordLock(
+        taskDir,
+        async () => {
+          const read = await store.readRecord(taskDir, (t) => core.parseRecord(t)).catch(() => null);
+          if (!read || !expired(read.record)) return null;
+          // Unindexed first: from here no command finds it, so nothing can restart it.
+          await store.forgetSession(session);
+          return read.record;
+        },
+        { waitMs: 0 },
+      )
+      .catch((err) => {
+        if (err?.code === "task_busy") return null;
+        throw err;
+      });
     if (!record) continue;
     const res = await tmux.run(viaCore(() => core.planStop(tmux.socket, session)));
     if (res.code !== 0 && !res.noServer && !/can't find session|session not found/.test(res.stderr)) {
@@ -99,7 +110,9 @@ export async function pruneFinished({ store, tmux, now, olderThanMs }) {
     await store.removeTaskDir(taskDir);
     removed.push(pruned(record, taskDir));
   }
-  // Directories of replaced tasks: not indexed, so no session of theirs exists to kill.
+  // Directories of replaced tasks: not indexed, so no session of theirs exists to kill. Only
+  // when the whole index could be read: an entry unreadable this once is not "not indexed".
+  if (incomplete) return removed;
   const names = await store.fx.fs.readdir(store.tasksDir).catch(() => /** @type {string[]} */ ([]));
   for (const name of names) {
     const taskDir = join(store.tasksDir, name);

@@ -1,12 +1,14 @@
 // @ts-check
 // The state directory: one mkdtemp-style directory per task (0700) holding its files (0600,
 // created exclusively, never through a symlink), the task record written atomically, and an
-// index from session name to task directory. A corrupt record is set aside and reported; it
-// never stops the other tasks from being read.
+// index from session name to task directory. A corrupt record (bytes that do not parse) is set
+// aside and reported; it never stops the other tasks from being read. An I/O error is not
+// corruption: the record is kept and the error reported (`record_unreadable`), to be read again.
 //
 //   <state>/tasks/<session>-XXXXXX/record.json, prompt, events.1.jsonl, …
+//   <state>/tasks/<session>-XXXXXX/record.lock.d/   (the record lock, see lock.js)
 //   <state>/sessions/<session>     → "<session>-XXXXXX" (the index, one small file per task)
-//   <state>/monitor.lock           (see lock.js)
+//   <state>/monitor.lock.d/        (see lock.js)
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { RcaError } from "./errors.js";
@@ -14,12 +16,19 @@ import { fsConstants } from "./effects.js";
 import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
 import { checkNotTemporary, checkComponents } from "./state-dir.js";
 import { checkRecordPlace } from "./task-files.js";
+import { Lock } from "./lock.js";
+import { mapLimit } from "./limit.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 
 export const RECORD_FILE = "record.json";
 export const ORIGIN_FILE = "origin.json";
-const RECORD_LOCK = "record.lock";
+const RECORD_LOCK = "record.lock.d";
+/** How long a command waits for a record lock held by a live process before `task_busy`. */
+const RECORD_LOCK_WAIT_MS = 10_000;
+/** Errors that say "not now" rather than "this file is bad": read again after a short pause. */
+const TRANSIENT = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR", "EBUSY", "ENOMEM"]);
+const READ_TRIES = 3;
 
 /**
  * Where state lives: `--state-dir`, then RCA_STATE_DIR, then the XDG state home.
@@ -90,7 +99,13 @@ export class Store {
    */
   async createTaskDir(session) {
     const dir = await this.fx.fs.mkdtemp(join(this.tasksDir, `${session}-`));
-    await this.fx.fs.chmod(dir, 0o700);
+    try {
+      await this.fx.fs.chmod(dir, 0o700);
+      await this.syncDir(this.tasksDir);
+    } catch (e) {
+      await this.fx.fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
     return dir;
   }
 
@@ -108,7 +123,8 @@ export class Store {
   }
 
   /**
-   * Replaces a file atomically: write a temporary file, fsync, rename over the old one.
+   * Replaces a file atomically: write a temporary file (exclusive; removed again if the write
+   * fails), fsync, rename over the old one, fsync the directory.
    * @param {string} dir
    * @param {string} name
    * @param {string} contents
@@ -123,7 +139,15 @@ export class Store {
       throw e;
     }
     // Make the rename itself durable (a reboot right after must not bring the old record back).
-    const dh = await this.fx.fs.open(dir, fsConstants.O_RDONLY).catch(() => null);
+    await this.syncDir(dir);
+  }
+
+  /**
+   * fsyncs a directory, so the entries just created, renamed or removed in it survive a crash.
+   * @param {string} dir
+   */
+  async syncDir(dir) {
+    const dh = await this.fx.fs.open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY).catch(() => null);
     if (dh) await dh.sync().catch(() => {}).finally(() => dh.close());
   }
 
@@ -132,61 +156,47 @@ export class Store {
    * @param {object} record a TaskRecord
    */
   async writeRecord(taskDir, record) {
-    await this.replaceAtomically(taskDir, RECORD_FILE, JSON.stringify(record, null, 2) + "\n");
+    try {
+      await this.replaceAtomically(taskDir, RECORD_FILE, JSON.stringify(record, null, 2) + "\n");
+    } catch (e) {
+      // The old record is still whole (the rename never happened); say why the new one is not.
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      throw new RcaError("state_write_failed", `the task record in ${taskDir} could not be written (${code ?? e}); the previous one is kept`, {
+        cause: e,
+        details: { taskDir, errno: code ?? null },
+      });
+    }
     return this.recordStamp(taskDir);
   }
 
   /**
    * Runs `fn` holding the task's record lock: the monitor (another process, perhaps) and a
    * `stop`/`resume` must not both read-modify-write the record at once, or the last writer
-   * would undo the other (a stopped task resumed). Held for a few ms; a holder that died is
-   * detected by its pid and the lock taken over.
+   * would undo the other (a stopped task resumed). Held for a few ms; released by a holder that
+   * dies at any instant (lock.js). A live holder is waited for up to `waitMs` (0: not at all),
+   * then `task_busy`.
    * @template T
    * @param {string} taskDir
    * @param {() => Promise<T>} fn
+   * @param {{ waitMs?: number }} [opts]
    * @returns {Promise<T>}
    */
-  async withRecordLock(taskDir, fn) {
-    const path = join(taskDir, RECORD_LOCK);
-    const deadline = this.fx.now() + 10_000;
-    for (;;) {
-      let fh = null;
-      try {
-        fh = await this.fx.fs.open(path, EXCLUSIVE, 0o600);
-      } catch (e) {
-        if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
-      }
-      if (fh) {
-        try {
-          await fh.writeFile(`${this.fx.pid}\n`, "utf8");
-        } finally {
-          await fh.close();
-        }
-        try {
-          return await fn();
-        } finally {
-          await this.fx.fs.rm(path, { force: true });
-        }
-      }
-      const holder = Number.parseInt(await this.readHead(path, 32), 10);
-      if (holder > 0 && !this.#alive(holder)) {
-        await this.fx.fs.rm(path, { force: true });
-        continue;
-      }
-      if (this.fx.now() > deadline) {
-        throw new RcaError("task_busy", `the record in ${taskDir} is locked by pid ${holder || "?"}; try again`);
+  async withRecordLock(taskDir, fn, opts = {}) {
+    const lock = new Lock(join(taskDir, RECORD_LOCK), this.fx);
+    const deadline = this.fx.now() + (opts.waitMs ?? RECORD_LOCK_WAIT_MS);
+    while (!(await lock.tryAcquire())) {
+      if (this.fx.now() >= deadline) {
+        const owner = await lock.owner().catch(() => null);
+        throw new RcaError("task_busy", `the record in ${taskDir} is locked by pid ${owner?.pid ?? "?"}; try again`, {
+          details: { taskDir, pid: owner?.pid ?? null },
+        });
       }
       await this.fx.sleep(5 + Math.random() * 10);
     }
-  }
-
-  /** @param {number} pid */
-  #alive(pid) {
     try {
-      this.fx.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return /** @type {NodeJS.ErrnoException} */ (e).code === "EPERM";
+      return await fn();
+    } finally {
+      await lock.release();
     }
   }
 
@@ -227,8 +237,10 @@ export class Store {
   }
 
   /**
-   * Reads a record's text; a missing, unreadable or symlinked record is `record_corrupt`
-   * (after being set aside, when it exists at all).
+   * Reads a record's text. A missing record, a symlink in its place, or bytes that `parse`
+   * refuses are `record_corrupt` (the bad file set aside, when it exists at all). Any other
+   * error (EMFILE, EIO, EACCES…) is `record_unreadable`: the record stays where it is, to be
+   * read again; transient ones are retried here first.
    * @param {string} taskDir
    * @param {(text: string) => any} parse the core's parseRecord
    * @returns {Promise<{ record: any, stamp: Stamp }>}
@@ -237,32 +249,47 @@ export class Store {
     const path = join(taskDir, RECORD_FILE);
     /** @type {string} */ let text;
     /** @type {Stamp} */ let stamp;
-    try {
-      const fh = await this.fx.fs.open(path, READ);
+    for (let attempt = 1; ; attempt++) {
       try {
-        const st = await fh.stat();
-        stamp = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
-        text = await fh.readFile("utf8");
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-      if (code === "ENOENT") {
-        const aside = await this.setAsideFiles(taskDir);
+        const fh = await this.fx.fs.open(path, READ);
+        try {
+          const st = await fh.stat();
+          stamp = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
+          text = await fh.readFile("utf8");
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (e) {
+        const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+        if (code === "ENOENT") {
+          const aside = await this.setAsideFiles(taskDir);
+          throw new RcaError(
+            "record_corrupt",
+            aside.length
+              ? `the task record in ${taskDir} was set aside as ${aside[aside.length - 1]} because it could not be read`
+              : `the task directory ${taskDir} has no record`,
+            { details: { taskDir, setAside: aside } },
+          );
+        }
+        // O_NOFOLLOW met a symlink: never followed, and not a record.
+        if (code === "ELOOP") throw await this.#setAside(taskDir, "it is a symbolic link");
+        if (code && TRANSIENT.has(code) && attempt < READ_TRIES) {
+          await this.fx.sleep(10 * attempt);
+          continue;
+        }
         throw new RcaError(
-          "record_corrupt",
-          aside.length
-            ? `the task record in ${taskDir} was set aside as ${aside[aside.length - 1]} because it could not be read`
-            : `the task directory ${taskDir} has no record`,
-          { details: { taskDir, setAside: aside } },
+          "record_unreadable",
+          `the task record in ${taskDir} cannot be read (${code ?? e}); it was kept as it is and will be read again`,
+          { cause: e, details: { taskDir, errno: code ?? null } },
         );
       }
-      throw await this.#setAside(taskDir, `cannot be read (${code ?? e})`);
     }
     try {
       return { record: await checkRecordPlace(this.fx.fs, parse(text), taskDir), stamp };
     } catch (e) {
+      // A fault of the parser itself says nothing about the bytes: keep them.
+      if (/** @type {{ code?: unknown }} */ (e)?.code === "internal") throw e;
       throw await this.#setAside(taskDir, e instanceof Error ? e.message : String(e));
     }
   }
@@ -298,6 +325,7 @@ export class Store {
    */
   async claimSession(session, taskDir) {
     await this.writeNew(this.sessionsDir, safeName(session), basename(taskDir) + "\n");
+    await this.syncDir(this.sessionsDir);
   }
 
   /**
@@ -312,24 +340,41 @@ export class Store {
   /** @param {string} session */
   async forgetSession(session) {
     await this.fx.fs.rm(join(this.sessionsDir, safeName(session)), { force: true });
+    await this.syncDir(this.sessionsDir);
   }
 
   /**
-   * The task directory of a session, or null.
+   * The task directory of a session, or null when there is no such (valid) index entry. An
+   * entry that exists but cannot be read now (EMFILE, EIO…) is an error (`state_unreadable`),
+   * never "no task".
    * @param {string} session
    * @returns {Promise<string | null>}
    */
   async lookup(session) {
     let text;
-    try {
-      const fh = await this.fx.fs.open(join(this.sessionsDir, safeName(session)), READ);
+    for (let attempt = 1; ; attempt++) {
       try {
-        text = await fh.readFile("utf8");
-      } finally {
-        await fh.close();
+        const fh = await this.fx.fs.open(join(this.sessionsDir, safeName(session)), READ);
+        try {
+          text = await fh.readFile("utf8");
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (e) {
+        const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+        // Missing, or a symlink (never followed, never ours): no task of that name.
+        if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR") return null;
+        if (e instanceof RcaError) throw e;
+        if (code && TRANSIENT.has(code) && attempt < READ_TRIES) {
+          await this.fx.sleep(10 * attempt);
+          continue;
+        }
+        throw new RcaError("state_unreadable", `the index entry of ${session} cannot be read (${code ?? e}); try again`, {
+          cause: e,
+          details: { session, errno: code ?? null },
+        });
       }
-    } catch {
-      return null;
     }
     const dirName = text.trim();
     // Only a direct child of tasks/ made for this session is accepted: the index is data.
@@ -337,14 +382,39 @@ export class Store {
     return join(this.tasksDir, dirName);
   }
 
-  /** @returns {Promise<Array<{ session: string, taskDir: string }>>} every indexed task, by name */
-  async sessions() {
-    const names = await this.fx.fs.readdir(this.sessionsDir).catch(() => /** @type {string[]} */ ([]));
+  /**
+   * Every indexed task, by name. An entry that cannot be read now is left out of this answer
+   * only, and said through `onProblem`; the next call reads it again.
+   * @param {{ onProblem?: (p: { code: string, message: string, session: string }) => void }} [opts]
+   * @returns {Promise<Array<{ session: string, taskDir: string }>>}
+   */
+  async sessions(opts = {}) {
+    /** @type {string[]} */ let names;
+    try {
+      names = await this.fx.fs.readdir(this.sessionsDir);
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      if (code !== "ENOENT") {
+        // Never "no tasks" because the directory could not be listed this once.
+        throw new RcaError("state_unreadable", `the task index ${this.sessionsDir} cannot be listed (${code ?? e}); try again`, {
+          cause: e,
+          details: { errno: code ?? null },
+        });
+      }
+      names = [];
+    }
     const wanted = names.filter((n) => !n.startsWith(".")).sort();
-    // All entries at once; an entry whose file did not change (an index entry is only ever
-    // created or replaced by a rename: a new inode) is not read again.
-    const dirs = await Promise.all(wanted.map((session) => this.#lookupCached(session)));
-    for (const session of this.#index.keys()) if (!wanted.includes(session)) this.#index.delete(session);
+    // A bounded number at once; an entry whose file did not change (an index entry is only
+    // ever created or replaced by a rename: a new inode) is not read again.
+    const dirs = await mapLimit(wanted, (session) =>
+      this.#lookupCached(session).catch((err) => {
+        const e = err instanceof RcaError ? err : new RcaError("state_unreadable", String(err));
+        opts.onProblem?.({ code: e.code, message: e.message, session });
+        return null;
+      }),
+    );
+    const live = new Set(wanted);
+    for (const session of this.#index.keys()) if (!live.has(session)) this.#index.delete(session);
     /** @type {Array<{ session: string, taskDir: string }>} */
     const out = [];
     for (const [i, session] of wanted.entries()) {
@@ -364,6 +434,7 @@ export class Store {
     const stamp = st && st.isFile() ? { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino } : null;
     const known = this.#index.get(session);
     if (stamp && known && sameStamp(known.stamp, stamp)) return known.taskDir;
+    // A failed read throws before anything is remembered: it is tried again next time.
     const taskDir = await this.lookup(session);
     if (stamp) this.#index.set(session, { stamp, taskDir });
     else this.#index.delete(session);

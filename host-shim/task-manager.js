@@ -181,7 +181,9 @@ export class TaskManager extends EventEmitter {
     const demoAgent = spec.agent === "demo" ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
 
-    const taskDir = await this.store.createTaskDir(session);
+    const taskDir = await this.store.createTaskDir(session).catch((err) => {
+      throw startError(err);
+    });
     try {
       // An agent whose profile takes a preset id (Claude's --session-id) gets it here, so it is
       // known before the agent runs.
@@ -197,17 +199,56 @@ export class TaskManager extends EventEmitter {
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
-        await performPlan(this.store, this.tmux, taskDir, plan);
+        await this.#launch(taskDir, plan);
       } catch (err) {
-        await this.tmux.run(viaCore(() => core.planStop(this.socket, session))).catch(() => {});
-        await this.store.forgetSession(session);
+        await this.#unclaim(session, taskDir);
         throw err;
       }
       return this.#view(record, origin);
     } catch (err) {
       await this.store.removeTaskDir(taskDir).catch(() => {});
-      throw toRcaError(err, "tmux_failed");
+      throw startError(err);
     }
+  }
+
+  /**
+   * Runs a start plan. When it fails after tmux created the session (new-session printed its
+   * id), that session, by id, is killed: never a session found by name, which may be another
+   * start's or one made by hand.
+   * @param {string} taskDir
+   * @param {{ files: any[], commands: any[] }} plan
+   */
+  async #launch(taskDir, plan) {
+    for (const f of plan.files) {
+      if (f.exclusive) await this.store.writeNew(taskDir, f.path, f.contents, f.mode);
+      else await this.store.replaceAtomically(taskDir, f.path, f.contents);
+    }
+    await this.store.syncDir(taskDir);
+    for (const cmd of plan.commands) {
+      const res = await this.tmux.run(cmd);
+      if (res.code === 0) continue;
+      const id = /^\$\d+$/m.exec(res.stdout)?.[0];
+      if (id) await this.tmux.run(viaCore(() => core.planStopSessionId(this.socket, id))).catch(() => {});
+      if (/duplicate session/.test(res.stderr)) {
+        throw new RcaError("task_exists", `a tmux session with this task's name already exists on this server: ${res.stderr.trim()}`);
+      }
+      throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
+        details: { stderr: res.stderr, code: res.code },
+      });
+    }
+  }
+
+  /**
+   * Undoes a claim: the index entry goes only while it still names this start's directory.
+   * @param {string} session
+   * @param {string} taskDir
+   */
+  async #unclaim(session, taskDir) {
+    await this.store
+      .withRecordLock(taskDir, async () => {
+        if ((await this.store.lookup(session)) === taskDir) await this.store.forgetSession(session);
+      })
+      .catch(() => {});
   }
 
   /**
@@ -235,7 +276,8 @@ export class TaskManager extends EventEmitter {
     /** @type {TaskView[]} */
     const out = [];
     const known = new Set();
-    for (const { session, taskDir } of await this.store.sessions()) {
+    const sessions = await this.store.sessions({ onProblem: (p) => this.emit("problem", p) });
+    for (const { session, taskDir } of sessions) {
       known.add(session);
       try {
         const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
@@ -329,16 +371,28 @@ export class TaskManager extends EventEmitter {
 
   /**
    * Stops a task (kills its session). `cleanup` also removes its directory; then null.
+   * A task whose record is corrupt is stopped too: its session is found by name (the index
+   * holds the name), and no monitor acts on a record it cannot read.
    * @param {string} session
    * @param {{ cleanup?: boolean }} [opts]
    * @returns {Promise<TaskView | null>}
    */
   async stop(session, opts = {}) {
-    const { origin, taskDir } = await this.#get(session);
+    viaCore(() => core.parseSession(String(session)));
+    await this.#init();
+    const taskDir = await this.store.lookup(session);
+    if (!taskDir) throw new RcaError("task_not_found", `no task named ${session} in ${this.stateDir}`, { details: { session } });
+    const origin = await this.#origin(taskDir);
     // Mark it stopped first (under the record lock, so a monitor's step in flight cannot undo
     // it): a monitor that then sees the session vanish must not re-create it.
     const stopped = await this.store.withRecordLock(taskDir, async () => {
-      const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+      /** @type {any} */ let record;
+      try {
+        ({ record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t)));
+      } catch (err) {
+        if (toRcaError(err).code === "record_corrupt") return null;
+        throw err;
+      }
       const next = viaCore(() => core.markStopped(record, this.fx.now()));
       if (JSON.stringify(next) !== JSON.stringify(record)) await this.store.writeRecord(taskDir, next);
       return next;
@@ -352,7 +406,7 @@ export class TaskManager extends EventEmitter {
       await this.store.removeTaskDir(taskDir);
       return null;
     }
-    return this.#view(stopped, origin);
+    return stopped ? this.#view(stopped, origin) : this.#corruptView(session, taskDir, origin);
   }
 
   /**
@@ -496,14 +550,22 @@ export class TaskManager extends EventEmitter {
 
   /**
    * Refuses a name whose task still runs (or whose tmux session exists); a finished task of
-   * the same name is replaced (its directory stays until cleaned up).
+   * the same name, or one whose record is corrupt and whose session is gone, is replaced (its
+   * directory stays until cleaned up). A record that cannot be read now refuses the name.
    * @param {string} session
+   * @param {string | null} [mine] this start's own directory (never "another task")
+   * @returns {Promise<string | null>} the directory the name points at now (to be replaced)
    */
-  async #ensureNameFree(session) {
+  async #ensureNameFree(session, mine = null) {
     const existing = await this.store.lookup(session);
-    if (existing) {
-      const rec = await this.store.readRecord(existing, (t) => core.parseRecord(t)).catch(() => null);
-      if (!rec || !FINAL.has(rec.record.state)) {
+    if (existing && existing !== mine) {
+      /** @type {string | null} */ let state = null;
+      try {
+        state = (await this.store.readRecord(existing, (t) => core.parseRecord(t))).record.state;
+      } catch (err) {
+        if (toRcaError(err).code !== "record_corrupt") throw err;
+      }
+      if (state !== null && !FINAL.has(state)) {
         throw new RcaError("task_exists", `a task named ${session} already exists; stop it first (resilient-agent stop ${session} --cleanup)`, {
           details: { session, taskDir: existing },
         });
@@ -513,21 +575,42 @@ export class TaskManager extends EventEmitter {
     if (panes.some((p) => p.session === session)) {
       throw new RcaError("task_exists", `a tmux session named ${session} already exists on this server`, { details: { session } });
     }
+    return existing;
   }
 
   /**
-   * Points the session name at the new task directory; two starts racing for one name: one wins.
+   * Points the session name at the new task directory. Of any number of starts racing for one
+   * name exactly one wins: a free name by exclusive create; a finished task's name under that
+   * task's record lock, re-checking that the index still names it (the first to replace it
+   * points the name at a task that is `starting`, which every later one then refuses).
    * @param {string} session
    * @param {string} taskDir
    */
   async #claim(session, taskDir) {
-    try {
-      await this.store.claimSession(session, taskDir);
-    } catch (e) {
-      if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
-      await this.#ensureNameFree(session);
-      await this.store.pointSession(session, taskDir);
+    for (let round = 0; round < 8; round++) {
+      try {
+        await this.store.claimSession(session, taskDir);
+        return;
+      } catch (e) {
+        if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
+      }
+      const old = await this.#ensureNameFree(session, taskDir);
+      if (old === taskDir) return;
+      if (!old) continue; // the entry went meanwhile: try the exclusive create again
+      const replaced = await this.store
+        .withRecordLock(old, async () => {
+          if ((await this.store.lookup(session)) !== old) return false;
+          await this.store.pointSession(session, taskDir);
+          return true;
+        })
+        .catch((err) => {
+          // The old directory vanished (cleaned up meanwhile): look again.
+          if (/** @type {NodeJS.ErrnoException} */ (err).code === "ENOENT") return false;
+          throw err;
+        });
+      if (replaced) return;
     }
+    throw new RcaError("task_busy", `the name ${session} is being claimed by other starts right now; try again`, { details: { session } });
   }
 
   /**
@@ -600,6 +683,25 @@ export class TaskManager extends EventEmitter {
       origin,
       recoveryReason: r.recoveryReason ?? null,
       finishedAt: r.finishedAt == null ? null : iso(r.finishedAt),
+      managed: true,
+    };
+  }
+
+  /**
+   * A task whose record is corrupt, just stopped: what is known without the record.
+   * @param {string} session
+   * @param {string} taskDir
+   * @param {unknown} origin
+   * @returns {TaskView}
+   */
+  #corruptView(session, taskDir, origin) {
+    const { agent, name } = viaCore(() => core.parseSession(session));
+    return {
+      ...this.#unmanagedView(session, agent, name),
+      state: "stopped",
+      failure: { class: "record_corrupt", evidence: `the task record in ${taskDir} is corrupt; stop it with --cleanup to remove the directory` },
+      taskDir,
+      origin,
       managed: true,
     };
   }
@@ -693,6 +795,26 @@ function notifyEvents(v) {
     throw new RcaError("invalid_config", `notifyEvents must be an array of event kinds (${kinds.join(", ")}), got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/**
+ * What a failed start says: the code the error already has (task_exists, tmux_failed…), or
+ * `state_write_failed` when the state directory could not be written (a full disk, a read-only
+ * file system), with the errno in the message.
+ * @param {unknown} err
+ * @returns {RcaError}
+ */
+function startError(err) {
+  if (err instanceof RcaError) return err;
+  const code = /** @type {NodeJS.ErrnoException} */ (err)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    const why = err instanceof Error ? err.message : String(err);
+    return new RcaError("state_write_failed", `the task could not be written to the state directory (${why}); nothing was started`, {
+      cause: err,
+      details: { errno: code },
+    });
+  }
+  return toRcaError(err, "tmux_failed");
 }
 
 /** A unique OpenCode session title, so its id can be found before the first event. @param {string} taskDir */

@@ -443,6 +443,10 @@ fn pane_program(mut t: Tmux, spec: &TaskSpec, env: &[String], agent: &[String]) 
         .args(agent)
 }
 
+/// What `new-session -P -F` prints: the new session's id (`$N`). A host that must undo a start
+/// that failed half-way kills that id, never the name (the name may be another's session).
+pub const SESSION_ID_FORMAT: &str = "#{session_id}";
+
 /// `new-session` running the wrapper, with `remain-on-exit` set in the same tmux invocation
 /// (the queue runs both before tmux can notice the program exit).
 fn new_session_command(spec: &TaskSpec, ctx: &HostContext, attempt: u32, agent: &[String]) -> Command {
@@ -456,7 +460,10 @@ fn new_session_command(spec: &TaskSpec, ctx: &HostContext, attempt: u32, agent: 
         .arg("-x")
         .arg(&PANE_WIDTH.to_string())
         .arg("-y")
-        .arg(&PANE_HEIGHT.to_string());
+        .arg(&PANE_HEIGHT.to_string())
+        .arg("-P")
+        .arg("-F")
+        .arg(SESSION_ID_FORMAT);
     let t = pane_program(t, spec, &env, agent)
         .separator()
         .arg("set-option")
@@ -625,6 +632,17 @@ pub fn plan_send(socket: Option<&str>, session: &str, text: &str, paste: bool) -
     }
     commands.push(Tmux::new(socket).args(["send-keys", "-t"]).arg(&target).arg("Enter").command());
     Ok(Plan { files: Vec::new(), commands })
+}
+
+/// Ends the one session with tmux id `id` (`$N`, as printed by a start): `kill-session -t $N`.
+/// Used to undo a start of ours, which must never touch another session of the same name.
+pub fn plan_stop_session_id(socket: Option<&str>, id: &str) -> CoreResult<Command> {
+    check_socket(socket)?;
+    let digits = id.strip_prefix('$').unwrap_or("");
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("sessionId", id, "must be a tmux session id like $3"));
+    }
+    Ok(Tmux::new(socket).arg("kill-session").arg("-t").arg(id).command())
 }
 
 /// Ends a task's session: `kill-session -t =<session>`.

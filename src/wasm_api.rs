@@ -675,6 +675,12 @@ pub fn plan_stop(socket: Option<String>, session: &str) -> JsResult<JsValue> {
     to_js(&crate::plan::plan_stop(socket.as_deref(), session).map_err(to_js_error)?)
 }
 
+/// `kill-session -t $N`: the one session a start created (its id as `new-session` printed it).
+#[wasm_bindgen(js_name = planStopSessionId, unchecked_return_type = "Command")]
+pub fn plan_stop_session_id(socket: Option<String>, id: &str) -> JsResult<JsValue> {
+    to_js(&crate::plan::plan_stop_session_id(socket.as_deref(), id).map_err(to_js_error)?)
+}
+
 /// The constant bash wrapper the pane runs (`bash -c <script> rca-wrapper <agent argv…>`).
 #[wasm_bindgen(js_name = wrapperScript)]
 pub fn wrapper_script() -> String {

@@ -96,8 +96,8 @@ fn dissect(cmd: &Command) -> (String, Vec<String>, Vec<String>) {
                 env.push(first[i + 1].clone());
                 i += 2;
             }
-            "-s" | "-x" | "-y" | "-t" => i += 2,
-            "-d" | "-k" => i += 1,
+            "-s" | "-x" | "-y" | "-t" | "-F" => i += 2,
+            "-d" | "-k" | "-P" => i += 1,
             other => panic!("unexpected tmux option {other:?}"),
         }
     }

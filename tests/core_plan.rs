@@ -61,7 +61,7 @@ fn start_creates_the_session_and_sets_remain_on_exit_in_one_invocation() {
     assert_eq!(plan.commands.len(), 1);
     let cmd = &plan.commands[0];
     let mut want = s(&[
-        "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-c", "/src/app",
+        "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "-c", "/src/app",
         "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1",
     ]);
     want.extend(wrapper_tail(&CODEX_START));
@@ -317,6 +317,14 @@ fn stop_kills_the_exact_session() {
     assert_eq!(plan_stop(Some("rca"), "pi-x").unwrap().argv, s(&["tmux", "-L", "rca", "kill-session", "-t", "=pi-x"]));
     assert_eq!(plan_stop(None, "pi-x").unwrap().argv, s(&["tmux", "kill-session", "-t", "=pi-x"]));
     assert_eq!(plan_stop(None, "pi").unwrap_err().code(), "invalid_session");
+}
+
+#[test]
+fn undoing_a_start_kills_the_session_id_it_printed_never_a_name() {
+    assert_eq!(plan_stop_session_id(Some("rca"), "$12").unwrap().argv, s(&["tmux", "-L", "rca", "kill-session", "-t", "$12"]));
+    for bad in ["", "$", "12", "=pi-x", "pi-x", "$1;", "$1 ", "$-1", "$12345678901"] {
+        assert_eq!(plan_stop_session_id(None, bad).unwrap_err().code(), "invalid_option", "{bad:?}");
+    }
 }
 
 #[test]

@@ -95,7 +95,11 @@ test("a record whose rename fails leaves the old record and no temporary file", 
     const dir = await good.createTaskDir("demo-x");
     await good.writeRecord(dir, { v: 1 });
     const failing = new Store(join(tmp, "s"), fx);
-    await assert.rejects(failing.writeRecord(dir, { v: 2 }), { code: "ENOSPC" });
+    await assert.rejects(failing.writeRecord(dir, { v: 2 }), (/** @type {any} */ e) => {
+      assert.equal(e.code, "state_write_failed");
+      assert.match(e.message, /ENOSPC/);
+      return true;
+    });
     assert.deepEqual(await readdir(dir), ["record.json"]);
     assert.deepEqual((await good.readRecord(dir, parse)).record, { v: 1 });
   });
@@ -159,5 +163,38 @@ test("tails start at a whole line and heads stop at the limit", async () => {
     assert.equal(await store.readTail(p, 12), "line three\n");
     assert.equal(await store.readHead(p, 4), "line");
     assert.equal(await store.readTail(join(tmp, "missing"), 10), "");
+  });
+});
+
+test("index entries created, replaced or removed are made durable: the sessions directory is fsynced each time", async () => {
+  await withTmp(async (tmp) => {
+    const real = makeEffects();
+    /** @type {string[]} */
+    const synced = [];
+    const fs = {
+      ...real.fs,
+      /** @type {typeof real.fs.open} */
+      open: async (path, ...rest) => {
+        const fh = await real.fs.open(path, ...rest);
+        const flags = rest[0];
+        if (typeof flags === "number" && (flags & real.fs.constants.O_DIRECTORY) !== 0) {
+          const sync = fh.sync.bind(fh);
+          fh.sync = async () => {
+            synced.push(String(path));
+            return sync();
+          };
+        }
+        return fh;
+      },
+    };
+    const store = new Store(join(tmp, "s"), makeEffects({ fs }));
+    await store.init();
+    const dir = await store.createTaskDir("demo-a");
+    assert.ok(synced.includes(store.tasksDir), "the new task directory's entry");
+    for (const step of [() => store.claimSession("demo-a", dir), () => store.pointSession("demo-a", dir), () => store.forgetSession("demo-a")]) {
+      synced.length = 0;
+      await step();
+      assert.deepEqual(synced, [store.sessionsDir]);
+    }
   });
 });
