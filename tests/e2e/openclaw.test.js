@@ -14,6 +14,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OpenClawHome, ROOT, freePort, installOpenClaw, waitFor } from "./openclaw/harness.js";
+import { MonitorLock } from "../../host-shim/lock.js";
+import { makeEffects } from "../../host-shim/effects.js";
 
 const PLUGIN = "resilient-coding-agent";
 const TOOLS = ["coding_task_start", "coding_task_status", "coding_task_list", "coding_task_send", "coding_task_resume", "coding_task_stop"];
@@ -219,8 +221,8 @@ test("through a real gateway: start a task, SIGKILL its agent, the monitor resum
   assert.deepEqual(exit, { code: 0, signal: null }, `gateway exit: ${JSON.stringify(exit)}\n${oc.gatewayLogText().slice(-3000)}`);
   assert.match(oc.gatewayLogText(), /resilient-coding-agent: monitor stopped/);
   assert.match(oc.gatewayLogText(), /completed cleanly/);
-  // The monitor released its lock (host-shim/lock.js: <stateDir>/monitor.lock).
-  assert.equal(existsSync(join(stateDir, "monitor.lock")), false, `lock released (${readdirSync(stateDir)})`);
+  // The monitor released its lock (host-shim/lock.js): nobody holds it now.
+  assert.equal(await new MonitorLock(stateDir, makeEffects()).owner(), null, `lock released (${readdirSync(stateDir)})`);
 });
 
 test("a task survives a gateway restart: the agent dies while no gateway runs, the next gateway's monitor adopts and resumes it", { timeout: 600_000 }, async () => {
