@@ -402,6 +402,12 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> (Vec<String>, V
             e.push(format!("{}={}", var.name, var.value));
         }
     }
+    // Sandboxed restrictions that a CLI takes from its environment (profile data).
+    if spec.autonomy == Autonomy::Sandboxed {
+        for (k, v) in profiles::profile(spec.agent).sandboxed_env {
+            e.push(format!("{k}={v}"));
+        }
+    }
     if spec.autonomy == Autonomy::Full && ctx.is_root {
         for (k, v) in profiles::profile(spec.agent).full_root_env {
             e.push(format!("{k}={v}"));
