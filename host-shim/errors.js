@@ -6,7 +6,7 @@
  * Codes the host adds to the core's (see the README's error table).
  * @typedef {"task_exists" | "task_not_found" | "project_dir_missing" | "monitor_busy"
  *   | "tmux_unavailable" | "tmux_failed" | "record_corrupt" | "state_dir_unsafe"
- *   | "task_busy" | "task_finished" | "usage" | "internal"} HostErrorCode
+ *   | "task_busy" | "task_finished" | "policy_denied" | "usage" | "internal"} HostErrorCode
  */
 
 export class RcaError extends Error {
