@@ -96,7 +96,7 @@ function fakeManager() {
   const tm = {
     calls, fail,
     /** @type {any} */ origin: null,
-    start: (/** @type {any} */ i) => call("start", [i], () => view({ session: `${i.agent}-${i.name}`, agent: i.agent, name: i.name, state: "starting", origin: i.origin })),
+    start: (/** @type {any} */ i) => call("start", [i], () => view({ session: `${i.agent}-${i.name}`, agent: i.agent, name: i.name, state: "starting", origin: i.origin, autonomy: i.autonomy ?? "sandboxed" })),
     status: (/** @type {string} */ s, /** @type {any} */ o) => call("status", [s, o], () => ({ ...view({ session: s }), recentOutput: "line 1\nline 2" })),
     list: (/** @type {any} */ o) => call("list", [o], () => [view({ origin: tm.origin })]),
     logs: (/** @type {string} */ s, /** @type {any} */ o) => call("logs", [s, o], () => "log text"),
@@ -578,6 +578,21 @@ test("openclaw coding-tasks mirrors resilient-agent's commands and options", asy
   assert.equal(process.exitCode, 1);
   process.exitCode = saved;
   assert.match(err.at(-1) ?? "", /error \[task_not_found\]: no task named codex-nope/);
+});
+
+test("openclaw coding-tasks (the operator's CLI) starts pi without a sandbox, with a warning", async () => {
+  const tm = fakeManager();
+  const { program, commands } = fakeProgram();
+  /** @type {string[]} */
+  const err = [];
+  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, agentSandbox, io: { out: () => {}, err: (s) => err.push(s) } });
+  await commands.start.action_({ agent: "pi", name: "x", dir: PROJ, prompt: "p" });
+  assert.equal(tm.calls.at(-1).name, "start");
+  assert.match(err.join("\n"), /warning: pi has no sandbox: this task runs with all of your rights/);
+  err.length = 0;
+  await commands.start.action_({ agent: "pi", name: "y", dir: PROJ, prompt: "p", autonomy: "full" });
+  await commands.start.action_({ agent: "codex", name: "z", dir: PROJ, prompt: "p" });
+  assert.deepEqual(err, [], "no warning when full was asked for, or for an agent with a sandbox");
 });
 
 test("plugin config: watchdog restart, reset margin and retention reach the TaskManager", () => {
