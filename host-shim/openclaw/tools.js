@@ -33,7 +33,7 @@ export const SCHEMAS = {
       agent: {
         type: "string",
         enum: [...AGENTS],
-        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi; or demo (a simulated agent for trying the plugin, no API key).",
+        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it); or demo (a simulated agent for trying the plugin, no API key).",
       },
       name: {
         type: "string",
