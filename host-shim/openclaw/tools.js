@@ -6,6 +6,7 @@
 // `details` never uses OpenClaw's reserved grading keys (status, ok, success, error, …).
 import { AGENTS, AUTONOMY, STATES } from "./config.js";
 import { humanDuration, listText, taskText } from "./format.js";
+import { RcaError } from "../errors.js";
 import { callerAgent, checkAutonomy, checkProjectDir, inScope, notFound, present } from "./policy.js";
 
 export const TOOL_NAMES = /** @type {const} */ ([
@@ -352,7 +353,15 @@ export function createTools(deps, ctx) {
       const input = { agent: p.agent, name: p.name, projectDir, prompt: p.prompt, origin, autonomy };
       const model = p.model ?? defaults.model;
       if (model) input.model = model;
-      const task = await deps.getManager().start(input);
+      const task = await deps.getManager().start(input).catch(async (err) => {
+        // A name held by a task outside the caller's scope: say only that the name is taken
+        // (the names are one namespace), never how to stop that task or where it lives.
+        if (err?.code !== "task_exists") throw err;
+        const session = `${p.agent}-${p.name}`;
+        const other = await deps.getManager().status(session, { lines: 1 }).catch(() => null);
+        if (other && inScope(other, ctx, deps.config.policy)) throw err;
+        throw new RcaError("task_exists", `the name ${session} is taken; pick another name`, { details: { session } });
+      });
       const willNotify = deps.config.notify.enabled && Boolean(ctx.sessionKey || deps.config.notify.sessionKey);
       const why = !unsandboxed ? "" : autonomy === "full" ? "autonomy full" : `${p.agent} has no sandbox; the operator allows it`;
       return toolResult(startText(task, deps, p.estimateMinutes, willNotify, why), {

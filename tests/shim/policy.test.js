@@ -233,6 +233,9 @@ function memoryManager() {
     tasks, calls,
     start: async (/** @type {any} */ i) => {
       calls.push({ name: "start", args: [i] });
+      if (tasks.has(`${i.agent}-${i.name}`)) {
+        throw Object.assign(new Error(`a task named ${i.agent}-${i.name} already exists; stop it first (resilient-agent stop ${i.agent}-${i.name} --cleanup)`), { code: "task_exists" });
+      }
       const t = { session: `${i.agent}-${i.name}`, agent: i.agent, name: i.name, projectDir: i.projectDir, autonomy: i.autonomy ?? "sandboxed", state: "starting", origin: i.origin ?? null };
       tasks.set(t.session, t);
       return { ...t };
@@ -371,6 +374,12 @@ test("tools: another OpenClaw agent cannot see, read, send to, resume or stop a 
       assert.equal(r.details.problem.message.replace("demo-mine", "S"), missing.details.problem.message.replace("demo-nothing", "S"));
       assert.doesNotMatch(r.content[0].text, /secret\/state/);
     }
+    // Its name is taken for the other agent too, but nothing says how to stop that task.
+    const taken = await other.coding_task_start.execute("c", { agent: "demo", name: "mine", projectDir: d.app, prompt: "p" });
+    assert.equal(problem(taken), "task_exists");
+    assert.equal(taken.details.problem.message, "the name demo-mine is taken; pick another name");
+    const own = await as(A2).coding_task_start.execute("c", { agent: "demo", name: "mine", projectDir: d.app, prompt: "p" });
+    assert.match(own.details.problem.message, /already exists; stop it first/, "the owner's agent gets the full message");
     const acted = tm.calls.slice(before).filter((c) => ["send", "resume", "stop"].includes(c.name));
     assert.deepEqual(acted, [], "nothing was sent, resumed or stopped");
     assert.equal(tm.tasks.get("demo-mine").state, "starting");
