@@ -28,6 +28,7 @@ export const {
   wrapperScript,
   attemptFiles,
   extractSessionId,
+  agentSandbox,
   validateSessionId,
   classifyExit,
   classifyLive,

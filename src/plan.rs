@@ -408,6 +408,13 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
         format!("RCA_TASK_DIR={}", ctx.task_dir),
         format!("RCA_ATTEMPT={attempt}"),
     ];
+    // Sandboxed restrictions that a CLI takes from its environment (profile data, constants:
+    // set on every attempt from the spec kept at start, never from the agent.env file).
+    if spec.autonomy == Autonomy::Sandboxed {
+        for (k, v) in profiles::profile(spec.agent).sandboxed_env {
+            e.push(format!("{k}={v}"));
+        }
+    }
     if spec.autonomy == Autonomy::Full && ctx.is_root {
         for (k, v) in profiles::profile(spec.agent).full_root_env {
             e.push(format!("{k}={v}"));

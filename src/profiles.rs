@@ -30,6 +30,36 @@ pub enum IdSource {
     SessionFile,
 }
 
+/// What [`Autonomy::Sandboxed`] really restricts for an agent CLI. Tool calls from a model are
+/// refused a `sandboxed` task on an agent whose sandbox is [`Sandbox::None`] unless the
+/// operator allows it (`policy.allowUnsandboxed`), since it would run with the user's rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sandbox {
+    /// An operating-system sandbox around everything the agent runs, shell commands included
+    /// (Codex `--sandbox workspace-write`: writes only inside the project).
+    Os,
+    /// The CLI's own permission rules: file edits inside the project, shell commands and
+    /// anything outside the project refused (nothing stops code the agent could still run).
+    Permissions,
+    /// Nothing: the CLI has no sandbox or permission system (Pi).
+    None,
+    /// The simulated agent, which changes nothing.
+    Simulated,
+}
+
+impl Sandbox {
+    /// The stable name (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sandbox::Os => "os",
+            Sandbox::Permissions => "permissions",
+            Sandbox::None => "none",
+            Sandbox::Simulated => "simulated",
+        }
+    }
+}
+
 /// One element of an argv template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg {
@@ -70,6 +100,12 @@ pub struct Profile {
     pub resume: &'static [Arg],
     /// Flags for [`Autonomy::Sandboxed`] (edits inside the project, no prompts).
     pub sandboxed: &'static [&'static str],
+    /// Environment for [`Autonomy::Sandboxed`], for CLIs whose restrictions are configured
+    /// rather than passed as flags. Set on the pane at every attempt, so a resume runs under
+    /// the same rules; the agent cannot change its own environment.
+    pub sandboxed_env: &'static [(&'static str, &'static str)],
+    /// How real the sandboxed mode is.
+    pub sandbox: Sandbox,
     /// Flags for [`Autonomy::Full`] (no approvals, no sandbox).
     pub full: &'static [&'static str],
     /// Environment for the agent when autonomy is full and the host runs as root (Claude's
@@ -119,6 +155,8 @@ static CODEX: Profile = Profile {
     start: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("-")],
     resume: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("resume"), I, L("-")],
     sandboxed: &["--sandbox", "workspace-write"],
+    sandboxed_env: &[],
+    sandbox: Sandbox::Os,
     full: &["--dangerously-bypass-approvals-and-sandbox"],
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),
@@ -154,7 +192,11 @@ static CLAUDE: Profile = Profile {
         A,
         M,
     ],
+    // acceptEdits: edits inside the working directories are accepted; in print mode every other
+    // tool that needs a permission (Bash, edits outside the project) is denied, never asked.
     sandboxed: &["--permission-mode", "acceptEdits"],
+    sandboxed_env: &[],
+    sandbox: Sandbox::Permissions,
     full: &["--permission-mode", "bypassPermissions"],
     full_root_env: &[("IS_SANDBOX", "1")],
     model_flag: ModelFlag::Flag("--model"),
@@ -176,13 +218,23 @@ static CLAUDE: Profile = Profile {
 
 /// OpenCode: `run --format json -m provider/model`; `--title` tags the session so the host can
 /// find its id with `opencode session list` before the first event. Without `--auto`, `ask`
-/// permissions are auto-rejected (sandboxed has no flag).
+/// permissions are auto-rejected. Sandboxed has no flag: it is OpenCode's permission config in
+/// `OPENCODE_PERMISSION` (merged over every config file, checked with opencode 1.18.33): no
+/// shell (a bash command can write anywhere, whatever its path checks see), no file access
+/// outside the project. `OPENCODE_DISABLE_PROJECT_CONFIG` keeps the project's own
+/// `opencode.json` and `.opencode/` (which the agent can edit, and which can start MCP servers
+/// and plugins with the user's rights) from being loaded when the task is resumed.
 static OPENCODE: Profile = Profile {
     agent: AgentKind::Opencode,
     program: Some("opencode"),
     start: &[L("run"), L("--format"), L("json"), M, T, A],
     resume: &[L("run"), L("--format"), L("json"), L("--session"), I, M, A],
     sandboxed: &[],
+    sandboxed_env: &[
+        ("OPENCODE_PERMISSION", r#"{"bash":"deny","external_directory":"deny"}"#),
+        ("OPENCODE_DISABLE_PROJECT_CONFIG", "1"),
+    ],
+    sandbox: Sandbox::Permissions,
     full: &["--auto"],
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),
@@ -193,13 +245,16 @@ static OPENCODE: Profile = Profile {
 };
 
 /// Pi: JSON mode with a session file we own; the same flag resumes and appends. Pi has no
-/// approval prompts, so autonomy adds nothing.
+/// approval prompts and no sandbox (pi 0.73.1): autonomy adds nothing, and its "sandboxed" is
+/// [`Sandbox::None`].
 static PI: Profile = Profile {
     agent: AgentKind::Pi,
     program: Some("pi"),
     start: &[L("--mode"), L("json"), L("--session"), F, M],
     resume: &[L("--mode"), L("json"), L("--session"), F, M],
     sandboxed: &[],
+    sandboxed_env: &[],
+    sandbox: Sandbox::None,
     full: &[],
     full_root_env: &[],
     model_flag: ModelFlag::ProviderModel { provider: "--provider", model: "--model" },
@@ -216,6 +271,8 @@ static DEMO: Profile = Profile {
     start: &[L("exec"), L("--json"), A, M, L("-")],
     resume: &[L("exec"), L("--json"), L("resume"), I, L("-")],
     sandboxed: &["--sandbox", "workspace-write"],
+    sandboxed_env: &[],
+    sandbox: Sandbox::Simulated,
     full: &["--dangerously-bypass-approvals-and-sandbox"],
     full_root_env: &[],
     model_flag: ModelFlag::Flag("-m"),

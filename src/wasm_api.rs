@@ -709,6 +709,7 @@ export interface RecoveryChoice {
 
 /** Where an agent's conversation id comes from. */
 export type IdSource = "from_events" | "preset" | "session_file";
+export type AgentSandbox = "os" | "permissions" | "none" | "simulated";
 "#;
 
 /// The file that exists once the agent has saved conversation `agentSessionId` of this task
@@ -763,4 +764,14 @@ pub fn agent_program(agent: &str) -> JsResult<Option<String>> {
     let agent = crate::model::AgentKind::parse(agent)
         .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
     Ok(crate::profiles::profile(agent).program.map(str::to_string))
+}
+
+/// How real an agent's `sandboxed` autonomy is: `"os"` (an OS sandbox around everything it
+/// runs: Codex), `"permissions"` (the CLI's permission rules: Claude, OpenCode), `"none"` (no
+/// sandbox at all: Pi) or `"simulated"` (the demo agent). Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentSandbox, unchecked_return_type = "AgentSandbox")]
+pub fn agent_sandbox(agent: &str) -> JsResult<String> {
+    let agent = crate::model::AgentKind::parse(agent)
+        .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
+    Ok(crate::profiles::profile(agent).sandbox.as_str().to_string())
 }

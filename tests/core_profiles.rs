@@ -242,3 +242,46 @@ fn env_from_the_host_reaches_the_agent() {
     assert!(!plan.commands[0].argv.iter().any(|a| a == "HOME=/home/u"));
     assert!(plan.commands[0].env.is_empty());
 }
+
+/// The pane's `-e` variables of a start and a resume.
+fn pane_env(s: &TaskSpec) -> (Vec<String>, Vec<String>) {
+    let e = |cmd: &Command| -> Vec<String> { cmd.argv.windows(2).filter(|w| w[0] == "-e").map(|w| w[1].clone()).collect() };
+    let c = ctx();
+    let started = e(&plan_start(s, "x", &c, 1).unwrap().commands[0]);
+    let resumed = e(&plan_recover(s, OC_ID, &c, &RecoverMode::Recreate, 2).unwrap().commands[0]);
+    (started, resumed)
+}
+
+#[test]
+fn opencode_sandboxed_denies_the_shell_and_outside_files_on_start_and_resume() {
+    let s = spec(AgentKind::Opencode, Some("a/b"), Autonomy::Sandboxed);
+    let (started, resumed) = pane_env(&s);
+    for env in [&started, &resumed] {
+        let perm = env.iter().find_map(|e| e.strip_prefix("OPENCODE_PERMISSION=")).expect("OPENCODE_PERMISSION set");
+        let v: serde_json::Value = serde_json::from_str(perm).expect("valid JSON");
+        assert_eq!(v["bash"], "deny");
+        assert_eq!(v["external_directory"], "deny");
+        assert!(env.contains(&"OPENCODE_DISABLE_PROJECT_CONFIG=1".to_string()), "{env:?}");
+    }
+    // Full autonomy is --auto and none of the restrictions.
+    let (full, _) = pane_env(&spec(AgentKind::Opencode, Some("a/b"), Autonomy::Full));
+    assert!(!full.iter().any(|e| e.starts_with("OPENCODE_")), "{full:?}");
+}
+
+#[test]
+fn every_profile_says_how_real_its_sandbox_is() {
+    use resilient_coding_agent::profiles::Sandbox;
+    assert_eq!(profile(AgentKind::Codex).sandbox, Sandbox::Os);
+    assert_eq!(profile(AgentKind::Claude).sandbox, Sandbox::Permissions);
+    assert_eq!(profile(AgentKind::Opencode).sandbox, Sandbox::Permissions);
+    assert_eq!(profile(AgentKind::Pi).sandbox, Sandbox::None);
+    assert_eq!(profile(AgentKind::Demo).sandbox, Sandbox::Simulated);
+    // A sandbox that is not Os or None must come from somewhere: flags or environment.
+    for agent in [AgentKind::Codex, AgentKind::Claude, AgentKind::Opencode] {
+        let p = profile(agent);
+        assert!(!p.sandboxed.is_empty() || !p.sandboxed_env.is_empty(), "{agent:?} has a sandbox but passes nothing");
+    }
+    for (agent, name) in [(AgentKind::Codex, "os"), (AgentKind::Pi, "none"), (AgentKind::Opencode, "permissions")] {
+        assert_eq!(profile(agent).sandbox.as_str(), name);
+    }
+}

@@ -82,6 +82,10 @@ async function run(tm, cli, json) {
           /** @type {string[]} */ (opts.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
         ),
       });
+      // The terminal user is the operator: an agent without a sandbox runs, with a warning.
+      if (view.autonomy !== "full" && core.agentSandbox(view.agent) === "none") {
+        process.stderr.write(`resilient-agent: warning: ${view.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full\n`);
+      }
       const global = [
         opts["state-dir"] ? `--state-dir ${shellWord(String(opts["state-dir"]))}` : "",
         opts["tmux-socket"] ? `--tmux-socket ${shellWord(String(opts["tmux-socket"]))}` : "",

@@ -53,7 +53,12 @@ function positiveInt(v) {
 /**
  * Registers the command group on OpenClaw's commander program.
  * @param {CommanderCommand} program
- * @param {{ getManager: () => CliManager, agentDefaults: Record<string, { model?: string, autonomy?: string }>, io?: Io }} deps
+ * @param {{
+ *   getManager: () => CliManager,
+ *   agentDefaults: Record<string, { model?: string, autonomy?: string }>,
+ *   agentSandbox?: (agent: string) => string,
+ *   io?: Io,
+ * }} deps
  */
 export function registerCodingTasksCli(program, deps) {
   const io = deps.io ?? stdio;
@@ -113,6 +118,9 @@ export function registerCodingTasksCli(program, deps) {
         input.env = env;
       }
       const task = await tm.start(input);
+      if (task.autonomy !== "full" && deps.agentSandbox?.(task.agent) === "none") {
+        io.err(`openclaw coding-tasks: warning: ${task.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full`);
+      }
       return {
         data: task,
         text: [

@@ -4,6 +4,7 @@
 // into TaskManager options. Pure: no I/O, so every registration mode can call it.
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { SHARE_MODES } from "./policy.js";
 
 export const PLUGIN_ID = "resilient-coding-agent";
 export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
@@ -30,6 +31,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
  *   retentionMs?: number | null,
+ *   policy: import("./policy.js").Policy,
  * }} PluginConfig
  */
 
@@ -97,6 +99,7 @@ export function normalizeConfig(raw) {
   const out = {
     agents,
     monitor,
+    policy: normalizePolicy(cfg.policy),
     notify: {
       enabled: n.enabled !== false,
       events,
@@ -114,6 +117,31 @@ export function normalizeConfig(raw) {
   if (cfg.retentionMs === null) out.retentionMs = null;
   else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
   return out;
+}
+
+/**
+ * The operator's ceiling for tool calls (./policy.js). Defaults: sandboxed at most, projects
+ * inside the home directory, each OpenClaw agent sees its own tasks, no unsandboxed agent.
+ * @param {unknown} raw
+ * @returns {import("./policy.js").Policy}
+ */
+export function normalizePolicy(raw) {
+  const p = isObject(raw) ? raw : {};
+  const roots = Array.isArray(p.projectRoots)
+    ? p.projectRoots.filter((r) => typeof r === "string" && r.trim() !== "").map((r) => expandHome(/** @type {string} */ (r)))
+    : ["~"].map(expandHome);
+  const share = /** @type {readonly unknown[]} */ (SHARE_MODES).includes(p.shareTasks)
+    ? /** @type {import("./policy.js").Policy["shareTasks"]} */ (p.shareTasks)
+    : "agent";
+  const allow = Array.isArray(p.allowUnsandboxed)
+    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (AGENTS).includes(a))
+    : [];
+  return {
+    maxAutonomy: p.maxAutonomy === "full" ? "full" : "sandboxed",
+    projectRoots: roots,
+    shareTasks: share,
+    allowUnsandboxed: /** @type {string[]} */ (allow),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
 /**
  * The TaskView of the host API (host-shim/task-manager.js), as far as this plugin reads it.
  * @typedef {{
- *   session: string, agent: string, name: string, projectDir?: string, state: string,
+ *   session: string, agent: string, name: string, projectDir?: string, state: string, autonomy?: string,
  *   failure?: { class: string, evidence?: string | null } | null,
  *   attempts?: number, agentSessionId?: string | null,
  *   createdAt?: string | null, updatedAt?: string | null, nextRecoveryAt?: string | null,

@@ -23,6 +23,7 @@ function monitorDefaults() {
 
 const register = createRegister({
   createTaskManager: (opts) => /** @type {any} */ (new TaskManager(opts)),
+  agentSandbox: (agent) => /** @type {any} */ (core).agentSandbox(agent),
   defaults: monitorDefaults(),
 });
 

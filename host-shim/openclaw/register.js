@@ -4,8 +4,9 @@
 // no tmux run until a tool executes, a CLI command runs, or OpenClaw starts the service in the
 // gateway. `api.runtime` is only touched lazily (OpenClaw makes it throw in cli-metadata mode).
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
-import { normalizeConfig, resolveStateDir, taskManagerOptions, PLUGIN_ID } from "./config.js";
+import { expandHome, normalizeConfig, resolveStateDir, taskManagerOptions, PLUGIN_ID } from "./config.js";
 import { createTools, TOOL_NAMES } from "./tools.js";
 import { createMonitorService } from "./service.js";
 import { createNotifier } from "./notify.js";
@@ -41,7 +42,14 @@ const consoleLogger = {
 };
 
 /**
- * @param {{ createTaskManager: CreateTaskManager, defaults?: { recoveryBaseDelayMs: number, giveUpAfterMs: number } }} deps
+ * `agentSandbox` is the core's (profile data: how real an agent's "sandboxed" is); `home` is
+ * the user's home directory (tests pass their own).
+ * @param {{
+ *   createTaskManager: CreateTaskManager,
+ *   agentSandbox: (agent: string) => import("./policy.js").SandboxKind,
+ *   defaults?: { recoveryBaseDelayMs: number, giveUpAfterMs: number },
+ *   home?: string,
+ * }} deps
  */
 export function createRegister(deps) {
   const defaults = deps.defaults ?? { recoveryBaseDelayMs: 180_000, giveUpAfterMs: 5 * 3_600_000 };
@@ -89,17 +97,41 @@ export function createRegister(deps) {
     // The CLI group: in every mode (cli-metadata is exactly where OpenClaw collects it).
     api.registerCli(
       ({ program }) => {
-        registerCodingTasksCli(program, { getManager: () => /** @type {any} */ (getManager()), agentDefaults: config.agents });
+        registerCodingTasksCli(program, {
+          getManager: () => /** @type {any} */ (getManager()),
+          agentDefaults: config.agents,
+          agentSandbox: deps.agentSandbox,
+        });
       },
       { descriptors: [{ name: CLI_NAME, description: CLI_DESCRIPTION, hasSubcommands: true }] },
     );
     if (mode === "cli-metadata") return;
 
-    // The six tools, as factories: each call learns the calling session (who to notify later).
+    // Directories no project may be in or contain: where the tasks' records live (a coding
+    // agent able to write them could change how it is resumed) and OpenClaw's own state.
+    const stateDirs = () => {
+      const oc = openclawStateDir()
+        || (process.env.OPENCLAW_STATE_DIR ? expandHome(process.env.OPENCLAW_STATE_DIR) : join(homedir(), ".openclaw"));
+      return [
+        { label: "the plugin's state directory", dir: resolveStateDir(config, oc) },
+        { label: "OpenClaw's state directory", dir: oc },
+      ];
+    };
+    const toolDeps = {
+      getManager: () => /** @type {any} */ (getManager()),
+      config,
+      defaults,
+      agentSandbox: deps.agentSandbox,
+      home: deps.home ?? homedir(),
+      stateDirs,
+    };
+
+    // The six tools, as factories: each call learns the calling session (who to notify later)
+    // and its OpenClaw agent (which tasks it may see).
     for (const name of TOOL_NAMES) {
       api.registerTool(
         (/** @type {import("./tools.js").ToolContext | undefined} */ ctx) => {
-          const tools = createTools({ getManager: () => /** @type {any} */ (getManager()), config, defaults }, ctx ?? {});
+          const tools = createTools(toolDeps, ctx ?? {});
           return tools.find((t) => t.name === name);
         },
         { name },

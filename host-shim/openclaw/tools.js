@@ -6,6 +6,8 @@
 // `details` never uses OpenClaw's reserved grading keys (status, ok, success, error, …).
 import { AGENTS, AUTONOMY, STATES } from "./config.js";
 import { humanDuration, listText, taskText } from "./format.js";
+import { RcaError } from "../errors.js";
+import { callerAgent, checkAutonomy, checkProjectDir, inScope, notFound, present } from "./policy.js";
 
 export const TOOL_NAMES = /** @type {const} */ ([
   "coding_task_start", "coding_task_status", "coding_task_list",
@@ -32,7 +34,7 @@ export const SCHEMAS = {
       agent: {
         type: "string",
         enum: [...AGENTS],
-        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi; or demo (a simulated agent for trying the plugin, no API key).",
+        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it); or demo (a simulated agent for trying the plugin, no API key).",
       },
       name: {
         type: "string",
@@ -44,7 +46,7 @@ export const SCHEMAS = {
         type: "string",
         minLength: 1,
         maxLength: 4096,
-        description: "Absolute path of an existing directory the agent works in.",
+        description: "Absolute path of an existing directory the agent works in. The operator decides which directories are allowed (by default a project directory inside the user's home; never the home itself, a hidden directory or a state directory); others are refused with policy_denied.",
       },
       prompt: {
         type: "string",
@@ -59,7 +61,7 @@ export const SCHEMAS = {
       autonomy: {
         type: "string",
         enum: [...AUTONOMY],
-        description: "sandboxed (default): the agent edits the project inside its sandbox and may ask for approval. full: no sandbox and no approval prompts — only when the user asked for it.",
+        description: "sandboxed (default): the agent edits the project inside its sandbox and may ask for approval. full: no sandbox and no approval prompts — only when the user asked for it, and only if the operator allows it (otherwise refused with policy_denied).",
       },
       estimateMinutes: {
         type: "integer",
@@ -133,10 +135,11 @@ const DESCRIPTIONS = {
     "Start a long coding task (roughly 5 minutes or more) on a coding-agent CLI (Codex, Claude Code, OpenCode or Pi) in its own tmux session. "
     + "The task survives crashes, gateway restarts and reboots: a monitor resumes the agent's own conversation automatically. "
     + "Returns at once with the session name; you are told when the task completes, fails, gives up or waits for input. "
+    + "The operator's policy bounds what you may ask for: the highest autonomy (sandboxed unless the operator allows full), which directories may be projects, and agents without a sandbox (pi) only if allowed; a request beyond it fails with policy_denied — tell the user, do not work around it. "
     + "Tell the user the task, its session name and your time estimate.",
   coding_task_status:
     "Show one coding task: its state (starting, running, waiting_for_input, stalled, recovering, completed, failed, stopped), failure class and evidence, runs so far, and the agent's recent output.",
-  coding_task_list: "List the coding tasks started with coding_task_start, with their states.",
+  coding_task_list: "List the coding tasks started with coding_task_start (by default those of this OpenClaw agent), with their states.",
   coding_task_send:
     "Type text into a running coding task's terminal and press Enter: answer an agent that is waiting_for_input (a question or an approval prompt), or give it a follow-up instruction.",
   coding_task_resume:
@@ -201,8 +204,10 @@ export function validateParams(schema, params) {
 /** What a model should do next, by error code. @type {Record<string, string>} */
 const HINTS = {
   task_not_found: "Use coding_task_list to see the existing sessions.",
+  policy_denied: "The operator's policy does not allow this request. Tell the user why (the message above); only the user can change the plugin's policy.",
   task_exists: "Pick another name, or stop the old task first (coding_task_stop, with cleanup=true to reuse the name).",
   project_dir_missing: "projectDir must be the absolute path of an existing directory on the gateway host.",
+  invalid_project_dir: "projectDir must be the absolute path of an existing directory on the gateway host.",
   tmux_unavailable: "tmux is not installed (or not on PATH) on the gateway host; it is required.",
   monitor_busy: "Another monitor (a gateway or `resilient-agent watch`) already watches this state directory; try again in a moment.",
   invalid_task_name: "Use lowercase letters, digits and single hyphens, at most 48 characters.",
@@ -246,6 +251,9 @@ export function errorResult(tool, err) {
  *   getManager: () => Manager,
  *   config: import("./config.js").PluginConfig,
  *   defaults: { recoveryBaseDelayMs: number, giveUpAfterMs: number },
+ *   agentSandbox: (agent: string) => import("./policy.js").SandboxKind,
+ *   home: string,
+ *   stateDirs: () => { label: string, dir: string | undefined }[],
  * }} ToolDeps
  * @typedef {{ sessionKey?: string, agentId?: string, sessionId?: string }} ToolContext
  */
@@ -255,13 +263,15 @@ export function errorResult(tool, err) {
  * @param {ToolDeps} deps
  * @param {number | undefined} estimateMinutes
  * @param {boolean} willNotify
+ * @param {string} unsandboxed why the task runs without a sandbox, or "" when it has one
  */
-function startText(t, deps, estimateMinutes, willNotify) {
+function startText(t, deps, estimateMinutes, willNotify, unsandboxed) {
   const base = deps.config.monitor.recoveryBaseDelayMs ?? deps.defaults.recoveryBaseDelayMs;
   const giveUp = deps.config.monitor.giveUpAfterMs ?? deps.defaults.giveUpAfterMs;
   const d1 = humanDuration(base), d2 = humanDuration(2 * base), d3 = humanDuration(4 * base);
   return [
     `Started coding task ${t.name} on ${t.agent}. Session: ${t.session} (state: ${t.state}).`,
+    unsandboxed ? `It runs WITHOUT a sandbox (${unsandboxed}): the agent can do anything the user can on the gateway host.` : "",
     estimateMinutes ? `Estimated duration: about ${estimateMinutes} min.` : "",
     t.attach ? `Watch it live: ${t.attach}` : "",
     `If the agent crashes or the gateway or machine restarts, the monitor resumes the same agent conversation with the agent's native resume: the first recovery right away, later ones after ${d1}, ${d2}, ${d3}, … while failures repeat; no automatic recovery starts more than ${humanDuration(giveUp)} after the start. Fatal failures (auth, usage limit without a reset time, bad invocation, context overflow) are not retried.`,
@@ -303,38 +313,78 @@ export function createTools(deps, ctx) {
     },
   });
 
+  /**
+   * Runs `get` (which reads one task) and hands its view back only when the task is in the
+   * caller's scope; a task outside it is reported exactly like a missing one.
+   * @template {TaskView} T
+   * @param {string} session
+   * @param {() => Promise<T>} get
+   * @returns {Promise<T>}
+   */
+  const scoped = async (session, get) => {
+    let task;
+    try {
+      task = await get();
+    } catch (err) {
+      if (/** @type {{ code?: unknown }} */ (err)?.code === "task_not_found") throw notFound(session);
+      throw err;
+    }
+    if (!inScope(task, ctx, deps.config.policy)) throw notFound(session);
+    return task;
+  };
+  /** Refuses (as not found) to act on a task outside the caller's scope. @param {string} session */
+  const guard = (session) => scoped(session, () => deps.getManager().status(session, { lines: 1 }));
+
   return [
     tool("coding_task_start", "Start coding task", async (p) => {
       const defaults = deps.config.agents[p.agent] ?? {};
+      const policy = deps.config.policy;
+      const sandbox = deps.agentSandbox(p.agent);
+      // The operator's ceiling first: nothing is resolved or created for a refused request.
+      const { autonomy, unsandboxed } = checkAutonomy({ agent: p.agent, requested: p.autonomy, agentDefault: defaults.autonomy, sandbox, policy });
+      const projectDir = await checkProjectDir(p.projectDir, { policy, home: deps.home, stateDirs: deps.stateDirs() });
       /** @type {Record<string, unknown>} */
       const origin = { kind: "openclaw" };
       if (ctx.sessionKey) origin.sessionKey = ctx.sessionKey;
-      if (ctx.agentId) origin.agentId = ctx.agentId;
+      const agentId = callerAgent(ctx);
+      if (agentId) origin.agentId = agentId;
       if (p.estimateMinutes) origin.estimateMinutes = p.estimateMinutes;
       /** @type {Record<string, unknown>} */
-      const input = { agent: p.agent, name: p.name, projectDir: p.projectDir, prompt: p.prompt, origin };
+      const input = { agent: p.agent, name: p.name, projectDir, prompt: p.prompt, origin, autonomy };
       const model = p.model ?? defaults.model;
-      const autonomy = p.autonomy ?? defaults.autonomy;
       if (model) input.model = model;
-      if (autonomy) input.autonomy = autonomy;
-      const task = await deps.getManager().start(input);
+      const task = await deps.getManager().start(input).catch(async (err) => {
+        // A name held by a task outside the caller's scope: say only that the name is taken
+        // (the names are one namespace), never how to stop that task or where it lives.
+        if (err?.code !== "task_exists") throw err;
+        const session = `${p.agent}-${p.name}`;
+        const other = await deps.getManager().status(session, { lines: 1 }).catch(() => null);
+        if (other && inScope(other, ctx, deps.config.policy)) throw err;
+        throw new RcaError("task_exists", `the name ${session} is taken; pick another name`, { details: { session } });
+      });
       const willNotify = deps.config.notify.enabled && Boolean(ctx.sessionKey || deps.config.notify.sessionKey);
-      return toolResult(startText(task, deps, p.estimateMinutes, willNotify), { task });
+      const why = !unsandboxed ? "" : autonomy === "full" ? "autonomy full" : `${p.agent} has no sandbox; the operator allows it`;
+      return toolResult(startText(task, deps, p.estimateMinutes, willNotify, why), {
+        task: present(task, ctx),
+        sandbox: unsandboxed ? "none" : sandbox,
+      });
     }),
     tool("coding_task_status", "Coding task status", async (p) => {
-      const task = await deps.getManager().status(p.session, { lines: p.lines ?? 40 });
+      const task = await scoped(p.session, () => deps.getManager().status(p.session, { lines: p.lines ?? 40 }));
       const out = typeof task.recentOutput === "string" && task.recentOutput.trim()
         ? `\n\nRecent output:\n${task.recentOutput.trimEnd()}`
         : "";
-      return toolResult(taskText(task) + out, { task });
+      return toolResult(taskText(task) + out, { task: present(task, ctx) });
     }),
     tool("coding_task_list", "List coding tasks", async (p) => {
-      const tasks = await deps.getManager().list(p.state ? { state: p.state } : {});
+      const all = await deps.getManager().list(p.state ? { state: p.state } : {});
+      const tasks = all.filter((t) => inScope(t, ctx, deps.config.policy)).map((t) => present(t, ctx));
       return toolResult(listText(tasks), { tasks, count: tasks.length });
     }),
     tool("coding_task_send", "Send to coding task", async (p) => {
       const text = /** @type {string} */ (p.text);
       const paste = text.includes("\n") || text.length > 1000;
+      await guard(p.session);
       await deps.getManager().send(p.session, text, { paste });
       return toolResult(
         `Sent ${text.length} character${text.length === 1 ? "" : "s"} to ${p.session}${paste ? " (pasted)" : ""} and pressed Enter. Check the reaction with coding_task_status.`,
@@ -342,15 +392,17 @@ export function createTools(deps, ctx) {
       );
     }),
     tool("coding_task_resume", "Resume coding task", async (p) => {
+      await guard(p.session);
       const task = await deps.getManager().resume(p.session);
-      return toolResult(`Resuming ${p.session} in the same agent conversation.\n${taskText(task)}`, { task });
+      return toolResult(`Resuming ${p.session} in the same agent conversation.\n${taskText(task)}`, { task: present(task, ctx) });
     }),
     tool("coding_task_stop", "Stop coding task", async (p) => {
+      await guard(p.session);
       const task = await deps.getManager().stop(p.session, { cleanup: p.cleanup === true });
       const text = p.cleanup
         ? `Stopped ${p.session} and removed its task directory.`
         : `Stopped ${p.session}. Its transcript is kept${task?.taskDir ? ` in ${task.taskDir}` : ""}.`;
-      return toolResult(text, { task: task ?? { session: p.session, state: "stopped" } });
+      return toolResult(text, { task: task ? present(task, ctx) : { session: p.session, state: "stopped" } });
     }),
   ];
 }

@@ -24,6 +24,8 @@
 // Replies: the answer text is "Hello from mock (<api>)." When the newest user text contains
 // RCA_USE_TOOL and the request offers a harmless tool (update_plan, get_goal, Glob, ToolSearch, todowrite, read), the
 // first answer is a call to it; the call after the tool result gets the text answer.
+// RCA_ESCAPE_BASH:<path> / RCA_ESCAPE_WRITE:<path> make the first answer try to create <path>
+// with the agent's shell / file-writing tool (sandbox checks).
 //
 // Every request is recorded (method, path, lane, mode applied, api, body, whether it carried a
 // tool result, all of its text) so a test can check what a resumed run sent.
@@ -336,6 +338,8 @@ function toolNames(api, body) {
  * @param {string} api @param {any} body @returns {{ name: string, args: any } | null}
  */
 function pickTool(api, body) {
+  const escape = escapeTool(api, body);
+  if (escape) return escape;
   if (!lastUserText(api, body).includes(TOOL_TRIGGER)) return null;
   const names = toolNames(api, body);
   /** @type {[string, any][]} */
@@ -347,6 +351,38 @@ function pickTool(api, body) {
     ["todowrite", { todos: [{ content: "conformance check", status: "in_progress", priority: "medium" }] }],
     ["read", { path: "README.md" }],
   ];
+  for (const [name, args] of prefs) if (names.includes(name)) return { name, args };
+  return null;
+}
+
+/**
+ * An attempt to write outside the project, for the sandbox conformance checks: when the newest
+ * user text holds `RCA_ESCAPE_BASH:<abs path>` the first answer asks the agent's shell tool to
+ * create that file; `RCA_ESCAPE_WRITE:<abs path>` asks its file-writing tool to. The test then
+ * checks that the sandboxed agent did not create it.
+ * @param {string} api @param {any} body @returns {{ name: string, args: any } | null}
+ */
+function escapeTool(api, body) {
+  const text = lastUserText(api, body);
+  const m = /RCA_ESCAPE_(BASH|WRITE):(\/[A-Za-z0-9._\/-]+)/.exec(text);
+  if (!m) return null;
+  const names = toolNames(api, body);
+  const target = m[2];
+  // The path is spelled so that no absolute path appears in the command (\057 is "/"): a
+  // CLI's own check of the paths in a shell command must not be what stops it.
+  const shell = `touch "$(printf '\\057%s' '${target.slice(1)}')"`;
+  /** @type {[string, any][]} */
+  const prefs = m[1] === "BASH"
+    ? [
+      ["bash", { command: shell, description: "Create a marker file" }],
+      ["Bash", { command: shell, description: "Create a marker file" }],
+      ["shell", { command: ["touch", target] }],
+      ["exec_command", { cmd: `touch ${target}` }],
+    ]
+    : [
+      ["write", { filePath: target, content: "escaped\n" }],
+      ["Write", { file_path: target, content: "escaped\n" }],
+    ];
   for (const [name, args] of prefs) if (names.includes(name)) return { name, args };
   return null;
 }

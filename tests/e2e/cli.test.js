@@ -55,6 +55,22 @@ test("start, status, list, logs, watch --once and stop --cleanup", async () => {
   assert.equal(existsSync(view.taskDir), false);
 });
 
+test("pi has no sandbox: the terminal user (the operator) may start it, and is warned on stderr", async () => {
+  const env = { PATH: w.agentEnv().PATH, RCA_FAKE_LOG: w.fakeLog, RCA_FAKE_WORK_MS: "300" };
+  const r = await w.cli(["start", "--agent", "pi", "--name", "cli-pi", "--dir", w.projectDir, "--prompt", "p"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /started pi-cli-pi/);
+  assert.match(r.stderr, /warning: pi has no sandbox: this task runs with all of your rights, as with --autonomy full/);
+  // Asking for full explicitly, or an agent with a sandbox: no warning.
+  const full = await w.cli(["start", "--agent", "pi", "--name", "cli-pi-full", "--dir", w.projectDir, "--prompt", "p", "--autonomy", "full"], { env });
+  assert.equal(full.code, 0, full.stderr);
+  assert.doesNotMatch(full.stderr, /no sandbox/);
+  const codex = await w.cli(["start", "--agent", "codex", "--name", "cli-sandboxed", "--dir", w.projectDir, "--prompt", "p"], { env });
+  assert.equal(codex.code, 0, codex.stderr);
+  assert.doesNotMatch(codex.stderr, /no sandbox/);
+  for (const s of ["pi-cli-pi", "pi-cli-pi-full", "codex-cli-sandboxed"]) await w.cli(["stop", s, "--cleanup"]);
+});
+
 test("errors go to stderr with their code and a non-zero exit", async () => {
   const missing = await w.cli(["status", "codex-nope"]);
   assert.equal(missing.code, 1);

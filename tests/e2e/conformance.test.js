@@ -23,7 +23,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { TaskManager } from "../../host-shim/index.js";
+import { TaskManager, agentSandbox } from "../../host-shim/index.js";
 import { startMockServer } from "../conformance/mock-server.js";
 import { AGENTS, MODEL, agentEnv, installAgents, sessionIdInEvents, sessionInStore } from "../conformance/agents.js";
 import { waitFor, agentPid, killServer } from "./helpers.js";
@@ -129,6 +129,34 @@ for (const agent of agents) {
       assert.ok(mock.modelCalls(lane).some((q) => q.text.includes(token)), "the prompt reached the model");
       assert.deepEqual(kinds(v.session).filter((k) => k === "completed"), ["completed"]);
       assert.ok(!kinds(v.session).includes("recovering"), kinds(v.session).join(","));
+    });
+
+    // "sandboxed" must restrict the real CLI (profile data: flags or environment). The mock's
+    // first answer asks the agent's shell tool, then its file-writing tool, to create a file
+    // next to the project (RCA_ESCAPE_BASH / RCA_ESCAPE_WRITE); the run must still complete and
+    // the file must not exist. Pi has no sandbox (agentSandbox "none"): tool calls refuse it.
+    const sandbox = agentSandbox(agent);
+    await t.test(`sandboxed (${sandbox}): the agent cannot create a file outside the project`, { skip: sandbox === "none" && "pi has no sandbox" }, async () => {
+      mock.setLane(lane, "ok");
+      const outside = join(root, "outside");
+      await mkdir(outside, { recursive: true });
+      for (const kind of ["BASH", "WRITE"]) {
+        const target = join(outside, `escaped-${kind.toLowerCase()}`);
+        const v = await start(`conf-escape-${kind.toLowerCase()}`, `Create the marker. RCA_ESCAPE_${kind}:${target}`);
+        assert.equal(v.autonomy, "sandboxed");
+        const s = await final(v.session);
+        assert.equal(s.state, "completed", await why(s));
+        assert.equal(existsSync(target), false, `${kind}: ${target} was created by a sandboxed ${agent}:\n${await why(s)}`);
+        const asked = mock.modelCalls(lane).filter((q) => q.text.includes(target)).map((q) => q.toolCallSent).filter(Boolean);
+        t.diagnostic(`${agent} ${kind}: tool call sent by the mock: ${asked.join(",") || "none (no such tool offered)"}; file outside: not created`);
+      }
+      // Inside the project a sandboxed agent still writes (when it has a file-writing tool).
+      const inside = join(projectDir, "written-inside");
+      const v = await start("conf-inside", `Create the marker. RCA_ESCAPE_WRITE:${inside}`);
+      const s = await final(v.session);
+      assert.equal(s.state, "completed", await why(s));
+      const wrote = mock.modelCalls(lane).some((q) => q.text.includes(inside) && q.toolCallSent);
+      if (wrote) assert.equal(existsSync(inside), true, `a sandboxed ${agent} could not write inside its project:\n${await why(s)}`);
     });
 
     await t.test("a hung model call, SIGKILLed, is resumed with the same session id and completes", async () => {

@@ -11,7 +11,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OpenClawHome, ROOT, freePort, installOpenClaw, waitFor } from "./openclaw/harness.js";
 import { MonitorLock } from "../../host-shim/lock.js";
@@ -111,14 +111,15 @@ test("through a real gateway: start a task, SIGKILL its agent, the monitor resum
     cfg.plugins.entries[PLUGIN] = {
       ...(cfg.plugins.entries[PLUGIN] ?? {}),
       enabled: true,
-      config: { stateDir, tmuxSocket: socket, pollMs: 500 },
+      // Projects live next to this OpenClaw home, outside its HOME: the operator allows them.
+      config: { stateDir, tmuxSocket: socket, pollMs: 500, policy: { projectRoots: [oc.dir] } },
     };
   });
 
   const port = await freePort();
   // The simulated agent reads its knobs from the environment the tmux server passes on:
   // "succeed" works for RCA_DEMO_WORK_MS and exits 0; the test supplies the crash (SIGKILL).
-  await oc.startGateway({ port, token: "rca-e2e-token", env: { RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "30000" } });
+  await oc.startGateway({ port, token: "rca-e2e-token", env: { RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "40000" } });
   assert.match(oc.gatewayLogText(), /resilient-coding-agent: monitor started/);
 
   const catalog = await oc.call("tools.catalog", {});
@@ -154,13 +155,13 @@ test("through a real gateway: start a task, SIGKILL its agent, the monitor resum
   assert.equal(running.attempts, 1);
   const sessionId = running.agentSessionId;
 
-  // Crash: SIGKILL the agent process itself (its pid as recorded by the wrapper).
+  // Crash: SIGKILL the agent process itself (its pid as recorded by the wrapper), at once, while
+  // it still works.
   const pid = Number(readFileSync(join(running.taskDir, "pid.1"), "utf8").trim());
   assert.ok(Number.isInteger(pid) && pid > 1, `pid.1 holds a pid (${pid})`);
   process.kill(pid, "SIGKILL");
 
-  // The CLI group sees the same task (same state dir through the plugin config). Asked after
-  // the kill: on a loaded machine the CLI can take longer than the agent's whole run.
+  // The CLI group sees the same task (same state dir through the plugin config).
   const listed = await oc.json(["coding-tasks", "list", "--json"]);
   assert.ok(listed.data.some((/** @type {any} */ t) => t.session === "demo-e2e-crash"), JSON.stringify(listed.data));
 
@@ -227,7 +228,8 @@ test("through a real gateway: start a task, SIGKILL its agent, the monitor resum
 
 test("a task survives a gateway restart: the agent dies while no gateway runs, the next gateway's monitor adopts and resumes it", { timeout: 600_000 }, async () => {
   assert.ok(gw.socket, "runs after the gateway test (same plugin config)");
-  const env = { RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "10000" };
+  // Long enough that the agent is still working when it is killed, on a loaded machine too.
+  const env = { RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "40000" };
   await oc.startGateway({ port: await freePort(), token: "rca-e2e-token", env });
   const started = await oc.tool("coding_task_start", {
     agent: "demo", name: "e2e-restart", projectDir: gw.project, prompt: "Refactor the parser.",
@@ -286,5 +288,75 @@ test("a waiting agent: the starting session is told, coding_task_send answers it
   }, { timeoutMs: 120_000 });
   assert.match(readFileSync(join(done.taskDir, "events.1.jsonl"), "utf8"), /Answer received: y/);
   await oc.tool("coding_task_stop", { session: "demo-e2e-ask", cleanup: true }, SESSION_KEY);
+  assert.deepEqual(await oc.stopGateway(60_000), { code: 0, signal: null });
+});
+
+test("the operator's policy: a tool call cannot raise autonomy or choose a forbidden project, and another OpenClaw agent does not see the task", { timeout: 600_000 }, async () => {
+  assert.ok(gw.socket, "runs after the gateway test (same plugin config)");
+  // Two OpenClaw agents: "main" (SESSION_KEY) and "other".
+  oc.editConfig((cfg) => {
+    cfg.agents ??= {};
+    cfg.agents.entries = { main: {}, other: {}, ...(cfg.agents.entries ?? {}) };
+  });
+  const OTHER = "agent:other:rca-e2e";
+  await oc.startGateway({ port: await freePort(), token: "rca-e2e-token", env: { RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "120000" } });
+
+  // Autonomy full under the default ceiling (sandboxed): refused, with a message to relay.
+  const full = await oc.tool("coding_task_start", {
+    agent: "demo", name: "e2e-full", projectDir: gw.project, prompt: "Do it with no sandbox.", autonomy: "full",
+  }, SESSION_KEY);
+  assert.equal(full.ok, true, JSON.stringify(full.raw));
+  assert.equal(full.details?.problem?.code, "policy_denied", full.text);
+  assert.match(full.text, /autonomy "full".*policy\.maxAutonomy/s);
+
+  // Forbidden projects: /, the gateway user's home, OpenClaw's state directory, and a symlink
+  // to / inside an allowed directory.
+  const toRoot = join(oc.dir, "to-root");
+  symlinkSync("/", toRoot);
+  for (const projectDir of ["/", oc.home, oc.stateDir, toRoot]) {
+    const r = await oc.tool("coding_task_start", { agent: "demo", name: "e2e-where", projectDir, prompt: "x" }, SESSION_KEY);
+    assert.equal(r.details?.problem?.code, "policy_denied", `${projectDir}: ${r.text}`);
+  }
+  // Pi has no sandbox: refused for a tool call unless the operator allows it.
+  const pi = await oc.tool("coding_task_start", { agent: "pi", name: "e2e-pi", projectDir: gw.project, prompt: "x" }, SESSION_KEY);
+  assert.equal(pi.details?.problem?.code, "policy_denied", pi.text);
+  assert.match(pi.text, /pi has no sandbox/);
+  // Nothing was created by the refused calls.
+  assert.deepEqual((await oc.tool("coding_task_list", {}, SESSION_KEY)).details.tasks, []);
+
+  // A task of agent "main" …
+  const started = await oc.tool("coding_task_start", {
+    agent: "demo", name: "e2e-mine", projectDir: gw.project, prompt: "Refactor the parser.",
+  }, SESSION_KEY);
+  assert.equal(started.details?.task?.session, "demo-e2e-mine", started.text);
+  assert.equal(started.details.task.origin.agentId, "main");
+  await waitFor("the task to run", async () => {
+    const t = (await oc.tool("coding_task_status", { session: "demo-e2e-mine" }, SESSION_KEY)).details?.task;
+    return t?.state === "running" ? t : null;
+  }, { timeoutMs: 60_000 });
+
+  // … is invisible to agent "other": not listed, and not found for status, send, resume, stop.
+  const otherList = await oc.tool("coding_task_list", {}, OTHER);
+  assert.equal(otherList.ok, true, JSON.stringify(otherList.raw));
+  assert.deepEqual(otherList.details.tasks, [], otherList.text);
+  for (const [name, args] of /** @type {[string, any][]} */ ([
+    ["coding_task_status", { session: "demo-e2e-mine" }],
+    ["coding_task_send", { session: "demo-e2e-mine", text: "stop everything" }],
+    ["coding_task_resume", { session: "demo-e2e-mine" }],
+    ["coding_task_stop", { session: "demo-e2e-mine", cleanup: true }],
+  ])) {
+    const r = await oc.tool(name, args, OTHER);
+    assert.equal(r.details?.problem?.code, "task_not_found", `${name} from another agent: ${r.text}`);
+    assert.doesNotMatch(JSON.stringify(r.raw), /agent:main/, "nothing about the other agent's session leaks");
+  }
+  // The task was not touched: still running, and "main" still sees it.
+  const mine = (await oc.tool("coding_task_status", { session: "demo-e2e-mine" }, SESSION_KEY)).details?.task;
+  assert.equal(mine?.state, "running", JSON.stringify(mine));
+  // Another session of the same agent sees it, without the starting session's key.
+  const sibling = await oc.tool("coding_task_list", {}, "agent:main:rca-e2e-2");
+  assert.deepEqual(sibling.details.tasks.map((/** @type {any} */ t) => t.session), ["demo-e2e-mine"]);
+  assert.equal(sibling.details.tasks[0].origin.sessionKey, undefined);
+
+  await oc.tool("coding_task_stop", { session: "demo-e2e-mine", cleanup: true }, SESSION_KEY);
   assert.deepEqual(await oc.stopGateway(60_000), { code: 0, signal: null });
 });

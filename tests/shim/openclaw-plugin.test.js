@@ -1,9 +1,9 @@
 // @ts-check
 // The OpenClaw plugin against a small hand-written fake of OpenClaw's plugin API (the host's own
 // test helpers are not published). The real host is exercised by tests/e2e/openclaw.test.js.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, mkdirSync, realpathSync } from "node:fs";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createRegister } from "../../host-shim/openclaw/register.js";
@@ -15,6 +15,18 @@ import { registerCodingTasksCli } from "../../host-shim/openclaw/cli.js";
 import { makeTestDir } from "../support/dirs.js";
 
 const MODES = ["cli-metadata", "discovery", "tool-discovery", "full"];
+// Real project directories: coding_task_start resolves and checks projectDir against the
+// operator's policy (tests/shim/policy.test.js covers the policy itself).
+const PROJECTS = realpathSync(makeTestDir("rca-plugin-projects-"));
+const REPO = join(PROJECTS, "repo");
+const PROJ = join(PROJECTS, "p");
+mkdirSync(REPO);
+mkdirSync(PROJ);
+after(() => rmSync(PROJECTS, { recursive: true, force: true }));
+const POLICY = { projectRoots: [PROJECTS] };
+/** The profiles' sandbox kinds (src/profiles.rs). */
+const agentSandbox = (/** @type {string} */ a) => /** @type {any} */ ({ codex: "os", claude: "permissions", opencode: "permissions", pi: "none", demo: "simulated" })[a];
+const MAIN_ORIGIN = { kind: "openclaw", sessionKey: "agent:main:telegram:42", agentId: "main" };
 const RESERVED = ["status", "ok", "success", "error", "timedOut", "exitCode"];
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -73,7 +85,7 @@ function fakeManager() {
     session: "codex-fix-login", agent: "codex", name: "fix-login", projectDir: "/p", state: "running",
     failure: null, attempts: 1, agentSessionId: null, createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z", nextRecoveryAt: null, taskDir: "/state/tasks/x",
-    attach: "tmux -L t attach -t =codex-fix-login", origin: null, ...over,
+    attach: "tmux -L t attach -t =codex-fix-login", origin: MAIN_ORIGIN, ...over,
   });
   /** @param {string} name @param {any[]} args @param {() => any} result */
   const call = async (name, args, result) => {
@@ -84,7 +96,7 @@ function fakeManager() {
   const tm = {
     calls, fail,
     /** @type {any} */ origin: null,
-    start: (/** @type {any} */ i) => call("start", [i], () => view({ session: `${i.agent}-${i.name}`, agent: i.agent, name: i.name, state: "starting", origin: i.origin })),
+    start: (/** @type {any} */ i) => call("start", [i], () => view({ session: `${i.agent}-${i.name}`, agent: i.agent, name: i.name, state: "starting", origin: i.origin, autonomy: i.autonomy ?? "sandboxed" })),
     status: (/** @type {string} */ s, /** @type {any} */ o) => call("status", [s, o], () => ({ ...view({ session: s }), recentOutput: "line 1\nline 2" })),
     list: (/** @type {any} */ o) => call("list", [o], () => [view({ origin: tm.origin })]),
     logs: (/** @type {string} */ s, /** @type {any} */ o) => call("logs", [s, o], () => "log text"),
@@ -118,7 +130,7 @@ function assertNoReservedDetails(result) {
 test("registration in every mode is synchronous and starts nothing", () => {
   for (const mode of MODES) {
     let created = 0;
-    const register = createRegister({ createTaskManager: () => { created++; return fakeManager(); } });
+    const register = createRegister({ createTaskManager: () => { created++; return fakeManager(); }, agentSandbox });
     const before = process.getActiveResourcesInfo().length;
     const { api, calls } = fakeApi(mode);
     const ret = register(/** @type {any} */ (api));
@@ -187,12 +199,12 @@ test("the skill has the frontmatter OpenClaw reads", () => {
 test("the manager gets the simulated agent from the installed package (api.rootDir), not the running copy", async () => {
   /** @type {any[]} */
   const seen = [];
-  const register = createRegister({ createTaskManager: (o) => { seen.push(o); return fakeManager(); } });
-  const { api, calls } = fakeApi("full", { stateDir: "/s" });
+  const register = createRegister({ createTaskManager: (o) => { seen.push(o); return fakeManager(); }, agentSandbox });
+  const { api, calls } = fakeApi("full", { stateDir: "/s", policy: POLICY });
   /** @type {any} */ (api).rootDir = root; // the repo has host-shim/demo-agent.js like the package
   register(/** @type {any} */ (api));
   const tool = calls.tools[0].tool({});
-  await tool.execute("id", { agent: "demo", name: "x", projectDir: "/p", prompt: "p" });
+  await tool.execute("id", { agent: "demo", name: "x", projectDir: PROJ, prompt: "p" });
   assert.deepEqual(seen[0].demoAgent, [process.execPath, join(root, "host-shim", "demo-agent.js")]);
   assert.equal(seen[0].stateDir, "/s");
 });
@@ -224,24 +236,25 @@ test("config maps onto TaskManager options and the core's MonitorConfig names", 
 
 // --- tools -----------------------------------------------------------------------------------
 
-const config = normalizeConfig({ agents: { claude: { model: "sonnet" } } });
+const config = normalizeConfig({ agents: { claude: { model: "sonnet" } }, policy: POLICY });
 const defaults = { recoveryBaseDelayMs: 180_000, giveUpAfterMs: 18_000_000 };
 /** @param {ReturnType<typeof fakeManager>} tm @param {any} [ctx] */
 function tools(tm, ctx = { sessionKey: "agent:main:telegram:42", agentId: "main" }) {
   /** @type {Record<string, any>} */
   const byName = {};
-  for (const t of createTools({ getManager: () => /** @type {any} */ (tm), config, defaults }, ctx)) byName[t.name] = t;
+  const deps = { getManager: () => /** @type {any} */ (tm), config, defaults, agentSandbox, home: "/nonexistent-home", stateDirs: () => [] };
+  for (const t of createTools(deps, ctx)) byName[t.name] = t;
   return byName;
 }
 
 test("coding_task_start passes the calling session as origin and answers with session, attach and crash behaviour", async () => {
   const tm = fakeManager();
   const r = await tools(tm).coding_task_start.execute("call-1", {
-    agent: "claude", name: "fix-login", projectDir: "/repo", prompt: "Fix the login bug.", estimateMinutes: 25,
+    agent: "claude", name: "fix-login", projectDir: REPO, prompt: "Fix the login bug.", estimateMinutes: 25,
   });
   assert.equal(tm.calls[0].name, "start");
   assert.deepEqual(tm.calls[0].args[0], {
-    agent: "claude", name: "fix-login", projectDir: "/repo", prompt: "Fix the login bug.", model: "sonnet",
+    agent: "claude", name: "fix-login", projectDir: REPO, prompt: "Fix the login bug.", model: "sonnet", autonomy: "sandboxed",
     origin: { kind: "openclaw", sessionKey: "agent:main:telegram:42", agentId: "main", estimateMinutes: 25 },
   });
   const t = text(r);
@@ -297,7 +310,9 @@ test("TaskManager errors become readable results with their code and a hint (nev
   const r1 = await t.coding_task_status.execute("id", { session: "codex-nope" });
   assert.match(text(r1), /coding_task_status failed \(task_not_found\): no task named codex-nope/);
   assert.match(text(r1), /coding_task_list/);
-  assert.deepEqual(r1.details.problem, { code: "task_not_found", message: "no task named codex-nope in /s" });
+  // Said the same way whether the task is missing or outside the caller's scope (no path).
+  assert.deepEqual(r1.details.problem, { code: "task_not_found", message: "no task named codex-nope among this conversation's coding tasks" });
+  delete tm.fail.status;
   const r2 = await t.coding_task_start.execute("id", { agent: "codex", name: "x", projectDir: "/nope", prompt: "p" });
   assert.match(text(r2), /\(project_dir_missing\).*\n.*absolute path of an existing directory/);
   const r3 = await t.coding_task_send.execute("id", { session: "codex-x", text: "y" });
@@ -313,6 +328,7 @@ test("TaskManager errors become readable results with their code and a hint (nev
 
 test("status, list, send, resume and stop map onto the TaskManager", async () => {
   const tm = fakeManager();
+  tm.origin = MAIN_ORIGIN;
   const t = tools(tm);
   const s = await t.coding_task_status.execute("id", { session: "codex-fix-login", lines: 5 });
   assert.deepEqual(tm.calls.at(-1), { name: "status", args: ["codex-fix-login", { lines: 5 }] });
@@ -345,7 +361,7 @@ test("status, list, send, resume and stop map onto the TaskManager", async () =>
 
 test("a tool called outside a session still works and says it will not notify", async () => {
   const tm = fakeManager();
-  const r = await tools(tm, {}).coding_task_start.execute("id", { agent: "demo", name: "x", projectDir: "/p", prompt: "p" });
+  const r = await tools(tm, {}).coding_task_start.execute("id", { agent: "demo", name: "x", projectDir: PROJ, prompt: "p" });
   assert.deepEqual(tm.calls[0].args[0].origin, { kind: "openclaw" });
   assert.match(text(r), /Check it with coding_task_status/);
 });
@@ -500,7 +516,7 @@ test("the notify command really runs without a shell, gets the event on stdin, a
 test("the service's events reach the notifier through register (end to end with fakes)", async () => {
   const tm = fakeManager();
   tm.origin = { kind: "openclaw", sessionKey: "agent:main:main", agentId: "main" };
-  const register = createRegister({ createTaskManager: () => tm });
+  const register = createRegister({ createTaskManager: () => tm, agentSandbox });
   const { api, calls, system } = fakeApi("full");
   register(/** @type {any} */ (api));
   const svc = calls.services[0];
@@ -562,6 +578,21 @@ test("openclaw coding-tasks mirrors resilient-agent's commands and options", asy
   assert.equal(process.exitCode, 1);
   process.exitCode = saved;
   assert.match(err.at(-1) ?? "", /error \[task_not_found\]: no task named codex-nope/);
+});
+
+test("openclaw coding-tasks (the operator's CLI) starts pi without a sandbox, with a warning", async () => {
+  const tm = fakeManager();
+  const { program, commands } = fakeProgram();
+  /** @type {string[]} */
+  const err = [];
+  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, agentSandbox, io: { out: () => {}, err: (s) => err.push(s) } });
+  await commands.start.action_({ agent: "pi", name: "x", dir: PROJ, prompt: "p" });
+  assert.equal(tm.calls.at(-1).name, "start");
+  assert.match(err.join("\n"), /warning: pi has no sandbox: this task runs with all of your rights/);
+  err.length = 0;
+  await commands.start.action_({ agent: "pi", name: "y", dir: PROJ, prompt: "p", autonomy: "full" });
+  await commands.start.action_({ agent: "codex", name: "z", dir: PROJ, prompt: "p" });
+  assert.deepEqual(err, [], "no warning when full was asked for, or for an agent with a sandbox");
 });
 
 test("plugin config: watchdog restart, reset margin and retention reach the TaskManager", () => {
