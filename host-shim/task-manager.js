@@ -96,6 +96,10 @@ export class TaskManager extends EventEmitter {
     this.config = makeConfig(opts.config ?? {});
     const passEnv = checkPassEnv(opts.passEnv);
     this.agentEnv = opts.env ? { ...opts.env, ...passedEnv(penv, passEnv) } : defaultAgentEnv(penv, passEnv);
+    // Without an explicit `env`, each task also gets its agent's own login variables (API keys,
+    // base URLs: profile data) from this process's environment, through the 0600 agent.env.
+    /** @type {Record<string, string | undefined> | null} */
+    this.credentialSource = opts.env ? null : penv;
     /** $TMPDIR values a state directory must not be under (the host's, the agents'). */
     this.tempDirs = [penv.TMPDIR, this.agentEnv.TMPDIR];
     /** Where programs are looked up when the agent's environment has no PATH. */
@@ -170,7 +174,8 @@ export class TaskManager extends EventEmitter {
       });
     }
     const session = viaCore(() => core.sessionName(spec));
-    const agentEnv = { ...this.agentEnv, ...stringEnv(input.env) };
+    const credentials = this.credentialSource ? passedEnv(this.credentialSource, core.agentCredentialEnv(spec.agent)) : {};
+    const agentEnv = { ...credentials, ...this.agentEnv, ...stringEnv(input.env) };
     // What every attempt runs is fixed here, from the operator's side: the state directory is
     // out of this agent's reach (checked before anything is created), and the program an
     // absolute path found on the operator's PATH.

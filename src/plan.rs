@@ -424,13 +424,19 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
 }
 
 /// The contents of [`ENV_FILE`]: `NAME=VALUE` entries, each ended by a NUL byte (a value may hold
-/// any other byte, line breaks included; names and values were checked by [`check_context`]).
-pub fn env_file_contents(env: &[EnvVar]) -> String {
+/// any other byte, line breaks included; names and values were checked by [`check_context`]),
+/// then the bare `NAME`s the wrapper unsets: variables the CLI must never inherit, even from a
+/// tmux server that has them (profile data, e.g. Claude's `CLAUDE_CODE_RETRY_WATCHDOG`).
+pub fn env_file_contents(env: &[EnvVar], unset: &[&str]) -> String {
     let mut out = String::new();
-    for var in env {
+    for var in env.iter().filter(|v| !unset.contains(&v.name.as_str())) {
         out.push_str(&var.name);
         out.push('=');
         out.push_str(&var.value);
+        out.push('\0');
+    }
+    for name in unset {
+        out.push_str(name);
         out.push('\0');
     }
     out
@@ -498,7 +504,7 @@ pub fn plan_start(spec: &TaskSpec, prompt: &str, ctx: &HostContext, attempt: u32
     let agent = agent_argv(spec, ctx, None)?;
     let mut files = vec![prompt_write(attempt, prompt)];
     if attempt == 1 {
-        files.push(FileWrite { path: ENV_FILE.to_string(), contents: env_file_contents(&ctx.env), mode: FILE_MODE, exclusive: true });
+        files.push(FileWrite { path: ENV_FILE.to_string(), contents: env_file_contents(&ctx.env, profiles::profile(spec.agent).unset_env), mode: FILE_MODE, exclusive: true });
     }
     Ok(Plan { files, commands: vec![new_session_command(spec, ctx, attempt, &agent)] })
 }

@@ -111,6 +111,16 @@ pub struct Profile {
     /// Environment for the agent when autonomy is full and the host runs as root (Claude's
     /// bypass modes refuse to run as root unless `IS_SANDBOX=1`).
     pub full_root_env: &'static [(&'static str, &'static str)],
+    /// Variables this CLI reads its login from (API keys, base URLs). A host that builds the
+    /// agent's environment from its own (no explicit `env`) copies those it has into the task's
+    /// 0600 env file, so an API key in the operator's shell still reaches the agent now that no
+    /// tmux server inherits the caller's environment. Never on a command line.
+    pub credential_env: &'static [&'static str],
+    /// Variables this CLI must never inherit (the wrapper unsets them, whatever the tmux server
+    /// or the operator's environment holds): with Claude's `CLAUDE_CODE_RETRY_WATCHDOG` set,
+    /// `claude -p` sleeps silently through a usage limit instead of printing it, which the
+    /// monitor would see as a stall instead of a limit it can wait out.
+    pub unset_env: &'static [&'static str],
     pub model_flag: ModelFlag,
     pub id_source: IdSource,
     /// Where the agent keeps a conversation once it has saved it, for agents that can be
@@ -159,6 +169,8 @@ static CODEX: Profile = Profile {
     sandbox: Sandbox::Os,
     full: &["--dangerously-bypass-approvals-and-sandbox"],
     full_root_env: &[],
+    credential_env: &["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"],
+    unset_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
     // The rollout file is created with the thread, before `thread.started` is printed (checked
@@ -199,6 +211,8 @@ static CLAUDE: Profile = Profile {
     sandbox: Sandbox::Permissions,
     full: &["--permission-mode", "bypassPermissions"],
     full_root_env: &[("IS_SANDBOX", "1")],
+    credential_env: &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_OAUTH_TOKEN"],
+    unset_env: &["CLAUDE_CODE_RETRY_WATCHDOG"],
     model_flag: ModelFlag::Flag("--model"),
     id_source: IdSource::Preset,
     // `<CLAUDE_CONFIG_DIR or ~/.claude>/projects/<project key>/<id>.jsonl`, written ~100 ms
@@ -237,6 +251,8 @@ static OPENCODE: Profile = Profile {
     sandbox: Sandbox::Permissions,
     full: &["--auto"],
     full_root_env: &[],
+    credential_env: &["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENERATIVE_AI_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "DEEPSEEK_API_KEY", "MISTRAL_API_KEY"],
+    unset_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
     // The session is created (and stored) before `sessionID` is printed (opencode 1.18.33:
@@ -257,6 +273,8 @@ static PI: Profile = Profile {
     sandbox: Sandbox::None,
     full: &[],
     full_root_env: &[],
+    credential_env: &["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "CEREBRAS_API_KEY", "MISTRAL_API_KEY"],
+    unset_env: &[],
     model_flag: ModelFlag::ProviderModel { provider: "--provider", model: "--model" },
     id_source: IdSource::SessionFile,
     // Pi writes the session file only after the first assistant message (pi 0.73.1); on a
@@ -275,6 +293,8 @@ static DEMO: Profile = Profile {
     sandbox: Sandbox::Simulated,
     full: &["--dangerously-bypass-approvals-and-sandbox"],
     full_root_env: &[],
+    credential_env: &[],
+    unset_env: &[],
     model_flag: ModelFlag::Flag("-m"),
     id_source: IdSource::FromEvents,
     // The demo agent keeps no conversation on disk: its resume needs only the id.

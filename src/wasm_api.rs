@@ -775,3 +775,12 @@ pub fn agent_sandbox(agent: &str) -> JsResult<String> {
         .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
     Ok(crate::profiles::profile(agent).sandbox.as_str().to_string())
 }
+
+/// The variables an agent CLI reads its login from (API keys, base URLs: profile data), which a
+/// host copies from its own environment into the task's 0600 env file. Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentCredentialEnv)]
+pub fn agent_credential_env(agent: &str) -> JsResult<Vec<String>> {
+    let agent = crate::model::AgentKind::parse(agent)
+        .ok_or_else(|| to_js_error(CoreError::InvalidAgent(validate::truncate_for_message(agent))))?;
+    Ok(crate::profiles::profile(agent).credential_env.iter().map(|s| s.to_string()).collect())
+}

@@ -8,7 +8,7 @@
 //! ## File protocol (all in `$RCA_TASK_DIR`, mode 0600 via `umask 077`; `n` = `$RCA_ATTEMPT`)
 //! | file | written by | contents |
 //! | --- | --- | --- |
-//! | `agent.env` | host (plan of attempt 1) | the agent's extra environment, `NAME=VALUE` entries each ended by a NUL byte; read by the wrapper of every attempt |
+//! | `agent.env` | host (plan of attempt 1) | the agent's extra environment, `NAME=VALUE` entries each ended by a NUL byte (a bare `NAME` is unset); read by the wrapper of every attempt |
 //! | `prompt.<n>` | host (plan) | the agent's stdin: the task prompt (attempt 1 / a fresh start) or [`crate::profiles::RESUME_PROMPT`] |
 //! | `started.<n>` | wrapper | start time, ms since the epoch, one line |
 //! | `pid.<n>` | wrapper | the agent's own pid (the `sh` that `exec`s it), one line |
@@ -102,9 +102,8 @@ e=$d/agent.env
 if [ -L "$e" ]; then refuse "$e"; fi
 if [ -f "$e" ]; then
   while IFS= read -r -d '' kv; do
-    case $kv in *=*) ;; *) echo 'rca-wrapper: agent.env holds an entry without =' >&2; exit 126;; esac
     case ${kv%%=*} in ''|[0-9]*|*[!A-Za-z0-9_]*|RCA_TASK_DIR|RCA_ATTEMPT|TMUX|TMUX_PANE) echo 'rca-wrapper: agent.env holds a bad variable name' >&2; exit 126;; esac
-    export "$kv" || exit 126
+    case $kv in *=*) export "$kv" || exit 126;; *) unset "$kv" || exit 126;; esac
   done <"$e"
 fi
 tr=$d/transcript.log

@@ -97,7 +97,10 @@ fn the_agent_environment_never_reaches_tmux_argv() {
     // Written once: a recovery or a later fresh start reuses it (never rewritten from a later context).
     assert!(recover.files.iter().all(|f| f.path != "agent.env"));
     assert!(again.files.iter().all(|f| f.path != "agent.env"));
-    assert_eq!(env_file_contents(&[]), "");
+    assert_eq!(env_file_contents(&[], &[]), "");
+    // Names the profile unsets come last, bare, and win over a value given for them.
+    let given = [EnvVar { name: "A".into(), value: "1".into() }, EnvVar { name: "W".into(), value: "1".into() }];
+    assert_eq!(env_file_contents(&given, &["W"]), "A=1\0W\0");
 }
 
 #[test]

@@ -31,6 +31,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
  *   retentionMs?: number | null,
+ *   passEnv?: string[],
  *   policy: import("./policy.js").Policy,
  * }} PluginConfig
  */
@@ -116,6 +117,8 @@ export function normalizeConfig(raw) {
   // null keeps finished tasks forever; a number is how long they are kept after finishing.
   if (cfg.retentionMs === null) out.retentionMs = null;
   else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
+  // Names of the gateway's variables the agents get too (the TaskManager checks the names).
+  if (Array.isArray(cfg.passEnv)) out.passEnv = cfg.passEnv.map(String);
   return out;
 }
 
@@ -165,9 +168,10 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] }} */
   const opts = { stateDir };
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
+  if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
   if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };
   return opts;

@@ -226,7 +226,9 @@ async function main() {
   const prompt = fs.readFileSync(0, "utf8");
   const tampered = process.env.RCA_FAKE_TAMPER && !run.resumeId ? tamper(process.env.RCA_FAKE_TAMPER) : [];
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, at: Date.now(), program: process.argv[1], argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT), tampered, tmux: process.env.TMUX ?? null };
+    const line = { agent, at: Date.now(), program: process.argv[1], argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT), tampered, tmux: process.env.TMUX ?? null,
+      // RCA_FAKE_SHOW_ENV="A,B": the values of these variables as the agent sees them (null = unset).
+      env: Object.fromEntries((process.env.RCA_FAKE_SHOW_ENV || "").split(",").filter(Boolean).map((k) => [k, process.env[k] ?? null])) };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
   }
   process.stderr.write(run.stderr);

@@ -608,3 +608,11 @@ test("plugin config: watchdog restart, reset margin and retention reach the Task
   const props = manifest.configSchema.properties;
   assert.ok(props.stallRestartMs && props.retentionMs && props.recovery.properties.resetMarginMs);
 });
+
+test("plugin config: passEnv reaches the TaskManager and is declared in the manifest", () => {
+  const opts = taskManagerOptions(normalizeConfig({ passEnv: ["SSH_AUTH_SOCK", "MY_TOKEN"] }), "/s");
+  assert.deepEqual(opts.passEnv, ["SSH_AUTH_SOCK", "MY_TOKEN"]);
+  assert.equal("passEnv" in taskManagerOptions(normalizeConfig({}), "/s"), false);
+  const manifest = JSON.parse(readFileSync(new URL("../../openclaw.plugin.json", import.meta.url), "utf8"));
+  assert.equal(manifest.configSchema.properties.passEnv.type, "array");
+});
