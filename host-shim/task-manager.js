@@ -151,6 +151,8 @@ export class TaskManager extends EventEmitter {
     );
     const prompt = typeof input.prompt === "string" ? input.prompt : "";
     viaCore(() => core.validatePrompt(prompt));
+    // A lone UTF-16 surrogate cannot be written as UTF-8: it would reach the agent as U+FFFD.
+    if (/\p{Cs}/u.test(prompt)) throw new RcaError("invalid_prompt", "invalid prompt: it contains a lone UTF-16 surrogate (not text); the agent would receive altered text");
     const origin = input.origin === undefined ? null : input.origin;
     const originText = JSON.stringify(origin);
     const dirStat = await this.fx.fs.stat(spec.projectDir).catch(() => null);

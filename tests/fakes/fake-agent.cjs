@@ -15,7 +15,8 @@
 //   RCA_FAKE_LOG      file that gets one JSON line per invocation {agent, argv, cwd, resumeId, pid}
 //   RCA_FAKE_KEY      put into the 401 message ("Incorrect API key provided: <key>"): redaction tests
 //   RCA_FAKE_ECHO     one extra stdout line after the first event
-//   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began)
+//   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began) and
+//                     `promptSha256` (of the exact bytes read on stdin)
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -191,9 +192,10 @@ async function main() {
   const mode = process.env.RCA_FAKE_MODE || "succeed";
   const workMs = Number(process.env.RCA_FAKE_WORK_MS || 1500);
   const run = agents[agent](process.argv.slice(2));
-  const prompt = fs.readFileSync(0, "utf8");
+  const promptRaw = fs.readFileSync(0);
+  const prompt = promptRaw.toString("utf8");
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, at: Date.now(), argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
+    const line = { agent, at: Date.now(), argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), promptSha256: crypto.createHash("sha256").update(promptRaw).digest("hex"), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT) };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");
   }
   process.stderr.write(run.stderr);
