@@ -13,7 +13,7 @@ export const DEMO_AGENT_PATH = fileURLToPath(new URL("./demo-agent.js", import.m
 // reach the pane through the tmux server's environment (inherited when the shim starts it).
 const PASSED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TMPDIR|TZ|XDG_[A-Z_]+|CODEX_HOME|CLAUDE_CONFIG_DIR|PI_OFFLINE|RCA_DEMO_[A-Z_]+)$/;
 // Set by the wrapper or by tmux itself; the core refuses them.
-const RESERVED = new Set(["RCA_TASK_DIR", "RCA_ATTEMPT", "TMUX", "TMUX_PANE"]);
+const RESERVED = new Set(["RCA_TASK_DIR", "RCA_ATTEMPT", "RCA_PROJECT_DIR", "TMUX", "TMUX_PANE"]);
 
 /**
  * The agent environment used when the caller gives none: a short allow-list of process.env.

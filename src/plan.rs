@@ -268,7 +268,7 @@ fn check_attempt(attempt: u32, min: u32) -> CoreResult<()> {
 }
 
 /// Names the wrapper and tmux reserve; the host may not set them through `env`.
-const RESERVED_ENV: [&str; 4] = ["RCA_TASK_DIR", "RCA_ATTEMPT", "TMUX", "TMUX_PANE"];
+const RESERVED_ENV: [&str; 5] = ["RCA_TASK_DIR", "RCA_ATTEMPT", "RCA_PROJECT_DIR", "TMUX", "TMUX_PANE"];
 
 fn check_env(env: &[EnvVar]) -> CoreResult<()> {
     for var in env {
@@ -393,6 +393,8 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> (Vec<String>, V
     let mut e = vec![
         format!("RCA_TASK_DIR={}", ctx.task_dir),
         format!("RCA_ATTEMPT={attempt}"),
+        // The wrapper cd's there itself: tmux's -c falls back to another directory when it is gone.
+        format!("RCA_PROJECT_DIR={}", spec.project_dir),
     ];
     let mut client = Vec::new();
     for var in &ctx.env {

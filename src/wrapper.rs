@@ -17,6 +17,13 @@
 //! | `transcript.log` | wrapper | everything shown in the pane, all attempts, appended |
 //! | `pi-session.jsonl` | Pi | Pi's session file (resume by path) |
 //!
+//! ## The project directory (`RCA_PROJECT_DIR`)
+//! tmux's `-c DIR` silently starts the pane somewhere else (the server's directory) when DIR is
+//! gone, so the wrapper `cd -P`s to the recorded directory itself (the path reaches it through
+//! the environment, never the script) and, when that fails, runs no agent: in its place a
+//! constant command prints [`PROJECT_DIR_MISSING_LINE`] and exits [`PROJECT_DIR_MISSING_STATUS`],
+//! through the normal status path, which the classifier reads as `project_dir_missing` (fatal).
+//!
 //! On status 0 the wrapper prints `__TASK_DONE__` (the original skill's marker), then exits with
 //! the agent's status, so tmux's `pane_dead_status` agrees with `exit.<n>`.
 //!
@@ -40,6 +47,13 @@
 //! `EPOCHREALTIME` is optional (falls back to `date +%s`), `$!` of a process substitution is
 //! used only when bash sets it.
 
+/// The exit status of a run whose project directory was missing: the wrapper ran no agent.
+pub const PROJECT_DIR_MISSING_STATUS: i32 = 125;
+
+/// The line the wrapper prints (to the run's stderr) with [`PROJECT_DIR_MISSING_STATUS`].
+pub const PROJECT_DIR_MISSING_LINE: &str =
+    "rca-wrapper: the project directory is missing or not a directory; the agent was not started";
+
 /// `$0` of the wrapper (shows in `ps` and in bash's own error messages).
 pub const WRAPPER_NAME: &str = "rca-wrapper";
 
@@ -53,6 +67,7 @@ pub const TRANSCRIPT_FILE: &str = "transcript.log";
 pub const WRAPPER_SCRIPT: &str = r#"umask 077
 case ${RCA_ATTEMPT-} in ''|*[!0-9]*) echo 'rca-wrapper: RCA_ATTEMPT must be a number' >&2; exit 126;; esac
 case ${RCA_TASK_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_TASK_DIR must be an absolute path' >&2; exit 126;; esac
+case ${RCA_PROJECT_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_PROJECT_DIR must be an absolute path' >&2; exit 126;; esac
 if [ "$#" -eq 0 ]; then echo 'rca-wrapper: no agent command given' >&2; exit 126; fi
 d=$RCA_TASK_DIR
 n=$RCA_ATTEMPT
@@ -78,6 +93,7 @@ exec 3> >(exec tee -a "$d/events.$n.jsonl")
 p3=$!
 exec 4> >(exec tee -a "$d/stderr.$n.log" >&2)
 p4=$!
+cd -P -- "$RCA_PROJECT_DIR" 2>/dev/null || set -- sh -c 'echo "rca-wrapper: the project directory is missing or not a directory; the agent was not started" >&2; exit 125'
 sh -c 'printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
 st=$?
 exec 3>&- 4>&-

@@ -54,7 +54,7 @@ fn start_creates_the_session_and_sets_remain_on_exit_in_one_invocation() {
     let cmd = &plan.commands[0];
     let mut want = s(&[
         "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-c", "/src/app",
-        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1", "-e", "HOME=/home/u",
+        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1", "-e", "RCA_PROJECT_DIR=/src/app", "-e", "HOME=/home/u",
     ]);
     want.extend(wrapper_tail(&CODEX_START));
     want.extend(s(&[";", "set-option", "-w", "-t", "=codex-fix-bug:", "remain-on-exit", "on"]));
@@ -115,7 +115,7 @@ fn recover_respawns_the_pane_in_place() {
     );
     let mut want = s(&[
         "tmux", "-L", "rca", "respawn-pane", "-k", "-t", "%12", "-c", "/src/app", "-e", "RCA_TASK_DIR=/state/t.x1",
-        "-e", "RCA_ATTEMPT=2", "-e", "HOME=/home/u",
+        "-e", "RCA_ATTEMPT=2", "-e", "RCA_PROJECT_DIR=/src/app", "-e", "HOME=/home/u",
     ]);
     want.extend(wrapper_tail(&[
         "codex", "exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write", "resume", UUID, "-",
