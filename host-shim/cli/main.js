@@ -16,6 +16,7 @@ import { runDemo } from "./demo.js";
 import { TRANSCRIPT } from "../task-files.js";
 import { LiveView, startLive } from "./live.js";
 import { parseDuration } from "../retention.js";
+import { readPromptFile } from "./prompt-file.js";
 
 /** @typedef {import("./args.js").Parsed} Parsed */
 
@@ -70,7 +71,7 @@ async function run(tm, cli, json) {
   switch (cli.command) {
     case "start": {
       const prompt =
-        typeof opts.prompt === "string" ? opts.prompt : await readPrompt(String(opts["prompt-file"]));
+        typeof opts.prompt === "string" ? opts.prompt : await readPromptFile(String(opts["prompt-file"]));
       const view = await tm.start({
         agent: String(opts.agent),
         name: String(opts.name),
@@ -224,19 +225,6 @@ async function follow(tm, session) {
     }
     await tm.fx.sleep(500);
   }
-}
-
-/** @param {string} file */
-async function readPrompt(file) {
-  if (file === "-") {
-    /** @type {Buffer[]} */
-    const chunks = [];
-    for await (const c of process.stdin) chunks.push(c);
-    return Buffer.concat(chunks).toString("utf8");
-  }
-  return readFile(file, "utf8").catch((e) => {
-    throw new RcaError("usage", `cannot read --prompt-file ${file}: ${e.message}`);
-  });
 }
 
 /** @param {string} file */
