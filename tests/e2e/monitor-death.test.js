@@ -22,20 +22,21 @@ test("a recovery its monitor did not finish is issued again, uncharged", async (
   const mark = join(shimDir, "blocked.pid");
   await writeFile(
     join(shimDir, "tmux"),
-    `#!/bin/sh\nfor a in "$@"; do\n  if [ "$a" = respawn-pane ] && [ -n "\${RCA_TEST_BLOCK_MARK-}" ]; then echo $$ > "$RCA_TEST_BLOCK_MARK"; exec sleep 3600; fi\ndone\nexec '${realTmux}' "$@"\n`,
+    // (tmux clients get an allow-listed environment, so the mark's path is part of the test's
+    // own script rather than a variable.)
+    `#!/bin/sh\nfor a in "$@"; do\n  if [ "$a" = respawn-pane ]; then echo $$ > '${mark}'; exec sleep 3600; fi\ndone\nexec '${realTmux}' "$@"\n`,
   );
   await chmod(join(shimDir, "tmux"), 0o700);
   const configFile = join(w.root, "config.json");
   await writeFile(configFile, JSON.stringify(FAST));
 
-  // The recovery's tmux client runs with the task's PATH: the shim is first on it, and blocks
-  // only in the first monitor's process (the one with RCA_TEST_BLOCK_MARK).
+  // tmux is found on the monitor's own PATH: the shim is first on the first monitor's PATH only,
+  // so only that monitor blocks.
   const agentEnv = w.agentEnv({ RCA_FAKE_WORK_MS: "600000" });
-  agentEnv.PATH = `${shimDir}:${agentEnv.PATH}`;
   const tm = w.manager({ env: agentEnv, config: { startGraceMs: 3_000, recoveryBaseDelayMs: 600_000 } });
   const v = await tm.start({ agent: "codex", name: "orphaned", projectDir: w.projectDir, prompt: "long job" });
   const first = w.spawnCli(["watch", "--json", "--config", configFile], {
-    env: { RCA_TEST_BLOCK_MARK: mark },
+    env: { PATH: `${shimDir}:${process.env.PATH}` },
   });
   let blocked = 0;
   try {

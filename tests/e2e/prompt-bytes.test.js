@@ -46,8 +46,10 @@ test("a valid UTF-8 prompt with CR, tabs, emoji, a BOM and 300 KB arrives byte-e
   assert.ok(bytes.length >= 300_000);
   const file = join(w.root, "odd.md");
   await writeFile(file, bytes);
-  const env = { PATH: w.agentEnv().PATH, RCA_FAKE_LOG: w.fakeLog, RCA_FAKE_WORK_MS: "200" };
-  const r = await w.cli(["start", "--agent", "codex", "--name", "odd", "--dir", w.projectDir, "--prompt-file", file, "--json"], { env });
+  // The agent gets an allow-list of the caller's environment: the fake's knobs go by --env.
+  const env = { PATH: w.agentEnv().PATH };
+  const r = await w.cli(["start", "--agent", "codex", "--name", "odd", "--dir", w.projectDir, "--prompt-file", file, "--json",
+    "--env", `RCA_FAKE_LOG=${w.fakeLog}`, "--env", "RCA_FAKE_WORK_MS=200"], { env });
   assert.equal(r.code, 0, r.stderr);
   const { taskDir } = JSON.parse(r.stdout);
   const call = await waitFor(async () => (await w.calls()).find((c) => c.taskDir === taskDir && c.attempt === 1), { what: "the fake codex ran" });
