@@ -78,7 +78,15 @@ export function tmuxClientEnv(env = process.env) {
   /** @type {Record<string, string>} */
   const out = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && TMUX_CLIENT.test(k)) out[k] = v;
+  // tmux execs the pane's `bash` on this PATH with the project as working directory: an empty or
+  // relative entry (a stray colon) would run a `bash` the agent or a cloned repository put there.
+  if (out.PATH !== undefined) out.PATH = absolutePath(out.PATH);
   return out;
+}
+
+/** A PATH value with only its absolute entries. @param {string} value */
+export function absolutePath(value) {
+  return value.split(":").filter((e) => isAbsolute(e)).join(":");
 }
 
 /**

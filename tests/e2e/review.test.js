@@ -1,0 +1,44 @@
+// @ts-check
+// Findings of the trust-boundary review (issue 11), each reproduced on real tmux with the fake
+// CLIs: what an agent (or a cloned repository) can put in its project, and what the operator's
+// environment lets that reach.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { world, waitFor, FAKES } from "./helpers.js";
+
+const w = await world();
+
+/** The absolute path of a system program (looked up now, on this process's PATH). @param {string} name */
+const which = (name) => execFileSync("sh", ["-c", 'command -v "$1"', "sh", name], { encoding: "utf8" }).trim();
+
+test("an empty entry in the operator's PATH never runs the project's own bash, tee, sh or mv", async () => {
+  // A sandboxed agent may write its project (and a cloned repository brings its own files):
+  // programs named like the ones tmux and the wrapper run must not run from there, outside the
+  // sandbox. An empty PATH entry (a stray colon, common in real PATHs) means the working
+  // directory, which is the project for tmux's exec of the pane and for the wrapper.
+  const project = join(w.root, "helpers-project");
+  await mkdir(project);
+  const canary = join(w.root, "helpers-canary.log");
+  for (const name of ["bash", "tee", "sh", "mv", "sleep", "date"]) {
+    const real = which(name);
+    await writeFile(join(project, name), `#!${which("sh")}\necho "${name} $PWD" >> '${canary}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  const PATH = `:${FAKES}:${process.env.PATH}`;
+  const start = await w.cli(
+    ["start", "--agent", "codex", "--name", "helpers", "--dir", project, "--prompt", "p", "--env", "RCA_FAKE_WORK_MS=200", "--env", `RCA_FAKE_LOG=${w.fakeLog}`],
+    { env: { PATH } },
+  );
+  assert.equal(start.code, 0, start.stderr);
+  const taskDir = await waitFor(async () => {
+    const s = await w.cli(["status", "codex-helpers", "--json"], { env: { PATH } });
+    const v = JSON.parse(s.stdout);
+    return existsSync(join(v.taskDir, "exit.1")) ? v.taskDir : null;
+  }, { what: "attempt 1 ended" });
+  assert.ok(taskDir);
+  const ran = existsSync(canary) ? await readFile(canary, "utf8") : "";
+  assert.equal(ran, "", `programs planted in the project ran outside the sandbox:\n${ran}`);
+});
