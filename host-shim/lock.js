@@ -103,8 +103,11 @@ export class Lock {
     if (!(await this.stillHeld())) return;
     this.held = false;
     // Free first (a higher, empty entry), then our own entry goes: the highest never drops.
-    await this.#createEmpty(this.entry + 1);
-    await this.#remove(this.entry);
+    // When the marker cannot be made (a full disk), our entry is emptied in place instead
+    // (truncating needs no space): removing it would let the numbers drop, and a contender
+    // that read an old number as free could then link it above a newer holder's entry.
+    if (await this.#createEmpty(this.entry + 1)) await this.#remove(this.entry);
+    else await this.#empty(this.entry);
   }
 
   /** @returns {Promise<Owner | null>} who holds the lock now (null: free, or held by a dead process) */
@@ -203,9 +206,23 @@ export class Lock {
     }
   }
 
-  /** @param {number} n */
+  /**
+   * @param {number} n
+   * @returns {Promise<boolean>} whether entry n now exists (made here, or already there)
+   */
   async #createEmpty(n) {
-    const fh = await this.fx.fs.open(join(this.dir, String(n)), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600).catch(() => null);
+    try {
+      const fh = await this.fx.fs.open(join(this.dir, String(n)), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+      await fh.close();
+      return true;
+    } catch (e) {
+      return /** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST";
+    }
+  }
+
+  /** Empties entry n in place (a free marker). @param {number} n */
+  async #empty(n) {
+    const fh = await this.fx.fs.open(join(this.dir, String(n)), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW).catch(() => null);
     await fh?.close();
   }
 
