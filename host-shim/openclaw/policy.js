@@ -148,7 +148,10 @@ export function inScope(task, caller, policy) {
   if (!origin || typeof origin !== "object" || origin.kind !== "openclaw") return false;
   if (policy.shareTasks === "session") return typeof caller.sessionKey === "string" && origin.sessionKey === caller.sessionKey;
   const owner = (typeof origin.agentId === "string" && origin.agentId) || agentOfSessionKey(origin.sessionKey);
-  return owner === callerAgent(caller);
+  const mine = callerAgent(caller);
+  if (owner || mine) return owner === mine;
+  // Neither names an agent: "no agent" is nobody's identity, so only the same session shares.
+  return typeof caller.sessionKey === "string" && origin.sessionKey === caller.sessionKey;
 }
 
 /**
