@@ -14,6 +14,7 @@ import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv,
 import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
+import { plainText } from "./terminal-text.js";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
 
@@ -655,7 +656,7 @@ export class TaskManager extends EventEmitter {
   }
 
   /**
-   * The last `lines` lines of the transcript, redacted.
+   * The last `lines` lines of the transcript, redacted, as plain text (no terminal control).
    * @param {string} taskDir
    * @param {number} lines
    */
@@ -664,7 +665,7 @@ export class TaskManager extends EventEmitter {
     const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024, 16 * 1024 * 1024));
     const all = text.replace(/\r/g, "").split("\n");
     if (all[all.length - 1] === "") all.pop();
-    return core.redact(all.slice(-n).join("\n"));
+    return plainText(core.redact(all.slice(-n).join("\n")));
   }
 
   /**

@@ -17,6 +17,7 @@ import { TRANSCRIPT } from "../task-files.js";
 import { LiveView, startLive } from "./live.js";
 import { parseDuration } from "../retention.js";
 import { readPromptFile } from "./prompt-file.js";
+import { plainText } from "../terminal-text.js";
 
 /** @typedef {import("./args.js").Parsed} Parsed */
 
@@ -219,7 +220,7 @@ async function follow(tm, session) {
         const text = partial + buf.toString("utf8");
         const cut = text.lastIndexOf("\n") + 1;
         partial = text.slice(cut);
-        if (cut > 0) process.stdout.write(core.redact(text.slice(0, cut)));
+        if (cut > 0) process.stdout.write(plainText(core.redact(text.slice(0, cut).replace(/\r/g, ""))));
       }
       await fh.close();
     }

@@ -42,3 +42,30 @@ test("an empty entry in the operator's PATH never runs the project's own bash, t
   const ran = existsSync(canary) ? await readFile(canary, "utf8") : "";
   assert.equal(ran, "", `programs planted in the project ran outside the sandbox:\n${ran}`);
 });
+
+test("status and logs never pass the agent's terminal control sequences to the operator's terminal", async () => {
+  // A title change, a clipboard write (OSC 52), a cursor move and an 8-bit CSI, printed by the agent.
+  const hostile = "\x1b]0;owned\x07 \x1b]52;c;aGVsbG8=\x07 \x1b[2J \u009b31m done";
+  const PATH = `${FAKES}:${process.env.PATH}`;
+  const start = await w.cli(
+    ["start", "--agent", "codex", "--name", "osc", "--dir", w.projectDir, "--prompt", "p",
+      "--env", "RCA_FAKE_WORK_MS=200", "--env", `RCA_FAKE_ECHO=${hostile}`],
+    { env: { PATH } },
+  );
+  assert.equal(start.code, 0, start.stderr);
+  const s = await waitFor(async () => {
+    const r = await w.cli(["status", "codex-osc", "--json"], { env: { PATH } });
+    const v = JSON.parse(r.stdout);
+    return existsSync(join(v.taskDir, "exit.1")) ? v : null;
+  }, { what: "attempt 1 ended" });
+  assert.match(await readFile(join(s.taskDir, "transcript.log"), "utf8"), /\x1b\]52;/, "the agent printed the sequences");
+  const outputs = {
+    status: (await w.cli(["status", "codex-osc"], { env: { PATH } })).stdout,
+    "status --json": (await w.cli(["status", "codex-osc", "--json"], { env: { PATH } })).stdout,
+    logs: (await w.cli(["logs", "codex-osc"], { env: { PATH } })).stdout,
+  };
+  for (const [what, out] of Object.entries(outputs)) {
+    assert.match(out, /says/, `${what} shows the agent's line`);
+    assert.doesNotMatch(out, /[\x1b\x07\u009b]/, `${what} passes control sequences: ${JSON.stringify(out.slice(0, 400))}`);
+  }
+});
