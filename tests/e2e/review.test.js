@@ -5,10 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile, chmod } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { world, waitFor, FAKES } from "./helpers.js";
+import { TaskManager } from "../../host-shim/index.js";
 
 const w = await world();
 
@@ -67,5 +68,32 @@ test("status and logs never pass the agent's terminal control sequences to the o
   for (const [what, out] of Object.entries(outputs)) {
     assert.match(out, /says/, `${what} shows the agent's line`);
     assert.doesNotMatch(out, /[\x1b\x07\u009b]/, `${what} passes control sequences: ${JSON.stringify(out.slice(0, 400))}`);
+  }
+});
+
+test("a recovery refused for an unsafe task file fails the task once, instead of recovering forever", {
+  todo: "open finding: the monitor reports task_file_unsafe as a problem every startGraceMs and counts an attempt each time; the task stays 'recovering' and is never announced failed (failing it needs a core transition, i.e. a new wasm export)",
+}, async () => {
+  const tm = new TaskManager({
+    stateDir: w.stateDir, tmuxSocket: w.socket, config: { pollMs: 200, startGraceMs: 1500 },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? w.root, RCA_DEMO_MODE: "crash-once", RCA_DEMO_WORK_MS: "1000" },
+  });
+  /** @type {any[]} */
+  const problems = [];
+  tm.on("problem", (p) => problems.push(p));
+  const ctl = new AbortController();
+  const done = tm.watch({ signal: ctl.signal });
+  try {
+    const v = await tm.start({ agent: "demo", name: "unsafe-file", projectDir: w.projectDir, prompt: "p" });
+    // host.json no longer private (a restore from backup, a chmod): the recovery must not use it.
+    await chmod(join(v.taskDir, "host.json"), 0o644);
+    await waitFor(() => problems.filter((p) => p.code === "task_file_unsafe").length >= 3 || null, { what: "the refusal", timeoutMs: 30_000 });
+    const s = await tm.status(v.session);
+    assert.equal(s.state, "failed", `state ${s.state} after ${problems.length} problems`);
+    assert.ok(s.attempts <= 2, `attempts counted without a run: ${s.attempts}`);
+  } finally {
+    ctl.abort();
+    await done;
+    await tm.close();
   }
 });
