@@ -415,7 +415,9 @@ export class Monitor {
       agentEnv,
       program,
       demoAgent: launch.demoAgent ?? this.demoAgent,
-      projectRealDir: await this.#realDir(record.spec.projectDir),
+      // The real path recorded at start (the one the identity check just confirmed), not one
+      // resolved again now: the wrapper refuses to run anywhere else.
+      projectRealDir: record.projectIdentity?.realPath ?? (await this.#realDir(record.spec.projectDir)),
     };
     let ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
     const probe = record.agentSessionId

@@ -408,7 +408,9 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
         format!("RCA_TASK_DIR={}", ctx.task_dir),
         format!("RCA_ATTEMPT={attempt}"),
         // The wrapper cd's there itself: tmux's -c falls back to another directory when it is gone.
-        format!("RCA_PROJECT_DIR={}", spec.project_dir),
+        // The real path when the host knows it: the wrapper then also refuses a path that now
+        // resolves elsewhere (a component swapped for a symlink after the host's check).
+        format!("RCA_PROJECT_DIR={}", ctx.project_real_dir.as_deref().unwrap_or(&spec.project_dir)),
     ];
     // Sandboxed restrictions that a CLI takes from its environment (profile data, constants:
     // set on every attempt from the spec kept at start, never from the agent.env file).

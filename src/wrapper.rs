@@ -24,6 +24,10 @@
 //! the environment, never the script) and, when that fails, runs no agent: in its place a
 //! constant command prints [`PROJECT_DIR_MISSING_LINE`] and exits [`PROJECT_DIR_MISSING_STATUS`],
 //! through the normal status path, which the classifier reads as `project_dir_missing` (fatal).
+//! The host passes the project's real path (fixed when the task started), and the wrapper also
+//! refuses when the physical directory it reached is another one (`$PWD` after `cd -P`): a path
+//! component swapped for a symlink between the host's identity check and the pane's start
+//! would otherwise take the agent, with its sandbox's write access, somewhere else.
 //!
 //! On status 0 the wrapper prints `__TASK_DONE__` (the original skill's marker), then exits with
 //! the agent's status, so tmux's `pane_dead_status` agrees with `exit.<n>`.
@@ -151,7 +155,7 @@ p3=$!
 exec 4> >(exec tee -a /dev/fd/2 >&6 3>&- 5>&- 6>&-)
 p4=$!
 exec 5>&- 6>&-
-cd -P -- "$p" 2>/dev/null || set -- sh -c 'echo "rca-wrapper: the project directory is missing or not a directory; the agent was not started" >&2; exit 125'
+cd -P -- "$p" 2>/dev/null && [ "$PWD" = "$p" ] || set -- sh -c 'echo "rca-wrapper: the project directory is missing or not a directory; the agent was not started" >&2; exit 125'
 sh -c 'set -C; printf "%s\n" "$$" >"$0" && PATH=$1 && shift && exec "$@"' "$d/pid.$n" "$ap" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
 st=$?
 exec 3>&- 4>&-

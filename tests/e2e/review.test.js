@@ -5,10 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile, chmod } from "node:fs/promises";
+import { mkdir, readFile, writeFile, chmod, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, FAKES } from "./helpers.js";
+import { world, waitFor, FAKES, agentPid } from "./helpers.js";
+import { makeTestDir } from "../support/dirs.js";
 import { TaskManager } from "../../host-shim/index.js";
 
 const w = await world();
@@ -95,5 +96,49 @@ test("a recovery refused for an unsafe task file fails the task once, instead of
     ctl.abort();
     await done;
     await tm.close();
+  }
+});
+
+test("a project path swapped for a symlink after the monitor's check is not followed by the wrapper", async (t) => {
+  // Whoever can write the project's parent (another task whose project holds this one) swaps
+  // the path for a symlink to a directory it cannot write, between the monitor's identity check
+  // and the pane's start: a tmux shim does it when the monitor issues respawn-pane.
+  const project = join(w.root, "race-project");
+  const elsewhere = join(w.root, "elsewhere");
+  await mkdir(project);
+  await mkdir(elsewhere);
+  const shimDir = makeTestDir("rca-tmux-shim-");
+  t.after(() => rm(shimDir, { recursive: true, force: true }));
+  const realTmux = which("tmux");
+  await writeFile(join(shimDir, "tmux"), [
+    "#!/bin/sh",
+    'for a in "$@"; do',
+    `  if [ "$a" = respawn-pane ] && [ ! -L '${project}' ]; then mv '${project}' '${project}.moved' && ln -s '${elsewhere}' '${project}'; fi`,
+    "done",
+    `exec '${realTmux}' "$@"`,
+    "",
+  ].join("\n"), { mode: 0o700 });
+  const configFile = join(w.root, "race-config.json");
+  await writeFile(configFile, JSON.stringify({ pollMs: 200, liveQuietMs: 300, startGraceMs: 15_000 }));
+  const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "600000" }) });
+  const v = await tm.start({ agent: "codex", name: "swap", projectDir: project, prompt: "p" });
+  const monitor = w.spawnCli(["watch", "--json", "--config", configFile], { env: { PATH: `${shimDir}:${process.env.PATH}` } });
+  try {
+    await waitFor(async () => (await w.calls()).some((c) => c.taskDir === v.taskDir), { what: "attempt 1 running" });
+    process.kill(await agentPid(v.taskDir, 1), "SIGKILL");
+    await waitFor(async () => existsSync(join(v.taskDir, "exit.2")) || (await w.calls()).some((c) => c.taskDir === v.taskDir && c.attempt === 2), { what: "attempt 2 ran or was refused", timeoutMs: 60_000 })
+      .catch(async (e) => assert.fail(`${e.message}\nmonitor: ${monitor.stdout}${monitor.stderr}\nrecord: ${await readFile(join(v.taskDir, "record.json"), "utf8")}`));
+    const runs = (await w.calls()).filter((c) => c.taskDir === v.taskDir);
+    assert.deepEqual(runs.map((c) => c.cwd).filter((d) => d !== project), [], "the agent ran outside its recorded project directory");
+    assert.equal(runs.length, 1, "attempt 2 ran");
+    const s = await waitFor(async () => {
+      const st = await tm.status(v.session);
+      return st.state === "failed" ? st : null;
+    }, { what: "the task failed" });
+    assert.equal(s.failure?.class, "project_dir_missing");
+    await tm.stop(v.session).catch(() => {});
+  } finally {
+    monitor.child.kill("SIGKILL");
+    await monitor.exited;
   }
 });
