@@ -90,6 +90,26 @@ export function absolutePath(value) {
 }
 
 /**
+ * The agent's PATH without the entries that would find programs its project holds: empty and
+ * relative ones (the agent works in the project) and absolute ones inside the project (by path
+ * or real path). An agent's `#!/usr/bin/env node` looks up its interpreter there, outside any
+ * sandbox, and the agent (or a cloned repository) can write the project.
+ * @param {Fs} fs
+ * @param {string} pathValue
+ * @param {string} projectDir
+ */
+export async function agentPath(fs, pathValue, projectDir) {
+  const projectReal = await fs.realpath(projectDir).catch(() => projectDir);
+  const kept = [];
+  for (const entry of pathValue.split(":")) {
+    if (!isAbsolute(entry) || isInside(entry, projectDir) || isInside(entry, projectReal)) continue;
+    const real = await fs.realpath(entry).catch(() => entry);
+    if (!isInside(real, projectReal)) kept.push(entry);
+  }
+  return kept.join(":");
+}
+
+/**
  * @param {Record<string, string>} env
  * @returns {EnvVar[]} sorted, without the names the wrapper and tmux reserve
  */
@@ -150,6 +170,9 @@ export async function resolveProgram(fs, name, pathValue, projectDir) {
     const real = await fs.realpath(entry).catch(() => null);
     if (!real || isInside(real, projectReal)) continue;
     const candidate = join(entry, name);
+    // A link on the PATH to a program inside the project (an `npm link`) is the project's too.
+    const target = await fs.realpath(candidate).catch(() => candidate);
+    if (isInside(target, projectReal)) continue;
     if (await isExecutableFile(fs, candidate)) return candidate;
   }
   throw new RcaError(

@@ -10,7 +10,7 @@ import { Tmux } from "./tmux.js";
 import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
 import { projectIdentity } from "./project-dir.js";
-import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram } from "./context.js";
+import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram, agentPath } from "./context.js";
 import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
@@ -181,6 +181,8 @@ export class TaskManager extends EventEmitter {
     const session = viaCore(() => core.sessionName(spec));
     const credentials = this.credentialSource ? passedEnv(this.credentialSource, core.agentCredentialEnv(spec.agent)) : {};
     const agentEnv = { ...credentials, ...this.agentEnv, ...stringEnv(input.env) };
+    // Fixed here for every attempt: no PATH entry that finds programs in the project.
+    if (agentEnv.PATH !== undefined) agentEnv.PATH = await agentPath(this.fx.fs, agentEnv.PATH, spec.projectDir);
     // What every attempt runs is fixed here, from the operator's side: the state directory is
     // out of this agent's reach (checked before anything is created), and the program an
     // absolute path found on the operator's PATH.

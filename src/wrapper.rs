@@ -47,10 +47,11 @@
 //! on tmux's command line, where other users could read them in `/proc/<pid>/cmdline`) are
 //! exported first. `RCA_TASK_DIR`, `RCA_ATTEMPT`, `TMUX` and `TMUX_PANE` are unset before
 //! anything else runs: nothing in the agent's environment points at the state directory or
-//! lets it drive the tmux server. The wrapper's own helpers (`tee`, `sh`, `mv`, `sleep`) are
-//! looked up on the absolute entries of `PATH` only: the pane's working directory is the
-//! project, which the agent (or a cloned repository) fills, and an empty or relative `PATH`
-//! entry would run a `tee` found there outside the sandbox. The agent gets its `PATH` as given.
+//! lets it drive the tmux server. `PATH` keeps only its absolute entries, for the wrapper's own
+//! helpers (`tee`, `sh`, `mv`, `sleep`) and for the agent (whose `#!/usr/bin/env node` looks up
+//! its interpreter): the working directory is the project, which the agent (or a cloned
+//! repository) fills, and an empty or relative entry would run a `tee` or a `node` found there
+//! outside the sandbox. (The host also drops absolute entries inside the project at start.)
 //!
 //! ## Why the wrapper writes the transcript (and not `pipe-pane`)
 //! Checked on tmux 3.3a: the `pipe-pane` command runs under `/bin/sh` with the *server's*
@@ -129,11 +130,10 @@ if [ -f "$e" ]; then
     case $kv in *=*) export "$kv" || exit 126;; *) unset "$kv" || exit 126;; esac
   done <"$e"
 fi
-ap=${PATH-}
 wp=
 set -f
 IFS=:
-for x in $ap; do case $x in /*) wp=$wp${wp:+:}$x;; esac; done
+for x in ${PATH-}; do case $x in /*) wp=$wp${wp:+:}$x;; esac; done
 unset IFS
 set +f
 PATH=${wp:-/usr/bin:/bin}
@@ -156,7 +156,7 @@ exec 4> >(exec tee -a /dev/fd/2 >&6 3>&- 5>&- 6>&-)
 p4=$!
 exec 5>&- 6>&-
 cd -P -- "$p" 2>/dev/null && [ "$PWD" = "$p" ] || set -- sh -c 'echo "rca-wrapper: the project directory is missing or not a directory; the agent was not started" >&2; exit 125'
-sh -c 'set -C; printf "%s\n" "$$" >"$0" && PATH=$1 && shift && exec "$@"' "$d/pid.$n" "$ap" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
+sh -c 'set -C; printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
 st=$?
 exec 3>&- 4>&-
 settle $p3 $p4

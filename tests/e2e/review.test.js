@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile, writeFile, chmod, rm } from "node:fs/promises";
+import { mkdir, readFile, writeFile, chmod, rm, symlink } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { world, waitFor, FAKES, agentPid } from "./helpers.js";
@@ -17,7 +17,7 @@ const w = await world();
 /** The absolute path of a system program (looked up now, on this process's PATH). @param {string} name */
 const which = (name) => execFileSync("sh", ["-c", 'command -v "$1"', "sh", name], { encoding: "utf8" }).trim();
 
-test("an empty entry in the operator's PATH never runs the project's own bash, tee, sh or mv", async () => {
+test("an empty entry in the operator's PATH never runs the project's own bash, tee, sh, mv or the agent's interpreter (node)", async () => {
   // A sandboxed agent may write its project (and a cloned repository brings its own files):
   // programs named like the ones tmux and the wrapper run must not run from there, outside the
   // sandbox. An empty PATH entry (a stray colon, common in real PATHs) means the working
@@ -25,7 +25,7 @@ test("an empty entry in the operator's PATH never runs the project's own bash, t
   const project = join(w.root, "helpers-project");
   await mkdir(project);
   const canary = join(w.root, "helpers-canary.log");
-  for (const name of ["bash", "tee", "sh", "mv", "sleep", "date"]) {
+  for (const name of ["bash", "tee", "sh", "mv", "sleep", "date", "node"]) {
     const real = which(name);
     await writeFile(join(project, name), `#!${which("sh")}\necho "${name} $PWD" >> '${canary}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
   }
@@ -141,4 +141,24 @@ test("a project path swapped for a symlink after the monitor's check is not foll
     monitor.child.kill("SIGKILL");
     await monitor.exited;
   }
+});
+
+test("an agent program on the PATH that is a link into the project (npm link) is not the one run", async () => {
+  // The operator's PATH holds a directory outside the project with a `codex` that links to a
+  // program inside it: the agent can rewrite that program, which then runs unsandboxed.
+  const project = join(w.root, "link-project");
+  const bin = join(w.root, "link-bin");
+  const canary = join(w.root, "link-canary.log");
+  await mkdir(join(project, "tools"), { recursive: true });
+  await mkdir(bin);
+  await writeFile(join(project, "tools", "codex"), `#!${which("sh")}\necho "project codex ran" >> '${canary}'\n`, { mode: 0o755 });
+  await symlink(join(project, "tools", "codex"), join(bin, "codex"));
+  const env = w.agentEnv({ RCA_FAKE_MODE: "succeed", RCA_FAKE_WORK_MS: "200" });
+  env.PATH = `${bin}:${FAKES}:${process.env.PATH}`;
+  const tm = w.manager({ env });
+  const v = await tm.start({ agent: "codex", name: "npm-link", projectDir: project, prompt: "p" });
+  const host = JSON.parse(await readFile(join(v.taskDir, "host.json"), "utf8"));
+  assert.equal(host.program, join(FAKES, "codex"), "the program kept for every attempt");
+  await waitFor(() => existsSync(join(v.taskDir, "exit.1")), { what: "attempt 1 ended" });
+  assert.equal(existsSync(canary), false, "the project's program ran");
 });
