@@ -113,7 +113,7 @@ test("a project path swapped for a symlink after the monitor's check is not foll
   await writeFile(join(shimDir, "tmux"), [
     "#!/bin/sh",
     'for a in "$@"; do',
-    `  if [ "$a" = respawn-pane ] && [ ! -L '${project}' ]; then mv '${project}' '${project}.moved' && ln -s '${elsewhere}' '${project}'; fi`,
+    `  if { [ "$a" = respawn-pane ] || [ "$a" = new-session ]; } && [ ! -L '${project}' ]; then mv '${project}' '${project}.moved' && ln -s '${elsewhere}' '${project}'; fi`,
     "done",
     `exec '${realTmux}' "$@"`,
     "",
