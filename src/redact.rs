@@ -1,447 +1,279 @@
-//! Secrets removed from text before it leaves the package (DESIGN §3: anything returned to a
-//! model, a chat or a terminal passes through here).
+//! Secrets and terminal control sequences removed from text before it leaves the package
+//! (DESIGN §3: anything returned to a model, a chat or a terminal passes through here).
 //!
-//! Covered: API keys of the common providers (OpenAI/Anthropic `sk-…`, Google `AIza…`, GitHub
-//! `ghp_…`/`github_pat_…`, Slack `xox…`, AWS `AKIA…`, GitLab, Hugging Face, npm, Stripe), JWTs,
-//! bearer tokens, `Authorization`/`x-api-key`/cookie headers, PEM private-key blocks, and
-//! `NAME=value` assignments whose name contains KEY, TOKEN, SECRET or PASSWORD. UUIDs and
-//! agent session ids are left alone: they are needed to resume and are not credentials.
+//! Two steps. First every terminal control sequence and control character except `\n` and `\t`
+//! goes ([`strip_controls`]): the text is safe to print, and a colour code in front of a key
+//! cannot hide it. Then the rules of [`rules::RULES`] (data: a regex-lite expression and the
+//! literal keywords that must occur for it to match) replace what they find with `[REDACTED]`.
+//! One pass over the text finds every keyword hit (a 2-byte index, ignoring ASCII case); each
+//! rule's expression then runs only on the windows around its hits (the hit's line, or a block
+//! before or after it), so 1 MB of ordinary output costs one scan plus the few lines that
+//! mention a secret-looking word. The spans all rules found are merged and replaced at once, so
+//! the result does not depend on rule order, and a second call changes nothing (idempotent).
+//!
+//! Not covered (no shape to recognise): a bare secret with no provider prefix and no name in
+//! front of it (`hunter2` alone on a line). UUIDs and agent session ids are kept: they are
+//! needed to resume and are not credentials.
+
+mod controls;
+mod rules;
+
+pub use controls::strip_controls;
+pub use rules::PRIVATE_KEY_MARK;
+
+use regex_lite::Regex;
+use std::sync::OnceLock;
 
 /// What a secret is replaced with.
 pub const MARK: &str = "[REDACTED]";
 
-/// Literal starts of the provider key shapes (a cheap filter before the token scan).
-const TOKEN_PREFIXES: &[&str] =
-    &["sk-", "AIza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AKIA", "ASIA", "glpat-", "hf_", "npm_", "sk_", "rk_", "eyJ"];
-/// Words that make a `NAME=value` assignment secret.
-const SECRET_NAME_WORDS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD"];
+/// Where a rule's expression runs around a keyword hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The hit's line (for a line longer than [`LONG_LINE`], a window of it around the hit).
+    Line,
+    /// From the start of the hit's line to this many bytes after it (a block that follows).
+    After(usize),
+    /// From this many bytes before the end of the hit's line (at a line start) to that end.
+    Before(usize),
+}
 
-/// Returns `text` with secrets replaced by `[REDACTED]`. Never fails; idempotent.
-///
-/// Five passes, each a hand-written scanner that finds what a regular expression used to find
-/// (the expressions are quoted on each scanner, leftmost-first and non-overlapping as
-/// regex engines match, `\b`, `\s` and `(?i)` ASCII). Each pass runs only when a cheap literal
-/// check says it could match, and does bounded work per byte of its input (runs of key
-/// characters are measured once, not once per starting position), so large panes and tails
-/// take linear time.
+/// One redaction rule (see `redact/rules.rs`).
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable name, used by tests and reports.
+    pub id: &'static str,
+    /// Lowercase literals, at least 2 bytes; one must occur (ignoring ASCII case) in the text
+    /// for the expression to run, and it runs only around the occurrences.
+    pub keywords: &'static [&'static str],
+    /// regex-lite expression; group `s`, when present, is the part replaced.
+    pub regex: &'static str,
+    pub scope: Scope,
+    /// The replacement text.
+    pub mark: &'static str,
+    /// Characters that, right after the replaced part, mean it is not a secret (regex-lite has
+    /// no look-ahead): `(` after `token = getToken` is a call.
+    pub not_followed_by: &'static str,
+}
+
+/// Lines longer than this are searched in windows around each hit, not whole.
+const LONG_LINE: usize = 4096;
+/// A long-line window: this much before the hit …
+const LONG_BEFORE: usize = 1024;
+/// … and this much after it. A match reaching the window's end is extended to the next space.
+const LONG_AFTER: usize = 4096;
+
+/// Every rule, in the order of `redact/rules.rs`.
+pub fn rules() -> &'static [Rule] {
+    rules::RULES
+}
+
+/// Rules whose expression does not compile, with the error: empty unless the data is wrong
+/// (a test asserts it; at run time such a rule is skipped, never a panic).
+pub fn rule_errors() -> Vec<(&'static str, String)> {
+    rules::RULES.iter().filter_map(|r| Regex::new(r.regex).err().map(|e| (r.id, e.to_string()))).collect()
+}
+
+/// Returns `text` without control sequences and with secrets replaced by `[REDACTED]` (or
+/// `[REDACTED PRIVATE KEY]`). Never fails; idempotent.
 pub fn redact(text: &str) -> String {
-    let mut s = text.to_string();
-    if s.contains("PRIVATE KEY") {
-        s = replace_all(&s, private_key_at);
-    }
-    let lower = s.to_ascii_lowercase();
-    if ["authorization", "api-key", "cookie"].iter().any(|w| lower.contains(w)) {
-        s = replace_all(&s, header_at);
-    }
-    if lower.contains("bearer") {
-        s = replace_all(&s, bearer_at);
-    }
-    if has_token_prefix(&s) {
-        s = replace_all(&s, token_at);
-    }
-    if s.contains('=') {
-        s = redact_assignments(&s);
-    }
-    let lower = s.to_ascii_lowercase();
-    if s.contains(':') && ["key", "token", "secret", "passw"].iter().any(|w| lower.contains(w)) {
-        s = replace_all(&s, named_at);
-    }
-    s
+    let clean = strip_controls(text);
+    redact_clean(&clean)
 }
 
-/// A match found by a scanner: where it ends and what replaces it.
-struct Found {
+/// A piece of the text to replace.
+struct Span {
+    start: usize,
     end: usize,
-    with: Replacement,
+    mark: &'static str,
 }
 
-/// Replacement text: kept parts of the match (byte ranges of the input) around the mark.
-enum Replacement {
-    /// `mark`.
-    Mark(&'static str),
-    /// `input[keep]` then `mark`.
-    KeepThenMark(std::ops::Range<usize>, &'static str),
-    /// The match unchanged.
-    Unchanged,
-}
-
-/// Memo of the last run measured by a scanner, so a run is measured once however many
-/// positions inside it start a candidate match: `(start, end)`.
-#[derive(Default)]
-struct Runs {
-    last: [(usize, usize); 6],
-}
-
-impl Runs {
-    /// End of the maximal run of bytes satisfying `class` that starts at `start`, remembered in
-    /// `slot`. Valid because every caller of one slot uses the same class (token_at: 0 key
-    /// characters, 1 letters and digits, 2 word characters, 3 Slack's, 4 and 5 the second and
-    /// third JWT parts, kept apart so alternating lookups do not evict each other).
-    fn end(&mut self, slot: usize, b: &[u8], start: usize, class: fn(u8) -> bool) -> usize {
-        let Some(memo) = self.last.get_mut(slot) else { return run_end(b, start, class) };
-        if memo.0 <= start && start < memo.1 {
-            return memo.1;
+fn redact_clean(text: &str) -> String {
+    let windows = windows_by_rule(text);
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, rule_windows) in windows.iter().enumerate() {
+        let (Some(rule), Some(re)) = (rules::RULES.get(i), compiled(i)) else { continue };
+        for &(lo, hi) in rule_windows {
+            find_in_window(text, lo, hi, rule, re, &mut spans);
         }
-        let end = run_end(b, start, class);
-        if end > start {
-            *memo = (start, end);
-        }
-        end
     }
+    replace_spans(text, spans)
 }
 
-/// Runs `find` at every position (ASCII positions only can match) from left to right, and
-/// replaces each match; the search resumes after the match, as regex `replace_all` does.
-fn replace_all(s: &str, find: fn(&[u8], usize, &mut Runs) -> Option<Found>) -> String {
-    let b = s.as_bytes();
-    let mut runs = Runs::default();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0;
-    let mut p = 0;
-    while p < b.len() {
-        let Some(found) = find(b, p, &mut runs) else {
-            p += 1;
-            continue;
-        };
-        out.push_str(s.get(copied..p).unwrap_or(""));
-        match found.with {
-            Replacement::Mark(mark) => out.push_str(mark),
-            Replacement::KeepThenMark(keep, mark) => {
-                out.push_str(s.get(keep).unwrap_or(""));
-                out.push_str(mark);
+/// The rule's expression compiled at first use, or None when it does not compile.
+fn compiled(i: usize) -> Option<&'static Regex> {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
+    let rule = rules::RULES.get(i)?;
+    all.get(i)?.get_or_init(|| Regex::new(rule.regex).ok()).as_ref()
+}
+
+/// Matches of one rule in `text[lo..hi]`, added to `spans` (the replaced part of each).
+fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spans: &mut Vec<Span>) {
+    let Some(hay) = text.get(lo..hi) else { return };
+    let b = text.as_bytes();
+    for caps in re.captures_iter(hay) {
+        let Some(m) = caps.name("s").or_else(|| caps.get(0)) else { continue };
+        let (mut start, mut end) = (lo + m.start(), lo + m.end());
+        if let Some(&next) = b.get(end) {
+            if end < hi && rule.not_followed_by.as_bytes().contains(&next) {
+                continue;
             }
-            Replacement::Unchanged => out.push_str(s.get(p..found.end).unwrap_or("")),
         }
-        copied = found.end;
-        p = found.end.max(p + 1);
+        // A window cut inside a long line: the secret may go on past it.
+        if end == hi && hi < b.len() {
+            while b.get(end).is_some_and(|c| !c.is_ascii_whitespace()) {
+                end += 1;
+            }
+        }
+        // A quoted value keeps its quotes.
+        let q = b.get(start).copied();
+        if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
+            start += 1;
+            end -= 1;
+        }
+        let Some(secret) = text.get(start..end) else { continue };
+        if !is_placeholder(secret) {
+            spans.push(Span { start, end, mark: rule.mark });
+        }
     }
-    out.push_str(s.get(copied..).unwrap_or(""));
+}
+
+/// Values that are not secrets whatever their name: empty, an earlier mark, the words of
+/// [`rules::NOT_SECRETS`], short numbers (counts, ports: `tokens.input=0`, `max_tokens: 4096`).
+fn is_placeholder(v: &str) -> bool {
+    v.is_empty()
+        || v.contains("[REDACTED")
+        || rules::NOT_SECRETS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        || (v.len() < 6 && v.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// `text` with every span replaced by its mark; overlapping or touching spans become one.
+fn replace_spans(text: &str, mut spans: Vec<Span>) -> String {
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut it = spans.into_iter().peekable();
+    while let Some(mut cur) = it.next() {
+        while let Some(next) = it.next_if(|n| n.start <= cur.end) {
+            cur.end = cur.end.max(next.end);
+            if next.mark.len() > cur.mark.len() {
+                cur.mark = next.mark;
+            }
+        }
+        if cur.start < copied {
+            continue;
+        }
+        out.push_str(text.get(copied..cur.start).unwrap_or(""));
+        out.push_str(cur.mark);
+        copied = cur.end;
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
     out
 }
 
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+/// The keyword index: which 2-byte lowercase prefixes start a keyword, and the keywords.
+struct Keywords {
+    /// One bit per `(first << 8) | second` lowercase byte pair.
+    starts: Vec<u64>,
+    /// `(pair, keyword, rule index)`, sorted by pair.
+    entries: Vec<(u16, &'static [u8], usize)>,
 }
 
-/// regex `\s`: `[\t\n\v\f\r ]`.
-fn is_space(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+fn keywords() -> &'static Keywords {
+    static KW: OnceLock<Keywords> = OnceLock::new();
+    KW.get_or_init(|| {
+        let mut starts = vec![0u64; 1024];
+        let mut entries = Vec::new();
+        for (i, rule) in rules::RULES.iter().enumerate() {
+            for kw in rule.keywords {
+                let k = kw.as_bytes();
+                let (Some(&a), Some(&b)) = (k.first(), k.get(1)) else { continue };
+                let pair = u16::from_be_bytes([a.to_ascii_lowercase(), b.to_ascii_lowercase()]);
+                if let Some(w) = starts.get_mut(usize::from(pair) / 64) {
+                    *w |= 1 << (pair % 64);
+                }
+                entries.push((pair, k, i));
+            }
+        }
+        entries.sort_by_key(|e| e.0);
+        Keywords { starts, entries }
+    })
 }
 
-/// A word starts at `p` (`\b` before a word character).
-fn word_start(b: &[u8], p: usize) -> bool {
-    p == 0 || !b.get(p - 1).is_some_and(|&c| is_word(c))
+/// For each rule, the merged, ascending byte ranges of `text` its expression must search.
+fn windows_by_rule(text: &str) -> Vec<Vec<(usize, usize)>> {
+    let kw = keywords();
+    let b = text.as_bytes();
+    let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules::RULES.len()];
+    let mut line_start = 0;
+    let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
+    for i in 0..b.len().saturating_sub(1) {
+        let (Some(&c0), Some(&c1)) = (b.get(i), b.get(i + 1)) else { break };
+        if c0 == b'\n' {
+            line_start = i + 1;
+            continue;
+        }
+        let pair = u16::from_be_bytes([c0.to_ascii_lowercase(), c1.to_ascii_lowercase()]);
+        if kw.starts.get(usize::from(pair) / 64).is_none_or(|w| w & (1 << (pair % 64)) == 0) {
+            continue;
+        }
+        let from = kw.entries.partition_point(|e| e.0 < pair);
+        for &(_, k, r) in kw.entries.get(from..).unwrap_or(&[]).iter().take_while(|e| e.0 == pair) {
+            let Some(w) = b.get(i..i + k.len()) else { continue };
+            if !w.eq_ignore_ascii_case(k) {
+                continue;
+            }
+            if line_end <= i {
+                line_end = b.get(i..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p);
+            }
+            let Some(rule) = rules::RULES.get(r) else { continue };
+            let (lo, hi) = window(text, rule.scope, line_start, line_end, i);
+            let Some(list) = out.get_mut(r) else { continue };
+            match list.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => list.push((lo, hi)),
+            }
+        }
+    }
+    out
 }
 
-fn at(b: &[u8], i: usize, lit: &str) -> bool {
-    b.get(i..i + lit.len()) == Some(lit.as_bytes())
+/// The range a rule with `scope` searches for a keyword hit at `at` on the line
+/// `line_start..line_end`, on character boundaries.
+fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, at: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let (lo, hi) = match scope {
+        Scope::Line if line_end - line_start <= LONG_LINE => (line_start, line_end),
+        Scope::Line => (at.saturating_sub(LONG_BEFORE).max(line_start), (at + LONG_AFTER).min(line_end)),
+        Scope::After(n) => (line_start, (at + n).min(b.len())),
+        Scope::Before(n) => {
+            let from = line_end.saturating_sub(n);
+            // From a line start, unless the block has no newline at all.
+            let lo = if from == 0 {
+                0
+            } else {
+                b.get(from..line_start).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(from, |p| from + p + 1)
+            };
+            (lo, line_end)
+        }
+    };
+    (floor_char(text, lo), ceil_char(text, hi))
 }
 
-/// `lower` (lowercase ASCII) at `i`, ignoring ASCII case.
-fn at_ci(b: &[u8], i: usize, lower: &str) -> bool {
-    b.get(i..i + lower.len()).is_some_and(|w| w.iter().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y))
-}
-
-fn run_end(b: &[u8], mut i: usize, class: fn(u8) -> bool) -> usize {
-    while b.get(i).is_some_and(|&c| class(c)) {
-        i += 1;
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
     }
     i
 }
 
-/// `-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)`
-/// → `[REDACTED PRIVATE KEY]`: a whole PEM private key, or from its BEGIN line to the end
-/// when the END line was cut off by a tail window.
-fn private_key_at(b: &[u8], p: usize, _: &mut Runs) -> Option<Found> {
-    let body = pem_marker(b, p, "-----BEGIN ")?;
-    let mut q = body;
-    let end = loop {
-        match b.get(q..).and_then(|t| t.windows(9).position(|w| w == b"-----END ")) {
-            None => break b.len(),
-            Some(off) => {
-                if let Some(e) = pem_marker(b, q + off, "-----END ") {
-                    break e;
-                }
-                q += off + 1;
-            }
-        }
-    };
-    Some(Found { end, with: Replacement::Mark("[REDACTED PRIVATE KEY]") })
-}
-
-/// `<lead>[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----` at `p`: its end. `-` ends the class run, so
-/// the run must end with `PRIVATE KEY` or `PRIVATE KEY BLOCK`.
-fn pem_marker(b: &[u8], p: usize, lead: &str) -> Option<usize> {
-    if !at(b, p, lead) {
-        return None;
-    }
-    let run_start = p + lead.len();
-    let e = run_end(b, run_start, |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b' ');
-    let run = b.get(run_start..e)?;
-    let ok = run.ends_with(b"PRIVATE KEY") || run.ends_with(b"PRIVATE KEY BLOCK");
-    (ok && at(b, e, "-----")).then_some(e + 5)
-}
-
-/// Header names of [`header_at`], longest alternatives first where one is a prefix.
-const HEADER_NAMES: &[&str] =
-    &["proxy-authorization", "authorization", "x-api-key", "api-key", "x-goog-api-key", "set-cookie", "cookie"];
-
-/// `(?i)(\b(?:proxy-)?authorization|\bx-api-key|\bapi-key|\bx-goog-api-key|\bset-cookie|\bcookie)(["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest)\s+)?[^\s"',;]+`
-/// → `${1}${2}[REDACTED]`: header name kept, value dropped (`Authorization: Bearer abc`,
-/// `"x-api-key":"abc"`).
-fn header_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p)?.to_ascii_lowercase(), b'p' | b'a' | b'x' | b's' | b'c') || !word_start(b, p) {
-        return None;
-    }
-    // At most one name can start at p (their starts differ).
-    let name = HEADER_NAMES.iter().find(|n| at_ci(b, p, n))?;
-    let mut i = p + name.len();
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
         i += 1;
     }
-    i = run_end(b, i, is_space);
-    if !matches!(b.get(i), Some(b':' | b'=')) {
-        return None;
-    }
-    i = run_end(b, i + 1, is_space);
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
-        i += 1;
-    }
-    let kept = p..i;
-    let value = |c: u8| !is_space(c) && !matches!(c, b'"' | b'\'' | b',' | b';');
-    // The optional scheme word and its spaces, when a value follows them.
-    for scheme in ["bearer", "basic", "token", "digest"] {
-        if at_ci(b, i, scheme) {
-            let v = run_end(b, i + scheme.len(), is_space);
-            if v > i + scheme.len() {
-                let end = runs.end(0, b, v, value);
-                if end > v {
-                    return Some(Found { end, with: Replacement::KeepThenMark(kept, MARK) });
-                }
-            }
-        }
-    }
-    let end = runs.end(0, b, i, value);
-    (end > i).then_some(Found { end, with: Replacement::KeepThenMark(kept, MARK) })
-}
-
-/// `(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}` → `${1} [REDACTED]`.
-fn bearer_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p), Some(b'b' | b'B')) || !word_start(b, p) || !at_ci(b, p, "bearer") {
-        return None;
-    }
-    let v = run_end(b, p + 6, is_space);
-    if v == p + 6 {
-        return None;
-    }
-    let end = runs.end(0, b, v, |c| c.is_ascii_alphanumeric() || b"._~+/=-".contains(&c));
-    (end - v >= 8).then_some(Found { end, with: Replacement::KeepThenMark(p..p + 6, " [REDACTED]") })
-}
-
-fn key_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
-}
-
-fn alnum(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-/// Provider key shapes, each anchored on a word start so `task-…` is not `sk-…`:
-/// `\bsk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}`, `\bAIza[0-9A-Za-z_-]{30,}`,
-/// `\bgh[pousr]_[A-Za-z0-9]{20,}`, `\bgithub_pat_[A-Za-z0-9_]{20,}`,
-/// `\bxox[abposre]-[A-Za-z0-9-]{10,}`, `\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`,
-/// `\bglpat-[A-Za-z0-9_-]{20,}`, `\bhf_[A-Za-z0-9]{30,}`, `\bnpm_[A-Za-z0-9]{36,}`,
-/// `\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`,
-/// `\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}` → `[REDACTED]`.
-/// The literal starts differ, so at most one shape can start at a position.
-fn token_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p), Some(b's' | b'r' | b'A' | b'g' | b'x' | b'h' | b'n' | b'e')) || !word_start(b, p) {
-        return None;
-    }
-    let found = |end: usize| Some(Found { end, with: Replacement::Mark(MARK) });
-    // A run of `class` of at least `min` bytes starting at `start`.
-    let mut run = |slot: usize, start: usize, class: fn(u8) -> bool, min: usize| {
-        let end = runs.end(slot, b, start, class);
-        (end - start >= min).then_some(end)
-    };
-    if at(b, p, "sk-") {
-        // The optional prefixes are key characters themselves: the run from p + 3 decides.
-        return found(run(0, p + 3, key_char, 16)?);
-    }
-    if at(b, p, "AIza") {
-        return found(run(0, p + 4, key_char, 30)?);
-    }
-    if at(b, p, "gh") && matches!(b.get(p + 2), Some(b'p' | b'o' | b'u' | b's' | b'r')) && b.get(p + 3) == Some(&b'_') {
-        return found(run(1, p + 4, alnum, 20)?);
-    }
-    if at(b, p, "github_pat_") {
-        return found(run(2, p + 11, is_word, 20)?);
-    }
-    if at(b, p, "xox") && matches!(b.get(p + 3), Some(b'a' | b'b' | b'p' | b'o' | b's' | b'r' | b'e')) && b.get(p + 4) == Some(&b'-') {
-        return found(run(3, p + 5, |c| c.is_ascii_alphanumeric() || c == b'-', 10)?);
-    }
-    if at(b, p, "AKIA") || at(b, p, "ASIA") {
-        let ok = (p + 4..p + 20).all(|i| b.get(i).is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-            && !b.get(p + 20).is_some_and(|&c| is_word(c));
-        return if ok { found(p + 20) } else { None };
-    }
-    if at(b, p, "glpat-") {
-        return found(run(0, p + 6, key_char, 20)?);
-    }
-    if at(b, p, "hf_") {
-        return found(run(1, p + 3, alnum, 30)?);
-    }
-    if at(b, p, "npm_") {
-        return found(run(1, p + 4, alnum, 36)?);
-    }
-    if (at(b, p, "sk_") || at(b, p, "rk_")) && (at(b, p + 3, "live_") || at(b, p + 3, "test_")) {
-        return found(run(1, p + 8, alnum, 16)?);
-    }
-    if at(b, p, "eyJ") {
-        // Three runs of key characters (≥ 10 each) joined by dots; a dot ends a run.
-        let e1 = run(0, p + 3, key_char, 10)?;
-        if b.get(e1) != Some(&b'.') {
-            return None;
-        }
-        let e2 = run(4, e1 + 1, key_char, 10)?;
-        if b.get(e2) != Some(&b'.') {
-            return None;
-        }
-        return found(run(5, e2 + 1, key_char, 10)?);
-    }
-    None
-}
-
-/// Whether one of [`TOKEN_PREFIXES`] starts a word somewhere in `s`.
-fn has_token_prefix(s: &str) -> bool {
-    let b = s.as_bytes();
-    TOKEN_PREFIXES.iter().any(|p| {
-        s.match_indices(p).any(|(i, _)| i == 0 || !b.get(i - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_'))
-    })
-}
-
-/// Secret field names of [`named_at`], in the expression's order (`secret[_-]?key` before
-/// `secret`).
-const SECRET_FIELDS: &[(&str, &str)] = &[
-    ("api", "key"),
-    ("access", "token"),
-    ("auth", "token"),
-    ("refresh", "token"),
-    ("id", "token"),
-    ("client", "secret"),
-    ("secret", "key"),
-    ("private", "key"),
-];
-
-/// `(?i)(["']?\b(?:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|password|passwd|secret)["']?\s*:\s*)("[^"]*"|'[^']*'|[^\s,;}]+)`
-/// JSON/YAML-ish fields with secret names (`"api_key": "…"`, `password: …`): the value becomes
-/// `"[REDACTED]"` (quoted) or `[REDACTED]`, unless it is `null`, `""` or already redacted.
-fn named_at(b: &[u8], p: usize, _: &mut Runs) -> Option<Found> {
-    let first = *b.get(p)?;
-    let name_start = if matches!(first, b'"' | b'\'') {
-        p + 1
-    } else if word_start(b, p) {
-        p
-    } else {
-        return None;
-    };
-    if !matches!(b.get(name_start).map(u8::to_ascii_lowercase), Some(b'a' | b'r' | b'i' | b'c' | b's' | b'p')) {
-        return None;
-    }
-    // Every name alternative that matches here, in order; the first one the rest of the
-    // expression accepts wins (a later, shorter one only when an earlier one fails after it).
-    let mut ends: Vec<usize> = Vec::new();
-    for (a, z) in SECRET_FIELDS {
-        if at_ci(b, name_start, a) {
-            let mut i = name_start + a.len();
-            if matches!(b.get(i), Some(b'_' | b'-')) && at_ci(b, i + 1, z) {
-                ends.push(i + 1 + z.len());
-            }
-            if at_ci(b, i, z) {
-                i += z.len();
-                ends.push(i);
-            }
-        }
-    }
-    for w in ["password", "passwd", "secret"] {
-        if at_ci(b, name_start, w) {
-            ends.push(name_start + w.len());
-        }
-    }
-    ends.into_iter().find_map(|e| named_rest(b, p, e))
-}
-
-/// The part of [`named_at`]'s expression after the name (which ends at `i`).
-fn named_rest(b: &[u8], p: usize, mut i: usize) -> Option<Found> {
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
-        i += 1;
-    }
-    i = run_end(b, i, is_space);
-    if b.get(i) != Some(&b':') {
-        return None;
-    }
-    let v = run_end(b, i + 1, is_space);
-    let closing = |q: u8| b.get(v + 1..).and_then(|t| t.iter().position(|&c| c == q)).map(|off| v + 1 + off + 1);
-    let end = match b.get(v) {
-        Some(&q @ (b'"' | b'\'')) => closing(q),
-        _ => None,
-    }
-    .unwrap_or_else(|| run_end(b, v, |c| !is_space(c) && !matches!(c, b',' | b';' | b'}')));
-    if end == v {
-        return None;
-    }
-    let value = b.get(v..end)?;
-    let with = if value.windows(MARK.len()).any(|w| w == MARK.as_bytes()) || value == b"null" || value == b"\"\"" {
-        Replacement::Unchanged
-    } else if value.first() == Some(&b'"') {
-        Replacement::KeepThenMark(p..v, "\"[REDACTED]\"")
-    } else {
-        Replacement::KeepThenMark(p..v, MARK)
-    };
-    Some(Found { end, with })
-}
-
-/// `NAME=value` → `NAME=[REDACTED]` when NAME (letters, digits, `_`) contains KEY, TOKEN,
-/// SECRET or PASSWORD in any case: `OPENAI_API_KEY=…`, `GH_TOKEN="…"`, `db_password='…'`.
-/// Hand-written: found from each `=` backwards, which a regex engine without look-behind does
-/// slowly.
-fn redact_assignments(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0; // s[..copied] is already in `out`
-    let mut i = 0;
-    while let Some(off) = s.get(i..).and_then(|t| t.find('=')) {
-        let eq = i + off;
-        let mut start = eq;
-        while start > copied && b.get(start - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
-            start -= 1;
-        }
-        let name = s.get(start..eq).unwrap_or("");
-        let upper = name.to_ascii_uppercase();
-        let secret_name = !name.is_empty() && SECRET_NAME_WORDS.iter().any(|w| upper.contains(w));
-        // The value: a quoted string, or up to whitespace or a shell separator.
-        let v_start = eq + 1;
-        let v_end = match b.get(v_start) {
-            Some(q @ (b'"' | b'\'')) => s
-                .get(v_start + 1..)
-                .and_then(|t| t.find(*q as char))
-                .map_or(s.len(), |p| v_start + 1 + p + 1),
-            _ => {
-                let mut j = v_start;
-                while b.get(j).is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'"' | b'\'' | b'&' | b';' | b'|')) {
-                    j += 1;
-                }
-                j
-            }
-        };
-        let value = s.get(v_start..v_end).unwrap_or("");
-        if secret_name && !value.is_empty() && !value.contains(MARK) {
-            out.push_str(s.get(copied..v_start).unwrap_or(""));
-            out.push_str(MARK);
-            copied = v_end;
-        }
-        i = v_end.max(eq + 1);
-    }
-    out.push_str(s.get(copied..).unwrap_or(""));
-    out
+    i.min(text.len())
 }
