@@ -27,7 +27,53 @@ use std::sync::OnceLock;
 /// What a secret is replaced with.
 pub const MARK: &str = "[REDACTED]";
 
-/// Where a rule's expression runs around a keyword hit.
+/// Where a match can start, relative to a keyword hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// `back` bytes before the keyword (0: the keyword is the match's literal start); with
+    /// `word`, only where a word starts (`\b`: the byte before is not `[A-Za-z0-9_]`).
+    Keyword { back: usize, word: bool },
+    /// At the start of the run of [`Run`] characters that holds the keyword (a name, a header,
+    /// a URL scheme, a flag), when the byte before the run is one of `before` ("" = any) or
+    /// the run starts the line.
+    Run { run: Run, before: &'static str },
+    /// Right after the run of [`Run`] characters that holds the keyword, when the whole run
+    /// matches the expression `name` (regex-lite, "" = any run): `NAME = value` with the
+    /// name's shape checked on the name alone, so the value's expression stays small.
+    AfterRun { run: Run, name: &'static str },
+    /// Anywhere in the [`Scope`] window: an unanchored search, for rules whose keyword is rare
+    /// and sits at no fixed place in the match (a PEM block's BEGIN line).
+    Search,
+}
+
+/// The character classes of [`Start::Run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// `[A-Za-z0-9_.-]`: a variable, field or property name (`AWS_SECRET_ACCESS_KEY`, `db.password`).
+    Name,
+    /// `[A-Za-z0-9_-]`: a header or parameter name (`Proxy-Authorization`, `X-Amz-Signature`).
+    Word,
+    /// `[A-Za-z0-9+.-]`: a URL scheme (`mongodb+srv`).
+    Scheme,
+    /// `[A-Za-z-]`: a command-line flag (`--password`).
+    Flag,
+    /// `[0-9]`.
+    Digits,
+}
+
+impl Run {
+    fn has(self, c: u8) -> bool {
+        match self {
+            Run::Name => c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'),
+            Run::Word => c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'),
+            Run::Scheme => c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'),
+            Run::Flag => c.is_ascii_alphabetic() || c == b'-',
+            Run::Digits => c.is_ascii_digit(),
+        }
+    }
+}
+
+/// Which part of the text a rule searches around a hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// The hit's line (for a line longer than [`LONG_LINE`], a window of it around the hit).
@@ -46,14 +92,22 @@ pub struct Rule {
     /// Lowercase literals, at least 2 bytes; one must occur (ignoring ASCII case) in the text
     /// for the expression to run, and it runs only around the occurrences.
     pub keywords: &'static [&'static str],
-    /// regex-lite expression; group `s`, when present, is the part replaced.
+    /// regex-lite expression, matched from the [`Start`] on (anchored there, unless `Search`);
+    /// group `s`, when present, is the part replaced.
     pub regex: &'static str,
+    pub start: Start,
     pub scope: Scope,
     /// The replacement text.
     pub mark: &'static str,
     /// Characters that, right after the replaced part, mean it is not a secret (regex-lite has
     /// no look-ahead): `(` after `token = getToken` is a call.
     pub not_followed_by: &'static str,
+    /// Cheap checks before the expression runs ("" = none), so a keyword in ordinary text
+    /// rarely costs a regex call: the first byte at the start (for [`Start::AfterRun`], after
+    /// an optional quote and spaces) is one of `lead` …
+    pub lead: &'static str,
+    /// … and one of `needs` occurs between the start and the end of the window.
+    pub needs: &'static str,
 }
 
 /// Lines longer than this are searched in windows around each hit, not whole.
@@ -71,7 +125,27 @@ pub fn rules() -> &'static [Rule] {
 /// Rules whose expression does not compile, with the error: empty unless the data is wrong
 /// (a test asserts it; at run time such a rule is skipped, never a panic).
 pub fn rule_errors() -> Vec<(&'static str, String)> {
-    rules::RULES.iter().filter_map(|r| Regex::new(r.regex).err().map(|e| (r.id, e.to_string()))).collect()
+    let check = |p: &str| Regex::new(p).err().map(|e| e.to_string());
+    rules::RULES
+        .iter()
+        .filter_map(|r| check(&pattern(r)).or_else(|| name_pattern(r).and_then(|n| check(&n))).map(|e| (r.id, e)))
+        .collect()
+}
+
+/// The expression as compiled: anchored at the start unless the rule searches.
+fn pattern(rule: &Rule) -> String {
+    match rule.start {
+        Start::Search => rule.regex.to_string(),
+        _ => format!("^(?:{})", rule.regex),
+    }
+}
+
+/// The name expression of a [`Start::AfterRun`] rule, matching a whole run.
+fn name_pattern(rule: &Rule) -> Option<String> {
+    match rule.start {
+        Start::AfterRun { name, .. } if !name.is_empty() => Some(format!("^(?:{name})$")),
+        _ => None,
+    }
 }
 
 /// Returns `text` without control sequences and with secrets replaced by `[REDACTED]` (or
@@ -89,10 +163,10 @@ struct Span {
 }
 
 fn redact_clean(text: &str) -> String {
-    let windows = windows_by_rule(text);
     let mut spans: Vec<Span> = Vec::new();
+    let windows = scan(text, &mut spans);
     for (i, rule_windows) in windows.iter().enumerate() {
-        let (Some(rule), Some(re)) = (rules::RULES.get(i), compiled(i)) else { continue };
+        let (Some(rule), Some((re, _))) = (rules::RULES.get(i), compiled(i)) else { continue };
         for &(lo, hi) in rule_windows {
             find_in_window(text, lo, hi, rule, re, &mut spans);
         }
@@ -100,24 +174,46 @@ fn redact_clean(text: &str) -> String {
     replace_spans(text, spans)
 }
 
-/// The rule's expression compiled at first use, or None when it does not compile.
-fn compiled(i: usize) -> Option<&'static Regex> {
-    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+/// The rule's expression compiled at first use (and whether it has a group `s`), or None when
+/// it does not compile.
+fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
     let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = rules::RULES.get(i)?;
-    all.get(i)?.get_or_init(|| Regex::new(rule.regex).ok()).as_ref()
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| n == Some("s"))));
+    all.get(i)?.get_or_init(compile).as_ref()
 }
 
-/// Matches of one rule in `text[lo..hi]`, added to `spans` (the replaced part of each).
+/// Whether `name` has the shape a [`Start::AfterRun`] rule asks for.
+fn name_matches(i: usize, name: &str) -> bool {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
+    let Some(rule) = rules::RULES.get(i) else { return false };
+    if !matches!(rule.start, Start::AfterRun { name, .. } if !name.is_empty()) {
+        return true;
+    }
+    let compile = || name_pattern(rule).and_then(|p| Regex::new(&p).ok());
+    all.get(i).and_then(|c| c.get_or_init(compile).as_ref()).is_some_and(|re| re.is_match(name))
+}
+
+/// Matches of one rule in `text[lo..hi]` (only at `lo` when the rule is anchored), added to
+/// `spans` (the replaced part of each).
 fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spans: &mut Vec<Span>) {
     let Some(hay) = text.get(lo..hi) else { return };
-    let b = text.as_bytes();
     for caps in re.captures_iter(hay) {
         let Some(m) = caps.name("s").or_else(|| caps.get(0)) else { continue };
-        let (mut start, mut end) = (lo + m.start(), lo + m.end());
+        add_span(text, lo + m.start(), lo + m.end(), hi, rule, spans);
+    }
+}
+
+/// The replaced part `start..end` of a match found in a window ending at `hi`, unless it is
+/// not a secret after all.
+fn add_span(text: &str, mut start: usize, mut end: usize, hi: usize, rule: &Rule, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    {
         if let Some(&next) = b.get(end) {
             if end < hi && rule.not_followed_by.as_bytes().contains(&next) {
-                continue;
+                return;
             }
         }
         // A window cut inside a long line: the secret may go on past it.
@@ -132,7 +228,7 @@ fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spa
             start += 1;
             end -= 1;
         }
-        let Some(secret) = text.get(start..end) else { continue };
+        let Some(secret) = text.get(start..end) else { return };
         if !is_placeholder(secret) {
             spans.push(Span { start, end, mark: rule.mark });
         }
@@ -204,11 +300,16 @@ fn keywords() -> &'static Keywords {
     })
 }
 
-/// For each rule, the merged, ascending byte ranges of `text` its expression must search.
-fn windows_by_rule(text: &str) -> Vec<Vec<(usize, usize)>> {
+/// One pass over `text` for keyword hits. An anchored rule is tried at once where its match
+/// would start (each start once), adding to `spans`; for a searching rule the window to
+/// search is noted: the returned merged, ascending byte ranges, per rule.
+fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
     let kw = keywords();
     let b = text.as_bytes();
-    let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules::RULES.len()];
+    let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules::RULES.len()];
+    // Per rule, the last start tried (several keywords of one name lead to the same start).
+    let mut tried: Vec<usize> = vec![usize::MAX; rules::RULES.len()];
+    let mut last_try: (usize, *const u8) = (usize::MAX, std::ptr::null());
     let mut line_start = 0;
     let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
     for i in 0..b.len().saturating_sub(1) {
@@ -232,14 +333,106 @@ fn windows_by_rule(text: &str) -> Vec<Vec<(usize, usize)>> {
             }
             let Some(rule) = rules::RULES.get(r) else { continue };
             let (lo, hi) = window(text, rule.scope, line_start, line_end, i);
-            let Some(list) = out.get_mut(r) else { continue };
-            match list.last_mut() {
-                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                _ => list.push((lo, hi)),
+            if rule.start == Start::Search {
+                let Some(list) = windows.get_mut(r) else { continue };
+                match list.last_mut() {
+                    Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                    _ => list.push((lo, hi)),
+                }
+                continue;
+            }
+            let Some(start) = anchor(b, rule.start, line_start, i) else { continue };
+            if let Start::AfterRun { run, .. } = rule.start {
+                let name_start = run_start(b, run, line_start, i);
+                let rest = b.get(start..hi.max(start)).unwrap_or(&[]);
+                if tried.get(r) == Some(&start)
+                    || !precheck(rest, rule)
+                    || !text.get(name_start..start).is_some_and(|n| name_matches(r, n))
+                {
+                    continue;
+                }
+            }
+            if tried.get(r) == Some(&start) || !text.is_char_boundary(start) {
+                continue;
+            }
+            if let Some(t) = tried.get_mut(r) {
+                *t = start;
+            }
+            // Inside the secret found last, an attempt finds nothing more (no rule's secret goes
+            // on past where another's stops: spaces, quotes, separators); and rules sharing an
+            // expression (the assignments) need one attempt at one start.
+            let same = (start, rule.regex.as_ptr());
+            if spans.last().is_some_and(|l| l.start < start && start < l.end) || last_try == same {
+                continue;
+            }
+            last_try = same;
+            let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { continue };
+            if !precheck(hay.as_bytes(), rule) {
+                continue;
+            }
+            // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
+            let found = if *has_s {
+                re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
+            } else {
+                re.find(hay).map(|m| (m.start(), m.end()))
+            };
+            if let Some((a, z)) = found {
+                add_span(text, start + a, start + z, hi, rule, spans);
             }
         }
     }
-    out
+    windows
+}
+
+/// The rule's `lead` and `needs` checks on the text from the start on.
+fn precheck(hay: &[u8], rule: &Rule) -> bool {
+    let lead_at = match rule.start {
+        Start::AfterRun { .. } => {
+            let mut i = usize::from(matches!(hay.first(), Some(b'"' | b'\'')));
+            while matches!(hay.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            i
+        }
+        _ => 0,
+    };
+    (rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c)))
+        && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+}
+
+/// Start of the run of `run` characters (within the line) that holds `at`.
+fn run_start(b: &[u8], run: Run, line_start: usize, at: usize) -> usize {
+    let mut s = at;
+    while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
+        s -= 1;
+    }
+    s
+}
+
+/// Where an anchored rule's match would start for a keyword hit at `at` (on a line starting at
+/// `line_start`), or None when it cannot start there.
+fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize> {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    match start {
+        Start::Keyword { back, word } => {
+            let s = at.checked_sub(back).filter(|&s| s >= line_start)?;
+            let ok = !word || s == 0 || !b.get(s - 1).is_some_and(|&c| is_word(c));
+            ok.then_some(s)
+        }
+        Start::Run { run, before } => {
+            let s = run_start(b, run, line_start, at);
+            let ok = before.is_empty() || s == line_start || b.get(s - 1).is_some_and(|c| before.as_bytes().contains(c));
+            ok.then_some(s)
+        }
+        Start::AfterRun { run, .. } => {
+            let mut e = at;
+            while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
+                e += 1;
+            }
+            Some(e)
+        }
+        Start::Search => None,
+    }
 }
 
 /// The range a rule with `scope` searches for a keyword hit at `at` on the line
