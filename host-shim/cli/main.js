@@ -126,9 +126,12 @@ async function run(tm, cli, json) {
     }
     case "logs": {
       const lines = opts.lines ? positiveInt("lines", opts.lines) : 200;
+      // Where following starts is taken before the tail is read: text written in between is
+      // shown twice rather than never.
+      const from = opts.follow ? await transcriptSize(tm, args.session) : 0;
       const text = await tm.logs(args.session, { lines });
       if (text) process.stdout.write(text + "\n");
-      if (opts.follow) await follow(tm, args.session);
+      if (opts.follow) await follow(tm, args.session, from);
       return 0;
     }
     case "send":
@@ -199,15 +202,26 @@ async function watch(tm, once, json, all) {
 }
 
 /**
- * Prints the transcript's new lines as they arrive (redacted across reads, see follow.js), until
- * Ctrl-C.
+ * Size of a task's transcript now (0 when there is none yet).
  * @param {TaskManager} tm
  * @param {string} session
  */
-async function follow(tm, session) {
+async function transcriptSize(tm, session) {
+  const view = await tm.status(session, { lines: 1 });
+  return (await tm.fx.fs.stat(join(view.taskDir, TRANSCRIPT)).catch(() => ({ size: 0 }))).size;
+}
+
+/**
+ * Prints the transcript's new lines from byte `from` on as they arrive (redacted across reads,
+ * see follow.js), until Ctrl-C.
+ * @param {TaskManager} tm
+ * @param {string} session
+ * @param {number} from
+ */
+async function follow(tm, session, from) {
   const view = await tm.status(session, { lines: 1 });
   const path = join(view.taskDir, TRANSCRIPT);
-  let offset = (await tm.fx.fs.stat(path).catch(() => ({ size: 0 }))).size;
+  let offset = from;
   // The text just before the start is context, so a secret that began there is still seen.
   const before = await readRange(path, Math.max(0, offset - CONTEXT_BYTES), offset);
   const redactor = new FollowRedactor((t) => core.redact(t), before);

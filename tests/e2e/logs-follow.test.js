@@ -1,4 +1,6 @@
 // @ts-check
+// `status --lines` / `logs --lines` cut the lines after redacting a larger tail: a private key
+// whose BEGIN line is above the lines shown does not show its body.
 // `resilient-agent logs --follow` on a real task (real CLI, tmux, task directory and transcript
 // file): text appended to the transcript in pieces, as the wrapper's tee writes it, comes out
 // redacted across the pieces — a private key whose body arrives in reads of its own, a key
@@ -29,7 +31,7 @@ test("logs --follow redacts across reads and strips control sequences", async ()
   }, { what: "the follower to print" });
   const pause = () => new Promise((r) => setTimeout(r, 1500)); // so pieces tend to land in separate reads
   await appendFile(transcript, "-----BEGIN RSA PRIVATE KEY-----\n");
-  await waitFor(() => follow.stdout.includes("[REDACTED PRIVATE KEY]"), { what: "the key's mark" }).catch((e) => assert.fail(`${e.message}; printed: ${JSON.stringify(follow.stdout)}`));
+  await waitFor(() => follow.stdout.includes("[REDACTED PRIVATE KEY]"), { what: "the key's mark" }).catch((e) => assert.fail(`${e.message}; printed: ${JSON.stringify(follow.stdout)}; stderr: ${follow.stderr}`));
   for (const line of BODY) {
     await appendFile(transcript, `${line}\n`);
     await pause();
@@ -45,4 +47,21 @@ test("logs --follow redacts across reads and strips control sequences", async ()
   assert.ok(!follow.stdout.includes("\x1b"), JSON.stringify(follow.stdout));
   assert.match(follow.stdout, /OPENAI_API_KEY=\[REDACTED\]\nafter the key\n/);
   await w.cli(["stop", "demo-follow"]);
+});
+
+test("status and logs with few lines do not show a key body whose BEGIN line is cut off", async () => {
+  const env = { ...w.agentEnv(), RCA_DEMO_MODE: "hang" };
+  const started = await w.cli(["start", "--agent", "demo", "--name", "window", "--dir", w.projectDir, "--prompt", "x", "--json"], { env });
+  assert.equal(started.code, 0, started.stderr);
+  const transcript = join(JSON.parse(started.stdout).taskDir, "transcript.log");
+  // A key still being printed (no END line yet): BEGIN, then its body, the last lines shown.
+  await appendFile(transcript, `-----BEGIN OPENSSH PRIVATE KEY-----\n${BODY.join("\n")}\n`);
+  const logs = await w.cli(["logs", "demo-window", "--lines", "2"]);
+  assert.equal(logs.code, 0, logs.stderr);
+  const status = JSON.parse((await w.cli(["status", "demo-window", "--lines", "2", "--json"])).stdout);
+  for (const text of [logs.stdout, status.recentOutput]) {
+    for (const line of BODY) assert.ok(!text.includes(line.slice(0, 16)), `key body shown: ${text}`);
+    assert.match(text, /\[REDACTED PRIVATE KEY\]/);
+  }
+  await w.cli(["stop", "demo-window"]);
 });
