@@ -235,11 +235,13 @@ fn add_span(text: &str, mut start: usize, mut end: usize, hi: usize, rule: &Rule
     }
 }
 
-/// Values that are not secrets whatever their name: empty, an earlier mark, the words of
-/// [`rules::NOT_SECRETS`], short numbers (counts, ports: `tokens.input=0`, `max_tokens: 4096`).
+/// Values that are not secrets whatever their name: empty, an earlier mark (or its start, cut
+/// at its space: `[REDACTED` of `[REDACTED PRIVATE KEY]`), the words of [`rules::NOT_SECRETS`],
+/// short numbers (counts, ports: `tokens.input=0`, `max_tokens: 4096`).
 fn is_placeholder(v: &str) -> bool {
     v.is_empty()
-        || v.contains("[REDACTED")
+        || MARK.starts_with(v)
+        || PRIVATE_KEY_MARK.starts_with(v)
         || rules::NOT_SECRETS.iter().any(|w| v.eq_ignore_ascii_case(w))
         || (v.len() < 6 && v.bytes().all(|c| c.is_ascii_digit()))
 }
@@ -352,36 +354,58 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                     continue;
                 }
             }
-            if tried.get(r) == Some(&start) || !text.is_char_boundary(start) {
+            if attempt(text, r, start, hi, &mut tried, &mut last_try, spans) {
                 continue;
             }
-            if let Some(t) = tried.get_mut(r) {
-                *t = start;
-            }
-            // Inside the secret found last, an attempt finds nothing more (no rule's secret goes
-            // on past where another's stops: spaces, quotes, separators); and rules sharing an
-            // expression (the assignments) need one attempt at one start.
-            let same = (start, rule.regex.as_ptr());
-            if spans.last().is_some_and(|l| l.start < start && start < l.end) || last_try == same {
-                continue;
-            }
-            last_try = same;
-            let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { continue };
-            if !precheck(hay.as_bytes(), rule) {
-                continue;
-            }
-            // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
-            let found = if *has_s {
-                re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
-            } else {
-                re.find(hay).map(|m| (m.start(), m.end()))
-            };
-            if let Some((a, z)) = found {
-                add_span(text, start + a, start + z, hi, rule, spans);
+            // A run that does not start with the rule's name (`X-Custom-Authorization:`): the
+            // keyword itself is the other place the match can start.
+            if matches!(rule.start, Start::Run { .. }) && start != i {
+                attempt(text, r, i, hi, &mut tried, &mut last_try, spans);
             }
         }
     }
     windows
+}
+
+/// One anchored attempt of rule `r` at `start` (window end `hi`), unless already made; whether
+/// it found a secret (added to `spans`).
+fn attempt(
+    text: &str,
+    r: usize,
+    start: usize,
+    hi: usize,
+    tried: &mut [usize],
+    last_try: &mut (usize, *const u8),
+    spans: &mut Vec<Span>,
+) -> bool {
+    let Some(rule) = rules::RULES.get(r) else { return false };
+    if tried.get(r) == Some(&start) || !text.is_char_boundary(start) {
+        return false;
+    }
+    if let Some(t) = tried.get_mut(r) {
+        *t = start;
+    }
+    // Inside the secret found last, an attempt finds nothing more (no rule's secret goes on past
+    // where another's stops: spaces, quotes, separators); and rules sharing an expression (the
+    // assignments) need one attempt at one start.
+    let same = (start, rule.regex.as_ptr());
+    if spans.last().is_some_and(|l| l.start < start && start < l.end) || *last_try == same {
+        return false;
+    }
+    *last_try = same;
+    let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { return false };
+    if !precheck(hay.as_bytes(), rule) {
+        return false;
+    }
+    // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
+    let found = if *has_s {
+        re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
+    } else {
+        re.find(hay).map(|m| (m.start(), m.end()))
+    };
+    let Some((a, z)) = found else { return false };
+    add_span(text, start + a, start + z, hi, rule, spans);
+    true
 }
 
 /// The rule's `lead` and `needs` checks on the text from the start on.

@@ -4,6 +4,9 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use resilient_coding_agent::redact::redact;
 
+mod random_support;
+use random_support::Rng;
+
 fn assert_hidden(input: &str, secret: &str) {
     let out = redact(input);
     assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
@@ -189,3 +192,22 @@ fn long_lines_and_many_hits_stay_correct() {
 }
 
 const MARK_LEN: usize = "[REDACTED]".len();
+
+#[test]
+fn random_mixtures_never_panic_and_come_out_clean() {
+    // Fragments that start rules, end them, sit at window edges, or are not ASCII.
+    let parts = [
+        "sk-", "proj-", "AbCdEfGhIjKlMnOpQrSt", "0123456789abcdef", "token", "KEY", "_pass", "auth", "=", " = ", ": ", "\"", "'",
+        "(", "[", " ", "\n", "\t", "\r", "\x1b[31m", "\x1b]0;t\x07", "\x1b]52;c;", "\u{9b}1m", "\u{85}", "é", "日本", "🙂",
+        "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "\\n", "://", "@",
+        "user:pw", "Bearer ", "Authorization: ", "Cookie: ", "eyJ", ".", "ghp_", "xoxb-", "AKIA", "curl -u ", "--password ",
+        "[REDACTED]", "?sig=", ":AA", "q~", "jqqj9", "_mmk", "-us",
+    ];
+    let mut rng = Rng(0x5eed_1234);
+    for round in 0..3000 {
+        let n = 1 + rng.below(40) as usize;
+        let text: String = (0..n).map(|_| rng.pick(&parts)).collect();
+        let once = redact(&text);
+        assert!(!once.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "round {round}: control left in {once:?}");
+    }
+}
