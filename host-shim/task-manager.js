@@ -14,9 +14,11 @@ import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv,
 import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
-import { plainText } from "./terminal-text.js";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+
+/** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
+const REDACT_CONTEXT_BYTES = 64 * 1024;
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -659,16 +661,18 @@ export class TaskManager extends EventEmitter {
   }
 
   /**
-   * The last `lines` lines of the transcript, redacted, as plain text (no terminal control).
+   * The last `lines` lines of the transcript, redacted. Redaction runs on a larger tail (at
+   * least 64 KiB more than is shown) and the lines are cut AFTER it, so a secret that spans the
+   * cut (a private key whose BEGIN line is above the first line shown) is still recognised.
    * @param {string} taskDir
    * @param {number} lines
    */
   async #tail(taskDir, lines) {
     const n = Math.max(1, Math.min(Math.floor(Number(lines)) || 1, 100_000));
-    const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024, 16 * 1024 * 1024));
-    const all = text.replace(/\r/g, "").split("\n");
+    const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024 + REDACT_CONTEXT_BYTES, 16 * 1024 * 1024));
+    const all = core.redact(text).split("\n");
     if (all[all.length - 1] === "") all.pop();
-    return plainText(core.redact(all.slice(-n).join("\n")));
+    return all.slice(-n).join("\n");
   }
 
   /**
