@@ -70,9 +70,10 @@ export function checkRetention(v) {
  * @param {Tmux} o.tmux
  * @param {number} o.now
  * @param {number} o.olderThanMs
+ * @param {{ clock: string, ms: number } | null} [o.mono] a monotonic reading taken with `now`
  * @returns {Promise<Pruned[]>}
  */
-export async function pruneFinished({ store, tmux, now, olderThanMs }) {
+export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null }) {
   /** @type {Pruned[]} */
   const removed = [];
   let incomplete = false;
@@ -82,7 +83,13 @@ export async function pruneFinished({ store, tmux, now, olderThanMs }) {
   const expired = (record) => {
     if (!FINAL.has(record.state)) return false;
     const finished = record.finishedAt ?? record.updatedAt;
-    return typeof finished === "number" && now - finished >= olderThanMs;
+    if (typeof finished !== "number") return false;
+    // Elapsed time, not wall-clock difference: in the boot that wrote the record's clock anchor
+    // (wall and monotonic read together, at its last write), measured on the monotonic clock,
+    // so a step of the wall clock never ages a task into removal. Across a reboot: the wall.
+    const a = record.clockAnchor;
+    const elapsed = mono && a && a.clock === mono.clock && mono.ms >= a.mono ? mono.ms - a.mono + (a.wall - finished) : now - finished;
+    return elapsed >= olderThanMs;
   };
   for (const { session, taskDir } of indexed) {
     // A task someone else is working on right now is left for the next round (never waited for).

@@ -326,7 +326,9 @@ export class TaskManager extends EventEmitter {
     const olderThanMs = opts.olderThanMs ?? this.retentionMs;
     if (olderThanMs == null) return [];
     checkRetention(olderThanMs);
-    return pruneFinished({ store: this.store, tmux: this.tmux, now: this.fx.now(), olderThanMs });
+    return pruneFinished({
+      store: this.store, tmux: this.tmux, now: this.fx.now(), olderThanMs, mono: { clock: this.fx.monoClock, ms: this.fx.mono() },
+    });
   }
 
   /**

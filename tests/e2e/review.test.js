@@ -162,3 +162,30 @@ test("an agent program on the PATH that is a link into the project (npm link) is
   await waitFor(() => existsSync(join(v.taskDir, "exit.1")), { what: "attempt 1 ended" });
   assert.equal(existsSync(canary), false, "the project's program ran");
 });
+
+test("a forward step of the wall clock does not age finished tasks into the retention prune", async () => {
+  // Someone sets the date, or NTP corrects a clock that booted at a reset RTC: wall time jumps
+  // 8 days while 3 s pass. A task that just finished must not be removed (transcript and all).
+  let offset = 0;
+  const tm = new TaskManager({
+    stateDir: join(w.root, "prune-state"), tmuxSocket: w.socket, config: { pollMs: 200 },
+    effects: { now: () => Date.now() + offset },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? w.root, RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "300" },
+  });
+  const ctl = new AbortController();
+  const done = tm.watch({ signal: ctl.signal });
+  try {
+    const v = await tm.start({ agent: "demo", name: "just-finished", projectDir: w.projectDir, prompt: "p" });
+    await waitFor(async () => (await tm.status(v.session)).state === "completed", { what: "completed" });
+    offset = 8 * 86_400_000;
+    // The monitor prunes at most every pollMs… 60 s; an explicit prune with the default retention too.
+    await new Promise((r) => setTimeout(r, 1500));
+    await tm.prune();
+    assert.equal(existsSync(v.taskDir), true, "the finished task's directory was pruned after a wall-clock step");
+    assert.equal((await tm.status(v.session)).state, "completed");
+  } finally {
+    ctl.abort();
+    await done;
+    await tm.close();
+  }
+});
