@@ -115,9 +115,9 @@ test("errors and usage errors: same text, same stream, same exit status", { time
   ];
   await pairs(cases.map(([argv, code, stderr]) => async () => {
     const r = await both(argv);
+    assertSame(argv.join(" "), r);
     assert.equal(r.ra.code, code, `resilient-agent ${argv.join(" ")}: ${r.ra.stderr}`);
     assert.match(r.ra.stderr, stderr, argv.join(" "));
-    assertSame(argv.join(" "), r);
   }));
   // An unknown command: the same error; the usage after it lists each surface's own options.
   const r = await both(["frobnicate"]);
