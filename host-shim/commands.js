@@ -232,7 +232,7 @@ async function readPrompt(file, stdin) {
   });
 }
 
-/** So the type checker sees the agent sandbox kinds the core returns. @param {string} agent */
+/** How real an agent's "sandboxed" is (the core's profile data): "none" earns a warning. @param {string} agent */
 export function coreSandbox(agent) {
   return String(core.agentSandbox(/** @type {any} */ (agent)));
 }
