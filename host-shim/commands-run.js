@@ -19,7 +19,7 @@ import { COMMANDS } from "./commands.js";
  * @typedef {{
  *   out: NodeJS.WritableStream & { isTTY?: boolean, columns?: number },
  *   err: NodeJS.WritableStream,
- *   stdin: AsyncIterable<Buffer | string>,
+ *   stdin: AsyncIterable<Buffer>,
  * }} Io
  * What differs between the surfaces; everything else is the table.
  * @typedef {{

@@ -3,10 +3,12 @@
 // or JSON event lines) and `logs --follow` (the transcript as it grows, redacted).
 import { open } from "node:fs/promises";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import core from "./core.js";
 import { TRANSCRIPT } from "./task-files.js";
 import { eventLine } from "./cli/format.js";
 import { LiveView, startLive } from "./cli/live.js";
+import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
 
 /** @typedef {import("./commands.js").Ctx} Ctx */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -56,41 +58,76 @@ export async function watch({ tm, opts, json, surface }) {
 }
 
 /**
- * Prints the transcript's new lines as they arrive (redacted), until Ctrl-C. With --json, one
- * `{ session, logs }` object per chunk.
- * @param {Ctx} ctx
+ * Size of a task's transcript now (0 when there is none yet).
+ * @param {import("./commands.js").Manager} tm
+ * @param {string} session
  */
-export async function follow({ tm, args, json, surface }) {
+export async function transcriptSize(tm, session) {
+  const view = await tm.status(session, { lines: 1 });
+  return (await tm.fx.fs.stat(join(view.taskDir, TRANSCRIPT)).catch(() => ({ size: 0 }))).size;
+}
+
+/**
+ * Prints the transcript's new lines from byte `from` on as they arrive (redacted across reads,
+ * see cli/follow.js), until Ctrl-C. With --json, one `{ session, logs }` object per chunk.
+ * @param {Ctx} ctx
+ * @param {number} from
+ */
+export async function follow({ tm, args, json, surface }, from) {
   const { session } = args;
   const view = await tm.status(session, { lines: 1 });
   const path = join(view.taskDir, TRANSCRIPT);
-  let offset = (await tm.fx.fs.stat(path).catch(() => ({ size: 0 }))).size;
-  let partial = "";
+  let offset = from;
+  // The text just before the start is context, so a secret that began there is still seen.
+  const before = await readRange(path, Math.max(0, offset - CONTEXT_BYTES), offset);
+  const redactor = new FollowRedactor((t) => core.redact(t), before);
+  const decoder = new StringDecoder("utf8");
+  const write = (/** @type {string} */ out) => {
+    if (out) surface.io.out.write(json ? JSON.stringify({ session, logs: out }) + "\n" : out);
+  };
   let stopped = false;
   const stop = () => (stopped = true);
   process.once("SIGINT", stop);
   try {
     while (!stopped) {
       const fh = await open(path, "r").catch(() => null);
+      let text = "";
       if (fh) {
         const { size } = await fh.stat();
         if (size > offset) {
           const buf = Buffer.alloc(size - offset);
           await fh.read(buf, 0, buf.length, offset);
           offset = size;
-          const text = partial + buf.toString("utf8");
-          const cut = text.lastIndexOf("\n") + 1;
-          partial = text.slice(cut);
-          if (cut > 0) {
-            const clean = core.redact(text.slice(0, cut));
-            surface.io.out.write(json ? JSON.stringify({ session, logs: clean }) + "\n" : clean);
-          }
+          text = decoder.write(buf);
         }
         await fh.close();
       }
+      write(redactor.push(text, performance.now()));
       await tm.fx.sleep(500);
     }
   } finally {
     process.off("SIGINT", stop);
+  }
+  write(redactor.flush(performance.now()));
+}
+
+/**
+ * Bytes `from..to` of a file as text ("" when it cannot be read).
+ * @param {string} path
+ * @param {number} from
+ * @param {number} to
+ */
+async function readRange(path, from, to) {
+  const fh = await open(path, "r").catch(() => null);
+  if (!fh || to <= from) {
+    await fh?.close();
+    return "";
+  }
+  try {
+    const buf = Buffer.alloc(to - from);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await fh.close();
   }
 }

@@ -5,13 +5,13 @@
 // (./commands-run.js), so their commands, validation and output cannot drift apart. What
 // differs between the surfaces (where the TaskManager comes from, the program's name in hints)
 // is a Surface (./commands-run.js), never a branch here.
-import { readFile } from "node:fs/promises";
 import core from "./core.js";
 import { RcaError } from "./errors.js";
 import { parseDuration } from "./retention.js";
 import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
-import { follow, watch } from "./commands-stream.js";
+import { readPromptFile } from "./cli/prompt-file.js";
+import { follow, transcriptSize, watch } from "./commands-stream.js";
 
 /**
  * One option. `check` validates the raw value and returns what the handler gets; it throws a
@@ -85,7 +85,7 @@ export const COMMANDS = {
       return null;
     },
     async run({ tm, opts, globals, surface, print }) {
-      const prompt = opts.prompt ?? (await readPrompt(opts["prompt-file"], surface.io.stdin));
+      const prompt = opts.prompt ?? (await readPromptFile(opts["prompt-file"], surface.io.stdin));
       const defaults = surface.startDefaults?.(opts.agent) ?? {};
       /** @type {import("./task-manager.js").StartInput} */
       const input = { agent: opts.agent, name: opts.name, projectDir: opts.dir ?? process.cwd(), prompt };
@@ -142,11 +142,14 @@ export const COMMANDS = {
     options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" } },
     async run(ctx) {
       const { tm, args, opts, json, surface, print } = ctx;
+      // Where following starts is taken before the tail is read: text written in between is
+      // shown twice rather than never.
+      const from = opts.follow ? await transcriptSize(tm, args.session) : 0;
       const text = await tm.logs(args.session, { lines: opts.lines ?? 200 });
       // Followed, --json is one compact object per line (the tail, then each new chunk).
       if (opts.follow && json) surface.io.out.write(JSON.stringify({ session: args.session, logs: text }) + "\n");
       else print({ session: args.session, logs: text }, () => text);
-      if (opts.follow) await follow(ctx);
+      if (opts.follow) await follow(ctx, from);
       return 0;
     },
   },
@@ -215,22 +218,6 @@ export const COMMANDS = {
     run: ({ surface }) => runDemo({ out: surface.io.out }),
   },
 };
-
-/**
- * @param {string} file
- * @param {AsyncIterable<Buffer | string>} stdin
- */
-async function readPrompt(file, stdin) {
-  if (file === "-") {
-    /** @type {Buffer[]} */
-    const chunks = [];
-    for await (const c of stdin) chunks.push(Buffer.from(c));
-    return Buffer.concat(chunks).toString("utf8");
-  }
-  return readFile(file, "utf8").catch((e) => {
-    throw new RcaError("usage", `cannot read --prompt-file ${file}: ${e.message}`);
-  });
-}
 
 /** How real an agent's "sandboxed" is (the core's profile data): "none" earns a warning. @param {string} agent */
 export function coreSandbox(agent) {

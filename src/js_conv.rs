@@ -333,7 +333,8 @@ use crate::model::{AgentKind, Autonomy, Failure, FailureClass, ResetHint, TaskSp
 use crate::monitor::{Action, EventKind, MonitorConfig, Observation, PaneFacts, StepOutput, TaskEvent};
 use crate::plan::{Command, EnvVar, FileWrite, HostContext, PaneInfo, Plan, RecoverMode};
 use crate::profiles::IdSource;
-use crate::record::{LiveStatus, TaskRecord};
+use crate::clock::{ClockAnchor, MonoReading};
+use crate::record::{LiveStatus, ProjectIdentity, TaskRecord};
 use crate::spec::TaskSpecInput;
 use crate::wrapper::AttemptFiles;
 
@@ -358,6 +359,7 @@ js_str_enum!(TaskState {
 js_str_enum!(FailureClass {
     Crash = "crash", Signal = "signal", Network = "network", RateLimit = "rate_limit", Auth = "auth",
     UsageLimit = "usage_limit", BadInvocation = "bad_invocation", ContextOverflow = "context_overflow",
+    ProjectDirMissing = "project_dir_missing",
 });
 js_str_enum!(LiveStatus { Working = "working", WaitingForInput = "waiting_for_input", RetryLoop = "retry_loop" });
 js_str_enum!(EventKind {
@@ -403,7 +405,13 @@ js_struct!(from Observation {
     events_head: "eventsHead" = default, events_tail: "eventsTail" = null_default,
     stderr_tail: "stderrTail" = null_default, capture: "capture" = default,
     utc_offset_min: "utcOffsetMin" = default, reset_at: "resetAt" = default,
+    mono: "mono" = default, run_issued: "runIssued" = default,
 } init Observation::new(0.0, PaneFacts::Missing, 0));
+js_struct!(both MonoReading { clock: "clock", ms: "ms" } init MonoReading { clock: String::new(), ms: 0.0 });
+js_struct!(both ClockAnchor { clock: "clock", wall: "wall", mono: "mono" }
+    init ClockAnchor { clock: String::new(), wall: 0.0, mono: 0.0 });
+js_struct!(both ProjectIdentity { real_path: "realPath", dev: "dev", ino: "ino" }
+    init ProjectIdentity { real_path: String::new(), dev: String::new(), ino: String::new() });
 js_struct!(to TaskEvent {
     kind: "kind", session: "session", state: "state", failure: "failure", attempts: "attempts",
     at: "at", next_recovery_at: "nextRecoveryAt", message: "message",
@@ -424,7 +432,8 @@ js_struct!(both TaskRecord {
     stalled_since: "stalledSince", live_status: "liveStatus", live_evidence: "liveEvidence",
     live_checked_at: "liveCheckedAt", live_checked_activity_at: "liveCheckedActivityAt",
     nudges: "nudges", window_started_at: "windowStartedAt", reset_wait_ms: "resetWaitMs",
-    finished_at: "finishedAt",
+    finished_at: "finishedAt", project_identity: "projectIdentity" = default,
+    clock_anchor: "clockAnchor" = default,
 } init crate::record::new_record(&placeholder_spec(), "", None, 0.0));
 
 impl ToJs for MonitorConfig {

@@ -133,6 +133,29 @@ export interface TaskRecord {
   windowStartedAt: number;
   resetWaitMs: number;
   finishedAt: number | null;
+  /** The project directory at the start: a recovery checks its path still names it. */
+  projectIdentity?: ProjectIdentity | null;
+  /** Wall and monotonic readings taken together when the record last changed. */
+  clockAnchor?: ClockAnchor | null;
+}
+
+/** Which directory the project path named at the start (dev/ino as decimal strings). */
+export interface ProjectIdentity {
+  realPath: string;
+  dev: string;
+  ino: string;
+}
+
+/** A monotonic reading; readings of the same `clock` are comparable. */
+export interface MonoReading {
+  clock: string;
+  ms: number;
+}
+
+export interface ClockAnchor {
+  clock: string;
+  wall: number;
+  mono: number;
 }
 
 /** The task's session in this tick's single `list-panes -a`. */
@@ -165,6 +188,10 @@ export interface Observation {
   utcOffsetMin?: number | null;
   /** The instant computed for a `resolve_reset_time` action. */
   resetAt?: number | null;
+  /** A monotonic reading taken with `now` (wall-clock steps are then not counted as time). */
+  mono?: MonoReading | null;
+  /** This process issued the run the record asks for (false after a monitor restart). */
+  runIssued?: boolean | null;
 }
 
 export type RecoverMode = { mode: "respawn"; paneId: string } | { mode: "recreate" };
@@ -273,6 +300,21 @@ pub fn new_record(
     to_js(&crate::record::new_record(&spec, task_dir, preset_session_id, now))
 }
 
+/// The record with the project directory's identity at the start (its real path, device and
+/// inode): every recovery checks that the project path still names this directory.
+#[wasm_bindgen(js_name = withProjectIdentity, unchecked_return_type = "TaskRecord")]
+pub fn with_project_identity(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ProjectIdentity")] identity: JsValue,
+) -> JsResult<JsValue> {
+    let mut record = record_from_js(record)?;
+    let identity: crate::record::ProjectIdentity = from_js(identity, "projectIdentity")?;
+    crate::record::check_project_identity(&identity)
+        .map_err(|e| to_js_error(CoreError::InvalidInput(format!("projectIdentity: {e}"))))?;
+    record.project_identity = Some(identity);
+    to_js(&record)
+}
+
 /// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`.
 #[wasm_bindgen(js_name = parseRecord, unchecked_return_type = "TaskRecord")]
 pub fn parse_record(json_text: &str) -> JsResult<JsValue> {
@@ -309,6 +351,19 @@ pub fn manual_resume(
     to_js(&crate::monitor::manual_resume(&record, now).map_err(to_js_error)?)
 }
 
+/// The host found the project directory gone (or its path naming another directory) before a
+/// recovery: the task fails with `project_dir_missing` (announced once). Persist the record,
+/// then announce; do not perform the `recover`.
+#[wasm_bindgen(js_name = projectDirMissing, unchecked_return_type = "StepOutput")]
+pub fn project_dir_missing(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    evidence: &str,
+    now: f64,
+) -> JsResult<JsValue> {
+    let record = record_from_js(record)?;
+    to_js(&crate::monitor::project_dir_missing(&record, evidence, now).map_err(to_js_error)?)
+}
+
 /// The record after the host stopped the task (completed/failed stay as they are).
 #[wasm_bindgen(js_name = markStopped, unchecked_return_type = "TaskRecord")]
 pub fn mark_stopped(
@@ -330,7 +385,7 @@ const TS_TEXT: &'static str = r#"
  * (a usage_limit with a reset hint means "wait until then, then retry"). */
 export type FailureClass =
   | "crash" | "signal" | "network" | "rate_limit"
-  | "auth" | "usage_limit" | "bad_invocation" | "context_overflow";
+  | "auth" | "usage_limit" | "bad_invocation" | "context_overflow" | "project_dir_missing";
 
 /** A wait named by the agent: a delay, or a time of day in `zone` (IANA) or, when null, in the
  * machine's local zone. */
