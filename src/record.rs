@@ -21,7 +21,8 @@ const MAX_PATH_LEN: usize = 4096;
 const MAX_TEXT_LEN: usize = 4096;
 
 /// What the last look at a live pane showed (from `classify::classify_live`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveStatus {
     #[default]
@@ -34,7 +35,8 @@ pub enum LiveStatus {
 /// One task, as persisted by the host (`task.json` in the task directory).
 ///
 /// Times are ms since the epoch, supplied by the host as `now`. Counters are `u32`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskRecord {
     /// Record format; always [`RECORD_VERSION`].
