@@ -110,14 +110,6 @@ impl Default for MonitorConfig {
 }
 
 impl MonitorConfig {
-    /// The JS names of the fields (the wasm boundary rejects any other key: typos must not
-    /// silently fall back to defaults).
-    pub const FIELDS: &'static [&'static str] = &[
-        "recoveryBaseDelayMs", "recoveryMaxDelayMs", "firstRecoveryImmediate", "healthyResetMs",
-        "giveUpAfterMs", "stallMs", "stallRestartMs", "maxResetWaitMs", "resetMarginMs", "pollMs",
-        "captureLines", "liveQuietMs", "liveRecheckMs", "startGraceMs", "maxNudges",
-    ];
-
     /// Checks every field; a bad one is [`CoreError::InvalidConfig`] naming it.
     pub fn validate(&self) -> CoreResult<()> {
         let durations = [

@@ -92,18 +92,6 @@ pub struct TaskRecord {
     pub finished_at: Option<Millis>,
 }
 
-impl TaskRecord {
-    /// The JS names of the fields (the wasm boundary rejects any other key, as serde does
-    /// natively with `deny_unknown_fields`).
-    pub const FIELDS: &'static [&'static str] = &[
-        "version", "session", "spec", "taskDir", "createdAt", "updatedAt", "state", "failure",
-        "gaveUp", "attempts", "consecutiveFailures", "agentSessionId", "paneId", "lastRunStartedAt",
-        "lastActivityAt", "runRequestedAt", "nextRecoveryAt", "recoveryReason", "stalledSince",
-        "liveStatus", "liveEvidence", "liveCheckedAt", "liveCheckedActivityAt", "nudges",
-        "windowStartedAt", "resetWaitMs", "finishedAt",
-    ];
-}
-
 /// A fresh record for a task that the host is about to start (attempt 1, state `starting`).
 ///
 /// `preset_session_id` is the id the host chose before launch (Claude's `--session-id`).

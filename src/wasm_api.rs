@@ -39,9 +39,10 @@ fn to_js_error(err: CoreError) -> JsValue {
 /// `internal` with its message (with `panic = "abort"` the alternative is a bare trap). The
 /// throw unwinds past the wasm frames without running destructors, so the instance is not to be
 /// trusted afterwards: host-shim/core.js loads a fresh one.
+/// (wasm-bindgen exports a start function too; calling it again only sets the same hook.)
 #[cfg(target_arch = "wasm32")]
-#[wasm_bindgen(start)]
-fn install_panic_hook() {
+#[wasm_bindgen(start, js_name = __installPanicHook)]
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = format!("the core panicked (a bug, please report it): {info}");
         wasm_bindgen::throw_val(js_error("internal", &message))
