@@ -2,6 +2,7 @@
 //! same calls on the wasm build and reports the ratio. Run: `cargo run --release --example bench_core`.
 use resilient_coding_agent::classify::{classify_exit, classify_live, ExitFacts};
 use resilient_coding_agent::model::AgentKind;
+use resilient_coding_agent::redact::redact;
 use resilient_coding_agent::session_id::extract_session_id;
 use std::time::Instant;
 
@@ -12,6 +13,34 @@ fn capture(lines: usize) -> String {
         s.push_str(&format!("• Ran cargo test -p core --lib step {i} … ok, 12 passed; 0 failed\n"));
     }
     s.push_str("ERROR: unexpected status 401 Unauthorized: invalid api key\n");
+    s
+}
+
+/// About `bytes` of agent output for the redaction figure (the same text as bench/core-wasm.js):
+/// build and test lines, JSON events, diffs and URLs that mention tokens and keys (so nearly
+/// every line has a keyword hit), a colour code, and a secret every tenth block (~6 KB).
+fn agent_output(bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 1024);
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(&format!(
+            concat!(
+                "• Ran cargo test -p core --lib step {i} … ok, 12 passed; 0 failed\n",
+                "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"item_{i}\",\"type\":\"agent_message\",\"text\":\"Updated src/auth/session.rs: the token refresh now retries once.\"}}}}\n",
+                "+    let key = cache.get(&session_id).cloned();\n",
+                "+    if token.is_expired(now) {{ return Err(AuthError::Expired); }}\n",
+                "-    // TODO: read the api key from the environment\n",
+                " src/auth/token_store.rs | 42 +++++++++++-----\n",
+                "https://github.com/org/repo/blob/main/src/key.rs#L{i}\n",
+                "request id 01a20aee-07dc-7642-86cc-36bb08482310 took 12 ms\n",
+                "{secret}",
+                "\x1b[32m✓\x1b[0m auth › refreshes the access token before it expires (0.8s)\n",
+            ),
+            i = i,
+            secret = if i % 10 == 0 { "export OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n" } else { "" }
+        ));
+        i += 1;
+    }
     s
 }
 
@@ -53,5 +82,10 @@ fn main() {
         std::hint::black_box(extract_session_id(AgentKind::Codex, std::hint::black_box(head)));
     });
     out.push(format!("{{\"what\":\"session_id\",\"headBytes\":{},\"ms\":{id_ms}}}", head.len()));
+    let text = agent_output(1024 * 1024);
+    let redact_ms = median_ms(20, || {
+        std::hint::black_box(redact(std::hint::black_box(&text)));
+    });
+    out.push(format!("{{\"what\":\"redact\",\"bytes\":{},\"ms\":{redact_ms}}}", text.len()));
     println!("[{}]", out.join(","));
 }

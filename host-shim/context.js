@@ -18,7 +18,7 @@ export const DEMO_AGENT_PATH = fileURLToPath(new URL("./demo-agent.js", import.m
 // (`env`, `passEnv`, a task's `--env`), and it travels in the task's 0600 agent.env file.
 const PASSED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TMPDIR|TZ|XDG_[A-Z_]+|CODEX_HOME|CLAUDE_CONFIG_DIR|PI_OFFLINE|RCA_DEMO_[A-Z_]+)$/;
 // Set by the wrapper or by tmux itself; the core refuses them.
-const RESERVED = new Set(["RCA_TASK_DIR", "RCA_ATTEMPT", "TMUX", "TMUX_PANE"]);
+const RESERVED = new Set(["RCA_TASK_DIR", "RCA_ATTEMPT", "RCA_PROJECT_DIR", "TMUX", "TMUX_PANE"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // The environment of every tmux client we run, and so of a tmux server one of them starts (a

@@ -29,6 +29,10 @@ import { readFileSync, statSync, lstatSync } from "node:fs";
  *   promise file-system API; with statSync/lstatSync when the cheap stats of a monitor tick may be
  *   taken synchronously (a few µs each on a local disk, instead of a thread-pool round trip)
  * @property {() => number} now milliseconds since the epoch
+ * @property {() => number} mono a monotonic clock, ms: schedules measure elapsed time with it,
+ *   so a wall-clock step is not taken for time passing
+ * @property {string} monoClock which monotonic clock `mono` reads: readings of one `monoClock`
+ *   are comparable (across processes when it names the boot)
  * @property {(ms: number, signal?: AbortSignal) => Promise<void>} sleep resolves early on abort
  * @property {(pid: number, signal: NodeJS.Signals | 0) => void} kill process.kill
  * @property {() => string} uuid a random UUID (v4)
@@ -126,12 +130,26 @@ function watchDir(dir, onChange) {
   }
 }
 
+// process.hrtime is CLOCK_MONOTONIC on Linux: counted from boot, so comparable across the
+// processes of one boot (named by the kernel's boot id); elsewhere only within this process.
+const MONO_CLOCK = (() => {
+  try {
+    const id = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    if (/^[0-9a-f-]{36}$/.test(id) && process.platform === "linux") return `boot:${id}`;
+  } catch {
+    // Not Linux: a clock of this process only.
+  }
+  return `proc:${randomUUID()}`;
+})();
+
 /** The real effects. */
 export const defaultEffects = Object.freeze(
   /** @type {Effects} */ ({
     run,
     fs: { ...fsp, statSync, lstatSync },
     now: () => Date.now(),
+    mono: () => Number(process.hrtime.bigint() / 1000n) / 1000,
+    monoClock: MONO_CLOCK,
     sleep,
     kill: (pid, signal) => {
       process.kill(pid, signal);

@@ -17,6 +17,7 @@ import { attemptPaths, readLaunch, readPrivate, checkSameSpec } from "./task-fil
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 import { mapLimit } from "./limit.js";
+import { projectDirProblem } from "./project-dir.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./store.js").Store} Store */
@@ -67,8 +68,16 @@ export class Monitor {
     this.onEvent = onEvent;
     this.onProblem = onProblem;
     this.lock = lock;
-    /** @type {Map<string, { record: TaskRecord, stamp: Stamp | null, nextCheckAt: number }>} per task dir */
+    /**
+     * Per task dir. `nextCheckMono` is on the monotonic clock: a wall-clock step must not
+     * postpone a due look (−1 h would make a recovery due in 5 s wait an hour).
+     * @type {Map<string, { record: TaskRecord, stamp: Stamp | null, nextCheckMono: number }>}
+     */
     this.known = new Map();
+    /** The newest activity mtime reported per task dir (an unchanged one is not reported again). */
+    this.activitySeen = new Map();
+    /** `taskDir#attempt` of the runs this process issued (a run asked for by a dead monitor is not). */
+    this.issued = new Set();
     /** Task dirs whose corrupt record was already reported (report once, not every tick). */
     this.reported = new Set();
     /** Index entries and records that could not be read, reported once per spell (key → code). */
@@ -86,9 +95,12 @@ export class Monitor {
   async tick(opts = {}) {
     const hot = opts.hot ?? new Set();
     const now = this.fx.now();
+    const mono = this.fx.mono();
     /** @type {TaskEvent[]} */
     const events = [];
-    let nextCheckAt = now + this.config.pollMs;
+    let nextCheckMono = mono + this.config.pollMs;
+    // The caller sleeps on wall time until nextCheckAt; give it the monotonic due time as seen now.
+    const result = () => ({ events, nextCheckAt: now + (nextCheckMono - mono), taskDirs: [...seen] });
     /** @type {Array<{ record: TaskRecord, stamp: Stamp | null, taskDir: string }>} */
     const due = [];
     /** @type {Set<string>} */
@@ -114,14 +126,15 @@ export class Monitor {
       if (!loaded) continue;
       const known = this.known.get(taskDir);
       const changed = !known || !sameStamp(known.stamp, loaded.stamp);
-      if (changed || hot.has(taskDir) || now + slack >= known.nextCheckAt) due.push({ ...loaded, taskDir });
-      else nextCheckAt = Math.min(nextCheckAt, known.nextCheckAt);
+      if (changed || hot.has(taskDir) || mono + slack >= known.nextCheckMono) due.push({ ...loaded, taskDir });
+      else nextCheckMono = Math.min(nextCheckMono, known.nextCheckMono);
     }
     // A task that could not be listed this tick is not forgotten: only one whose entry is gone.
     for (const dir of this.known.keys()) {
       if (!seen.has(dir) && !failedNow.has(`index:${this.known.get(dir)?.record.session}`)) this.known.delete(dir);
     }
-    if (due.length === 0) return { events, nextCheckAt, taskDirs: [...seen] };
+    for (const dir of this.activitySeen.keys()) if (!seen.has(dir)) this.activitySeen.delete(dir);
+    if (due.length === 0) return result();
 
     // The wrapper files are read BEFORE the one list-panes, so the pane snapshot is never older
     // than what the files say: a run that wrote started.<n> is in the snapshot (else it truly
@@ -131,16 +144,16 @@ export class Monitor {
     for (const [i, task] of due.entries()) {
       try {
         const next = await this.#stepTask(task, files[i], panes, events);
-        nextCheckAt = Math.min(nextCheckAt, next);
+        nextCheckMono = Math.min(nextCheckMono, next);
       } catch (err) {
         const e = toRcaError(err);
         if (e.code === "monitor_busy") throw e;
         this.onProblem({ code: e.code, message: e.message, session: task.record.session, taskDir: task.taskDir });
         // Look again soon rather than hammering a task whose step failed.
-        this.known.set(task.taskDir, { record: task.record, stamp: task.stamp, nextCheckAt: now + this.config.pollMs });
+        this.known.set(task.taskDir, { record: task.record, stamp: task.stamp, nextCheckMono: mono + this.config.pollMs });
       }
     }
-    return { events, nextCheckAt, taskDirs: [...seen] };
+    return result();
   }
 
   /**
@@ -201,26 +214,27 @@ export class Monitor {
    * @param {FileFacts} files read before the pane snapshot
    * @param {PaneInfo[]} panes
    * @param {TaskEvent[]} events
-   * @returns {Promise<number>} when to look at it again
+   * @returns {Promise<number>} when to look at it again, on the monotonic clock
    */
   async #stepTask(task, files, panes, events) {
     let { record, stamp } = task;
     const { taskDir } = task;
     const pane = panes.find((p) => p.session === record.session) ?? null;
     let obs = await this.observe(record, files, pane);
+    const obsMono = /** @type {{ ms: number }} */ (obs.mono).ms;
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
         const saved = await this.#persist(taskDir, out.record, stamp);
-        if (saved === "busy") return obs.now + BUSY_RETRY_MS; // a `stop` in flight: look again soon
+        if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
         stamp = saved;
-        if (!stamp) return obs.now; // someone else changed the record meanwhile: re-read at once
+        if (!stamp) return obsMono; // someone else changed the record meanwhile: re-read at once
       }
       record = out.record;
       nextCheckAt = out.nextCheckAt;
       let again = false;
-      for (const action of out.actions) {
+      actions: for (const action of out.actions) {
         switch (action.type) {
           case "capture": {
             const text = await this.capture(pane, action.lines);
@@ -239,6 +253,25 @@ export class Monitor {
             this.#nudge(pane);
             break;
           case "recover": {
+            // Never run the agent anywhere but its own project directory: gone, or its path now
+            // naming another directory, the task fails instead (announced once).
+            const problem = await projectDirProblem(this.fx.fs, record);
+            if (problem) {
+              const failed = viaCore(() => core.projectDirMissing(record, problem, obs.now));
+              const saved = await this.#persist(taskDir, failed.record, stamp);
+              if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
+              if (!saved) return obsMono;
+              stamp = saved;
+              record = failed.record;
+              nextCheckAt = failed.nextCheckAt;
+              for (const a of failed.actions) {
+                if (a.type !== "announce") continue;
+                events.push(a.event);
+                this.onEvent(a.event);
+              }
+              again = false;
+              break actions;
+            }
             // The recovery may change the record first (a fresh start forgets an agent id that
             // the new run replaces); it is persisted before the agent runs, as every change.
             let busy = false;
@@ -249,7 +282,7 @@ export class Monitor {
               if (saved && saved !== "busy") record = next;
               return !!saved && saved !== "busy";
             });
-            if (!persisted) return busy ? obs.now + BUSY_RETRY_MS : obs.now; // someone else changed the record meanwhile
+            if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile
             break;
           }
           case "announce":
@@ -262,8 +295,10 @@ export class Monitor {
       }
       if (!again) break;
     }
-    this.known.set(taskDir, { record, stamp, nextCheckAt });
-    return nextCheckAt;
+    const nextCheckMono = obsMono + (nextCheckAt - obs.now);
+    this.known.set(taskDir, { record, stamp, nextCheckMono });
+    if (files.activityAt !== null) this.activitySeen.set(taskDir, files.activityAt);
+    return nextCheckMono;
   }
 
   /**
@@ -300,6 +335,7 @@ export class Monitor {
    */
   async observe(record, facts, pane) {
     const now = this.fx.now();
+    const mono = { clock: this.fx.monoClock, ms: this.fx.mono() };
     const files = attemptPaths(record.taskDir, facts.attempt);
     const st = this.store;
     // The run is over (or the pane is gone): the core classifies it from the output tails. The
@@ -315,14 +351,27 @@ export class Monitor {
       attempt: facts.attempt,
       started: facts.started,
       exitStatus: facts.exitStatus,
-      activityAt: facts.activityAt,
+      activityAt: this.#newActivity(record.taskDir, facts.activityAt),
       eventsHead,
       eventsTail: settled ? await st.readTail(files.events, TAIL_BYTES) : "",
       stderrTail: settled ? await st.readTail(files.stderr, TAIL_BYTES) : "",
       capture: null,
       utcOffsetMin: utcOffsetMinutes(null, now),
       resetAt: null,
+      mono,
+      runIssued: this.issued.has(`${record.taskDir}#${record.attempts}`),
     };
+  }
+
+  /**
+   * The activity mtime if it changed since a step of this process last took it in, else null:
+   * after a wall-clock step an unchanged mtime is in the old clock's terms, and the core has
+   * already moved what it knew of it onto the new one.
+   * @param {string} taskDir
+   * @param {number | null} activityAt
+   */
+  #newActivity(taskDir, activityAt) {
+    return activityAt === null || this.activitySeen.get(taskDir) === activityAt ? null : activityAt;
   }
 
   /**
@@ -393,6 +442,8 @@ export class Monitor {
         await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));
       }
     }
+    // Issued by this process from here on (if it dies now, its successor issues it again).
+    this.issued.add(`${taskDir}#${attempt}`);
     await performPlan(this.store, this.tmux, taskDir, plan);
     return true;
   }

@@ -9,12 +9,16 @@ import { Store, resolveStateDir, ORIGIN_FILE } from "./store.js";
 import { Tmux } from "./tmux.js";
 import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
+import { projectIdentity } from "./project-dir.js";
 import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram } from "./context.js";
 import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+
+/** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
+const REDACT_CONTEXT_BYTES = 64 * 1024;
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -165,10 +169,13 @@ export class TaskManager extends EventEmitter {
     );
     const prompt = typeof input.prompt === "string" ? input.prompt : "";
     viaCore(() => core.validatePrompt(prompt));
+    // A lone UTF-16 surrogate cannot be written as UTF-8: it would reach the agent as U+FFFD.
+    if (/\p{Cs}/u.test(prompt)) throw new RcaError("invalid_prompt", "invalid prompt: it contains a lone UTF-16 surrogate (not text); the agent would receive altered text");
     const origin = input.origin === undefined ? null : input.origin;
     const originText = JSON.stringify(origin);
-    const dirStat = await this.fx.fs.stat(spec.projectDir).catch(() => null);
-    if (!dirStat?.isDirectory()) {
+    // Which directory the path names now: every recovery checks it still names this one.
+    const identity = await projectIdentity(this.fx.fs, spec.projectDir).catch(() => null);
+    if (!identity) {
       throw new RcaError("project_dir_missing", `project directory ${spec.projectDir} does not exist or is not a directory`, {
         details: { projectDir: spec.projectDir },
       });
@@ -194,7 +201,7 @@ export class TaskManager extends EventEmitter {
       // known before the agent runs.
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
       const now = this.fx.now();
-      const record = viaCore(() => core.newRecord(spec, taskDir, presetSessionId, now));
+      const record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
       const ctx = hostContext({
         taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent, program,
       });
@@ -458,7 +465,7 @@ export class TaskManager extends EventEmitter {
     // Task dirs whose wrapper just wrote its exit file, looked at every HOT_MS for a moment:
     // the pane dies a few ms after the file appears, and death → resume should take well under
     // a second (the design's budget), not a whole poll interval.
-    /** @type {Map<string, number>} */
+    /** @type {Map<string, number>} until when (monotonic clock) */
     const hot = new Map();
     /** @type {AbortController | null} */
     let nap = null;
@@ -480,7 +487,8 @@ export class TaskManager extends EventEmitter {
         standingBy = false;
         active = true;
         const now = this.fx.now();
-        for (const [dir, until] of hot) if (until < now) hot.delete(dir);
+        const mono = this.fx.mono();
+        for (const [dir, until] of hot) if (until < mono) hot.delete(dir);
         if (this.retentionMs !== null && now >= nextPruneAt) {
           // Retention: finished tasks past it go (checked at most every minute, or sooner for
           // a short retention).
@@ -506,7 +514,7 @@ export class TaskManager extends EventEmitter {
           if (watchers.has(dir)) continue;
           const w = this.fx.watchDir(dir, (file) => {
             if (!file.startsWith("exit.")) return;
-            hot.set(dir, this.fx.now() + HOT_FOR_MS);
+            hot.set(dir, this.fx.mono() + HOT_FOR_MS);
             nap?.abort();
           });
           if (w) watchers.set(dir, w);
@@ -650,16 +658,18 @@ export class TaskManager extends EventEmitter {
   }
 
   /**
-   * The last `lines` lines of the transcript, redacted.
+   * The last `lines` lines of the transcript, redacted. Redaction runs on a larger tail (at
+   * least 64 KiB more than is shown) and the lines are cut AFTER it, so a secret that spans the
+   * cut (a private key whose BEGIN line is above the first line shown) is still recognised.
    * @param {string} taskDir
    * @param {number} lines
    */
   async #tail(taskDir, lines) {
     const n = Math.max(1, Math.min(Math.floor(Number(lines)) || 1, 100_000));
-    const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024, 16 * 1024 * 1024));
-    const all = text.replace(/\r/g, "").split("\n");
+    const text = await this.store.readTail(join(taskDir, TRANSCRIPT), Math.min(n * 1024 + REDACT_CONTEXT_BYTES, 16 * 1024 * 1024));
+    const all = core.redact(text).split("\n");
     if (all[all.length - 1] === "") all.pop();
-    return core.redact(all.slice(-n).join("\n"));
+    return all.slice(-n).join("\n");
   }
 
   /**

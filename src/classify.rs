@@ -65,6 +65,9 @@ pub(crate) const MAX_INPUT_BYTES: usize = 64 * 1024;
 
 /// Decides whether an ended run completed, and if not, why it failed.
 pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
+    if let Some(failure) = project_dir_missing(facts) {
+        return failed(failure);
+    }
     let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
     let mut stream = read_stream(agent, events);
     if stream.succeeded {
@@ -484,6 +487,18 @@ fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
         return Some(Failure { class, evidence: evidence_line(&cand.text), reset });
     }
     None
+}
+
+/// The wrapper found no project directory and ran no agent (its status and its own line both say
+/// so): fatal, never resumed elsewhere.
+fn project_dir_missing(facts: &ExitFacts) -> Option<Failure> {
+    use crate::wrapper::{PROJECT_DIR_MISSING_LINE, PROJECT_DIR_MISSING_STATUS};
+    let said = tail_str(&facts.stderr_tail, MAX_INPUT_BYTES).lines().any(|l| l.trim_end() == PROJECT_DIR_MISSING_LINE);
+    (facts.exit_status == Some(PROJECT_DIR_MISSING_STATUS) && said).then(|| Failure {
+        class: FailureClass::ProjectDirMissing,
+        evidence: PROJECT_DIR_MISSING_LINE.to_string(),
+        reset: None,
+    })
 }
 
 fn failed(failure: Failure) -> Outcome {

@@ -11,7 +11,8 @@
 //!   reaches a shell string.
 //! - [`session_id`], [`classify`], [`reset_hint`]: reading agent output.
 //! - [`conversation`]: resume or start again (has the agent saved its conversation yet?).
-//! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff.
+//! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff;
+//!   [`clock`]: wall-clock steps told apart from elapsed time.
 //! - [`redact`]: secrets removed from anything returned to a caller.
 //! - [`wasm_api`]: the only module with `#[wasm_bindgen]` exports. Values cross it through the
 //!   serde derives of the types above (serde-wasm-bindgen), whose TypeScript declarations tsify
@@ -21,6 +22,7 @@
 //! code.
 
 pub mod classify;
+pub mod clock;
 pub mod conversation;
 pub mod error;
 pub mod model;

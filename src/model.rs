@@ -117,6 +117,9 @@ pub enum FailureClass {
     BadInvocation,
     /// The conversation no longer fits the model's context window. Fatal.
     ContextOverflow,
+    /// The project directory is gone, or its path now names another directory: the agent is
+    /// never run anywhere else. Fatal.
+    ProjectDirMissing,
 }
 
 impl FailureClass {

@@ -27,6 +27,7 @@
 //! (which goes through the schedule like any other failure).
 
 use crate::classify::{self, ExitFacts, LiveVerdict, Outcome};
+use crate::clock::{self, ClockAnchor, MonoReading};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Failure, FailureClass, Millis, ResetHint, TaskState};
 use crate::record::{LiveStatus, TaskRecord};
@@ -203,8 +204,11 @@ pub struct Observation {
     /// The status in `exit.<attempt>`, written by the wrapper when the agent ended.
     #[serde(default)]
     pub exit_status: Option<i32>,
-    /// Newest mtime of the transcript / event file (for stall detection and live checks).
-    /// `null` turns stall detection off.
+    /// Newest mtime of the transcript / event file (for stall detection and live checks), when
+    /// it is new to the host (a host that remembers what it reported may pass `null` for an
+    /// unchanged mtime: after a wall-clock step an old mtime is in the old clock's terms). A
+    /// task that never reported activity has no stall detection. Times later than `now` count
+    /// as `now`.
     #[serde(default)]
     pub activity_at: Option<Millis>,
     /// First ≤ 16 KiB of `events.<attempt>.jsonl`; only needed while the record has no
@@ -227,6 +231,16 @@ pub struct Observation {
     /// The instant the host computed for a `resolve_reset_time` action.
     #[serde(default)]
     pub reset_at: Option<Millis>,
+    /// A monotonic reading taken with `now`: wall-clock steps are then told from elapsed time
+    /// ([`crate::clock`]). `null`: every wall-clock step counts as elapsed time.
+    #[serde(default)]
+    pub mono: Option<MonoReading>,
+    /// Whether this host process issued the run the record asks for (`runRequestedAt`):
+    /// `false` after the monitor that asked for a recovery died (its successor did not issue
+    /// it). A recovery that never showed up and was not issued here is issued again, not
+    /// charged to the agent. `null`: unknown (the run is charged as a failed attempt).
+    #[serde(default)]
+    pub run_issued: Option<bool>,
 }
 
 impl Observation {
@@ -245,6 +259,8 @@ impl Observation {
             capture: None,
             utc_offset_min: None,
             reset_at: None,
+            mono: None,
+            run_issued: None,
         }
     }
 
@@ -261,6 +277,9 @@ impl Observation {
         }
         if self.utc_offset_min.is_some_and(|o| !(-18 * 60..=18 * 60).contains(&o)) {
             return bad("utcOffsetMin must be within ±1080 minutes".into());
+        }
+        if let Some(m) = &self.mono {
+            crate::clock::check(&m.clock, m.ms).map_err(|e| CoreError::InvalidInput(format!("observation: mono: {e}")))?;
         }
         Ok(())
     }
@@ -346,13 +365,68 @@ pub fn step(record: &TaskRecord, obs: &Observation, cfg: &MonitorConfig) -> Step
         // Nothing sensible can be decided without a clock; change nothing.
         return StepOutput { record: record.clone(), actions: Vec::new(), next_check_at: record.updated_at + cfg.poll_ms };
     }
-    let mut m = Machine { rec: record.clone(), obs, cfg, now: obs.now, actions: Vec::new(), next: obs.now + cfg.poll_ms };
+    let mut start = record.clone();
+    // Activity reported at or before what the record already knew is old news; after a clock
+    // step it is also in the old clock's terms, so it must not count as new (see `clock`).
+    let mut activity_floor = None;
+    if let (Some(mono), false) = (&obs.mono, record.state.is_final()) {
+        match record.clock_anchor.as_ref().and_then(|a| clock::wall_step(a, obs.now, mono)) {
+            Some(step) => {
+                activity_floor = record.last_activity_at;
+                clock::rebase(&mut start, step, obs.now, cfg.max_reset_wait_ms + cfg.reset_margin_ms);
+                start.clock_anchor = Some(ClockAnchor::at(obs.now, mono));
+            }
+            None if record.clock_anchor.as_ref().is_none_or(|a| a.clock != mono.clock) => {
+                start.clock_anchor = Some(ClockAnchor::at(obs.now, mono));
+            }
+            None => {}
+        }
+    }
+    let mut m = Machine {
+        rec: start,
+        obs,
+        cfg,
+        now: obs.now,
+        actions: Vec::new(),
+        next: obs.now + cfg.poll_ms,
+        activity_floor,
+    };
     m.run();
     let Machine { mut rec, actions, next, .. } = m;
     if rec != *record {
         rec.updated_at = obs.now;
+        if let Some(mono) = &obs.mono {
+            // A fresh anchor with every write: the tolerance stays tight.
+            rec.clock_anchor = Some(ClockAnchor::at(obs.now, mono));
+        }
     }
     StepOutput { record: rec, actions, next_check_at: next }
+}
+
+/// The host found, before running a `recover`, that the project directory is gone or its path
+/// now names another directory (`evidence` says which): the task fails with
+/// `project_dir_missing`, announced once, and is never run anywhere else. The requested run
+/// never happened, so it is not counted. A final record is returned unchanged, with no event.
+pub fn project_dir_missing(record: &TaskRecord, evidence: &str, now: Millis) -> CoreResult<StepOutput> {
+    if !(now.is_finite() && now >= 0.0) {
+        return Err(CoreError::InvalidInput(format!("now must be a finite time in ms, got {}", Num(now))));
+    }
+    if record.state.is_final() {
+        return Ok(StepOutput { record: record.clone(), actions: Vec::new(), next_check_at: now + FINAL_RECHECK_MS });
+    }
+    let mut rec = record.clone();
+    if rec.run_requested_at.is_some() && rec.state == TaskState::Recovering && rec.attempts > 1 {
+        rec.attempts -= 1;
+    }
+    let failure = Failure { class: FailureClass::ProjectDirMissing, evidence: clip(evidence), reset: None };
+    let msg = format!("{} failed (project_dir_missing): {}", rec.session, clip(evidence));
+    let cfg = MonitorConfig::default();
+    let obs = Observation::new(now, PaneFacts::Missing, rec.attempts);
+    let mut m = Machine { rec, obs: &obs, cfg: &cfg, now, actions: Vec::new(), next: now, activity_floor: None };
+    m.finish_failed(failure, false, EventKind::Failed, msg);
+    let Machine { mut rec, actions, next, .. } = m;
+    rec.updated_at = now;
+    Ok(StepOutput { record: rec, actions, next_check_at: next })
 }
 
 /// A resume asked for by a person (`coding_task_resume`): allowed for `failed` (also after
@@ -416,6 +490,8 @@ struct Machine<'a> {
     actions: Vec<Action>,
     /// When to look again (only ever lowered).
     next: Millis,
+    /// Reported activity at or before this is not new (set in a step that saw a clock step).
+    activity_floor: Option<Millis>,
 }
 
 impl Machine<'_> {
@@ -465,8 +541,18 @@ impl Machine<'_> {
         }
     }
 
+    /// The reported activity time if it is news: not older than what was known before a clock
+    /// step, and never later than now.
+    fn reported_activity(&self) -> Option<Millis> {
+        let a = self.obs.activity_at.filter(|a| a.is_finite())?;
+        if self.activity_floor.is_some_and(|f| a <= f) {
+            return None;
+        }
+        Some(a.min(self.now))
+    }
+
     fn note_activity(&mut self) {
-        if let Some(a) = self.obs.activity_at.filter(|a| a.is_finite()) {
+        if let Some(a) = self.reported_activity() {
             if self.rec.last_activity_at.is_none_or(|l| a > l) {
                 self.rec.last_activity_at = Some(a);
             }
@@ -660,6 +746,18 @@ impl Machine<'_> {
             self.look_at(asked + self.cfg.start_grace_ms);
             return;
         }
+        if self.rec.state == TaskState::Recovering && self.obs.run_issued == Some(false) {
+            // The monitor that asked for this recovery died before (or while) issuing it: the
+            // agent did nothing wrong. Issue it again now, with no failure counted and no
+            // backoff step; only the recovery budget still applies.
+            let deadline = schedule::give_up_deadline(self.cfg, self.rec.window_started_at, self.rec.reset_wait_ms);
+            if self.now <= deadline {
+                self.rec.run_requested_at = None;
+                self.rec.next_recovery_at = Some(self.now);
+                self.recover_when_due(mode);
+                return;
+            }
+        }
         let evidence = format!(
             "attempt {} did not start within {}",
             self.rec.attempts,
@@ -754,7 +852,7 @@ impl Machine<'_> {
 
         if ended_normally {
             // A run that produced output for the healthy period before it died was a healthy run.
-            let seen = self.obs.activity_at.filter(|a| a.is_finite());
+            let seen = self.reported_activity();
             let ran_until = match (self.rec.last_activity_at, seen) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
@@ -868,6 +966,7 @@ fn class_name(c: FailureClass) -> &'static str {
         FailureClass::UsageLimit => "usage_limit",
         FailureClass::BadInvocation => "bad_invocation",
         FailureClass::ContextOverflow => "context_overflow",
+        FailureClass::ProjectDirMissing => "project_dir_missing",
     }
 }
 

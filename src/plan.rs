@@ -102,11 +102,10 @@ pub struct HostContext {
 pub struct Command {
     pub argv: Vec<String>,
     /// Text for the process's stdin (`None`: no input).
-    #[serde(default)]
     pub stdin: Option<String>,
     /// Variables to set (override) in the tmux client's environment, on top of the host's own.
     /// Empty in every plan today: the agent's environment, PATH included, is [`ENV_FILE`].
-    #[serde(default)]
+    /// (Both always present: a command is only ever written by the core.)
     pub env: Vec<EnvVar>,
 }
 
@@ -282,7 +281,7 @@ fn check_attempt(attempt: u32, min: u32) -> CoreResult<()> {
 }
 
 /// Names the wrapper and tmux reserve; the host may not set them through `env`.
-const RESERVED_ENV: [&str; 4] = ["RCA_TASK_DIR", "RCA_ATTEMPT", "TMUX", "TMUX_PANE"];
+const RESERVED_ENV: [&str; 5] = ["RCA_TASK_DIR", "RCA_ATTEMPT", "RCA_PROJECT_DIR", "TMUX", "TMUX_PANE"];
 
 /// Variables bash refuses to export (read-only in every bash): the wrapper would stop on them.
 const BASH_READONLY: [&str; 6] = ["BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"];
@@ -414,6 +413,8 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
     let mut e = vec![
         format!("RCA_TASK_DIR={}", ctx.task_dir),
         format!("RCA_ATTEMPT={attempt}"),
+        // The wrapper cd's there itself: tmux's -c falls back to another directory when it is gone.
+        format!("RCA_PROJECT_DIR={}", spec.project_dir),
     ];
     // Sandboxed restrictions that a CLI takes from its environment (profile data, constants:
     // set on every attempt from the spec kept at start, never from the agent.env file).

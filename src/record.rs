@@ -7,6 +7,7 @@
 //! the monitor trusts it: version, the spec (re-validated), finite times, known enum values and
 //! states that are consistent with the other fields.
 
+use crate::clock::ClockAnchor;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Failure, Millis, TaskSpec, TaskState};
 use crate::validate;
@@ -90,6 +91,26 @@ pub struct TaskRecord {
     pub reset_wait_ms: Millis,
     /// When the task reached a final state.
     pub finished_at: Option<Millis>,
+    /// The project directory as it was at the start (host data): a recovery first checks that
+    /// the path still names this directory, else the task fails with `project_dir_missing`.
+    /// Absent in records of older versions.
+    #[serde(default)]
+    pub project_identity: Option<ProjectIdentity>,
+    /// A wall and a monotonic reading taken together when the record last changed: tells a
+    /// wall-clock step from elapsed time ([`crate::clock`]).
+    #[serde(default)]
+    pub clock_anchor: Option<ClockAnchor>,
+}
+
+/// Which directory the project path named at the start: its real path and its device and inode
+/// numbers (decimal strings: an inode number may not fit a JS number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectIdentity {
+    pub real_path: String,
+    pub dev: String,
+    pub ino: String,
 }
 
 /// A fresh record for a task that the host is about to start (attempt 1, state `starting`).
@@ -129,6 +150,8 @@ pub fn new_record(
         window_started_at: now,
         reset_wait_ms: 0.0,
         finished_at: None,
+        project_identity: None,
+        clock_anchor: None,
     }
 }
 
@@ -213,6 +236,13 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
         }
     }
 
+    if let Some(id) = &r.project_identity {
+        check_project_identity(id).map_err(|e| format!("projectIdentity: {e}"))?;
+    }
+    if let Some(a) = &r.clock_anchor {
+        crate::clock::check(&a.clock, a.mono).map_err(|e| format!("clockAnchor: {e}"))?;
+        check_time("clockAnchor.wall", a.wall)?;
+    }
     if r.attempts == 0 {
         return Err("attempts must be at least 1 (the first run counts)".into());
     }
@@ -277,6 +307,17 @@ fn check_path(field: &str, p: &str) -> Result<(), String> {
     }
     if p.chars().any(char::is_control) {
         return Err(format!("{field} contains a control character"));
+    }
+    Ok(())
+}
+
+/// Checks a project identity (from the host at start, or from disk).
+pub fn check_project_identity(id: &ProjectIdentity) -> Result<(), String> {
+    check_path("realPath", &id.real_path)?;
+    for (field, v) in [("dev", &id.dev), ("ino", &id.ino)] {
+        if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{field} must be a decimal number of 1-20 digits"));
+        }
     }
     Ok(())
 }

@@ -1,447 +1,500 @@
-//! Secrets removed from text before it leaves the package (DESIGN §3: anything returned to a
-//! model, a chat or a terminal passes through here).
+//! Secrets and terminal control sequences removed from text before it leaves the package
+//! (DESIGN §3: anything returned to a model, a chat or a terminal passes through here).
 //!
-//! Covered: API keys of the common providers (OpenAI/Anthropic `sk-…`, Google `AIza…`, GitHub
-//! `ghp_…`/`github_pat_…`, Slack `xox…`, AWS `AKIA…`, GitLab, Hugging Face, npm, Stripe), JWTs,
-//! bearer tokens, `Authorization`/`x-api-key`/cookie headers, PEM private-key blocks, and
-//! `NAME=value` assignments whose name contains KEY, TOKEN, SECRET or PASSWORD. UUIDs and
-//! agent session ids are left alone: they are needed to resume and are not credentials.
+//! Two steps. First every terminal control sequence and control character except `\n` and `\t`
+//! goes ([`strip_controls`]): the text is safe to print, and a colour code in front of a key
+//! cannot hide it. Then the rules of `redact/rules.rs` (data: a regex-lite expression, the
+//! literal keywords that must occur for it to match, and where its match starts relative to a
+//! keyword) replace what they find with `[REDACTED]`. One pass over the text finds every keyword
+//! hit (a 2-byte index, ignoring ASCII case); at each hit the rule's expression is tried once,
+//! anchored where its match would start (a provider prefix, the start of a header or URL, the
+//! end of a variable name), after cheap byte checks; the few rules for blocks (private keys)
+//! search a window around their rare keyword instead. regex-lite has no literal optimisations,
+//! so this keeps 1 MB of output that mentions "token" and "key" on every line cheap. The spans
+//! all rules found are merged and replaced at once, so the result does not depend on rule order;
+//! redacting the result again changes nothing (checked on the corpora of the tests).
+//!
+//! Not covered (no shape to recognise): a bare secret with no provider prefix and no name in
+//! front of it (`hunter2` alone on a line). UUIDs and agent session ids are kept: they are
+//! needed to resume and are not credentials.
+
+mod controls;
+mod rules;
+
+pub use controls::strip_controls;
+pub use rules::PRIVATE_KEY_MARK;
+
+use regex_lite::Regex;
+use std::sync::OnceLock;
 
 /// What a secret is replaced with.
 pub const MARK: &str = "[REDACTED]";
 
-/// Literal starts of the provider key shapes (a cheap filter before the token scan).
-const TOKEN_PREFIXES: &[&str] =
-    &["sk-", "AIza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AKIA", "ASIA", "glpat-", "hf_", "npm_", "sk_", "rk_", "eyJ"];
-/// Words that make a `NAME=value` assignment secret.
-const SECRET_NAME_WORDS: &[&str] = &["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD"];
+/// Where a match can start, relative to a keyword hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// `back` bytes before the keyword (0: the keyword is the match's literal start); with
+    /// `word`, only where a word starts (`\b`: the byte before is not `[A-Za-z0-9_]`).
+    Keyword { back: usize, word: bool },
+    /// At the start of the run of [`Run`] characters that holds the keyword (a name, a header,
+    /// a URL scheme, a flag), when the byte before the run is one of `before` ("" = any) or
+    /// the run starts the line.
+    Run { run: Run, before: &'static str },
+    /// Right after the run of [`Run`] characters that holds the keyword, when the whole run
+    /// matches the expression `name` (regex-lite, "" = any run): `NAME = value` with the
+    /// name's shape checked on the name alone, so the value's expression stays small.
+    AfterRun { run: Run, name: &'static str },
+    /// Anywhere in the [`Scope`] window: an unanchored search, for rules whose keyword is rare
+    /// and sits at no fixed place in the match (a PEM block's BEGIN line).
+    Search,
+}
 
-/// Returns `text` with secrets replaced by `[REDACTED]`. Never fails; idempotent.
-///
-/// Five passes, each a hand-written scanner that finds what a regular expression used to find
-/// (the expressions are quoted on each scanner, leftmost-first and non-overlapping as
-/// regex engines match, `\b`, `\s` and `(?i)` ASCII). Each pass runs only when a cheap literal
-/// check says it could match, and does bounded work per byte of its input (runs of key
-/// characters are measured once, not once per starting position), so large panes and tails
-/// take linear time.
+/// The character classes of [`Start::Run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// `[A-Za-z0-9_.-]`: a variable, field or property name (`AWS_SECRET_ACCESS_KEY`, `db.password`).
+    Name,
+    /// `[A-Za-z0-9_-]`: a header or parameter name (`Proxy-Authorization`, `X-Amz-Signature`).
+    Word,
+    /// `[A-Za-z0-9+.-]`: a URL scheme (`mongodb+srv`).
+    Scheme,
+    /// `[A-Za-z-]`: a command-line flag (`--password`).
+    Flag,
+    /// `[0-9]`.
+    Digits,
+}
+
+impl Run {
+    fn has(self, c: u8) -> bool {
+        match self {
+            Run::Name => c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'),
+            Run::Word => c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'),
+            Run::Scheme => c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'),
+            Run::Flag => c.is_ascii_alphabetic() || c == b'-',
+            Run::Digits => c.is_ascii_digit(),
+        }
+    }
+}
+
+/// Which part of the text a rule searches around a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The hit's line (for a line longer than [`LONG_LINE`], a window of it around the hit).
+    Line,
+    /// From the start of the hit's line to this many bytes after it (a block that follows).
+    After(usize),
+    /// From this many bytes before the end of the hit's line (at a line start) to that end.
+    Before(usize),
+}
+
+/// One redaction rule (see `redact/rules.rs`).
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable name, used by tests and reports.
+    pub id: &'static str,
+    /// Lowercase literals, at least 2 bytes; one must occur (ignoring ASCII case) in the text
+    /// for the expression to run, and it runs only around the occurrences.
+    pub keywords: &'static [&'static str],
+    /// regex-lite expression, matched from the [`Start`] on (anchored there, unless `Search`);
+    /// group `s`, when present, is the part replaced.
+    pub regex: &'static str,
+    pub start: Start,
+    pub scope: Scope,
+    /// The replacement text.
+    pub mark: &'static str,
+    /// Characters that, right after the replaced part, mean it is not a secret (regex-lite has
+    /// no look-ahead): `(` after `token = getToken` is a call.
+    pub not_followed_by: &'static str,
+    /// Cheap checks before the expression runs ("" = none), so a keyword in ordinary text
+    /// rarely costs a regex call: the first byte at the start (for [`Start::AfterRun`], after
+    /// an optional quote and spaces) is one of `lead` …
+    pub lead: &'static str,
+    /// … and one of `needs` occurs between the start and the end of the window.
+    pub needs: &'static str,
+}
+
+/// Lines longer than this are searched in windows around each hit, not whole.
+const LONG_LINE: usize = 4096;
+/// A long-line window: this much before the hit …
+const LONG_BEFORE: usize = 1024;
+/// … and this much after it. A match reaching the window's end is extended to the next space.
+const LONG_AFTER: usize = 4096;
+
+/// Every rule, in the order of `redact/rules.rs`.
+pub fn rules() -> &'static [Rule] {
+    rules::RULES
+}
+
+/// Rules whose expression does not compile, with the error: empty unless the data is wrong
+/// (a test asserts it; at run time such a rule is skipped, never a panic).
+pub fn rule_errors() -> Vec<(&'static str, String)> {
+    let check = |p: &str| Regex::new(p).err().map(|e| e.to_string());
+    rules::RULES
+        .iter()
+        .filter_map(|r| check(&pattern(r)).or_else(|| name_pattern(r).and_then(|n| check(&n))).map(|e| (r.id, e)))
+        .collect()
+}
+
+/// The expression as compiled: anchored at the start unless the rule searches.
+fn pattern(rule: &Rule) -> String {
+    match rule.start {
+        Start::Search => rule.regex.to_string(),
+        _ => format!("^(?:{})", rule.regex),
+    }
+}
+
+/// The name expression of a [`Start::AfterRun`] rule, matching a whole run.
+fn name_pattern(rule: &Rule) -> Option<String> {
+    match rule.start {
+        Start::AfterRun { name, .. } if !name.is_empty() => Some(format!("^(?:{name})$")),
+        _ => None,
+    }
+}
+
+/// Returns `text` without control sequences and with secrets replaced by `[REDACTED]` (or
+/// `[REDACTED PRIVATE KEY]`). Never fails.
 pub fn redact(text: &str) -> String {
-    let mut s = text.to_string();
-    if s.contains("PRIVATE KEY") {
-        s = replace_all(&s, private_key_at);
+    let clean = strip_controls(text);
+    redact_clean(&clean)
+}
+
+/// A piece of the text to replace.
+struct Span {
+    start: usize,
+    end: usize,
+    mark: &'static str,
+}
+
+fn redact_clean(text: &str) -> String {
+    let mut spans: Vec<Span> = Vec::new();
+    let windows = scan(text, &mut spans);
+    for (i, rule_windows) in windows.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+        // Compiled only when needed: all the rules at once cost ~80 ms in wasm.
+        let (Some(rule), Some((re, _))) = (rules::RULES.get(i), compiled(i)) else { continue };
+        for &(lo, hi) in rule_windows {
+            find_in_window(text, lo, hi, rule, re, &mut spans);
+        }
     }
-    let lower = s.to_ascii_lowercase();
-    if ["authorization", "api-key", "cookie"].iter().any(|w| lower.contains(w)) {
-        s = replace_all(&s, header_at);
+    replace_spans(text, spans)
+}
+
+/// The rule's expression compiled at first use (and whether it has a group `s`), or None when
+/// it does not compile.
+fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
+    let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
+    let rule = rules::RULES.get(i)?;
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| n == Some("s"))));
+    all.get(i)?.get_or_init(compile).as_ref()
+}
+
+/// Whether `name` has the shape a [`Start::AfterRun`] rule asks for.
+fn name_matches(i: usize, name: &str) -> bool {
+    static COMPILED: OnceLock<Vec<OnceLock<Option<Regex>>>> = OnceLock::new();
+    let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
+    let Some(rule) = rules::RULES.get(i) else { return false };
+    if !matches!(rule.start, Start::AfterRun { name, .. } if !name.is_empty()) {
+        return true;
     }
-    if lower.contains("bearer") {
-        s = replace_all(&s, bearer_at);
+    let compile = || name_pattern(rule).and_then(|p| Regex::new(&p).ok());
+    all.get(i).and_then(|c| c.get_or_init(compile).as_ref()).is_some_and(|re| re.is_match(name))
+}
+
+/// Matches of one rule in `text[lo..hi]` (only at `lo` when the rule is anchored), added to
+/// `spans` (the replaced part of each).
+fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spans: &mut Vec<Span>) {
+    let Some(hay) = text.get(lo..hi) else { return };
+    for caps in re.captures_iter(hay) {
+        let Some(m) = caps.name("s").or_else(|| caps.get(0)) else { continue };
+        add_span(text, lo + m.start(), lo + m.end(), hi, rule, spans);
     }
-    if has_token_prefix(&s) {
-        s = replace_all(&s, token_at);
+}
+
+/// The replaced part `start..end` of a match found in a window ending at `hi`, unless it is
+/// not a secret after all.
+fn add_span(text: &str, mut start: usize, mut end: usize, hi: usize, rule: &Rule, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    {
+        if let Some(&next) = b.get(end) {
+            if end < hi && rule.not_followed_by.as_bytes().contains(&next) {
+                return;
+            }
+        }
+        // A window cut inside a long line: the secret may go on past it.
+        if end == hi && hi < b.len() {
+            while b.get(end).is_some_and(|c| !c.is_ascii_whitespace()) {
+                end += 1;
+            }
+        }
+        // A quoted value keeps its quotes.
+        let q = b.get(start).copied();
+        if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
+            start += 1;
+            end -= 1;
+        }
+        let Some(secret) = text.get(start..end) else { return };
+        if !is_placeholder(secret) {
+            spans.push(Span { start, end, mark: rule.mark });
+        }
     }
-    if s.contains('=') {
-        s = redact_assignments(&s);
+}
+
+/// Values that are not secrets whatever their name: empty, an earlier mark (or its start, cut
+/// at its space: `[REDACTED` of `[REDACTED PRIVATE KEY]`), the words of [`rules::NOT_SECRETS`],
+/// short numbers (counts, ports: `tokens.input=0`, `max_tokens: 4096`).
+fn is_placeholder(v: &str) -> bool {
+    v.is_empty()
+        || MARK.starts_with(v)
+        || PRIVATE_KEY_MARK.starts_with(v)
+        || rules::NOT_SECRETS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        || (v.len() < 6 && v.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// `text` with every span replaced by its mark; overlapping or touching spans become one.
+fn replace_spans(text: &str, mut spans: Vec<Span>) -> String {
+    if spans.is_empty() {
+        return text.to_string();
     }
-    let lower = s.to_ascii_lowercase();
-    if s.contains(':') && ["key", "token", "secret", "passw"].iter().any(|w| lower.contains(w)) {
-        s = replace_all(&s, named_at);
+    spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut it = spans.into_iter().peekable();
+    while let Some(mut cur) = it.next() {
+        while let Some(next) = it.next_if(|n| n.start <= cur.end) {
+            cur.end = cur.end.max(next.end);
+            if next.mark.len() > cur.mark.len() {
+                cur.mark = next.mark;
+            }
+        }
+        if cur.start < copied {
+            continue;
+        }
+        out.push_str(text.get(copied..cur.start).unwrap_or(""));
+        out.push_str(cur.mark);
+        copied = cur.end;
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    out
+}
+
+/// The keyword index: which 2-byte lowercase prefixes start a keyword, and the keywords.
+struct Keywords {
+    /// One bit per `(first << 8) | second` lowercase byte pair.
+    starts: Vec<u64>,
+    /// `(pair, keyword, rule index)`, sorted by pair.
+    entries: Vec<(u16, &'static [u8], usize)>,
+}
+
+fn keywords() -> &'static Keywords {
+    static KW: OnceLock<Keywords> = OnceLock::new();
+    KW.get_or_init(|| {
+        let mut starts = vec![0u64; 1024];
+        let mut entries = Vec::new();
+        for (i, rule) in rules::RULES.iter().enumerate() {
+            for kw in rule.keywords {
+                let k = kw.as_bytes();
+                let (Some(&a), Some(&b)) = (k.first(), k.get(1)) else { continue };
+                let pair = u16::from_be_bytes([a.to_ascii_lowercase(), b.to_ascii_lowercase()]);
+                if let Some(w) = starts.get_mut(usize::from(pair) / 64) {
+                    *w |= 1 << (pair % 64);
+                }
+                entries.push((pair, k, i));
+            }
+        }
+        entries.sort_by_key(|e| e.0);
+        Keywords { starts, entries }
+    })
+}
+
+/// One pass over `text` for keyword hits. An anchored rule is tried at once where its match
+/// would start (each start once), adding to `spans`; for a searching rule the window to
+/// search is noted: the returned merged, ascending byte ranges, per rule.
+fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
+    let kw = keywords();
+    let b = text.as_bytes();
+    let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rules::RULES.len()];
+    // Per rule, the last start tried (several keywords of one name lead to the same start).
+    let mut tried: Vec<usize> = vec![usize::MAX; rules::RULES.len()];
+    let mut last_try: (usize, *const u8) = (usize::MAX, std::ptr::null());
+    let mut line_start = 0;
+    let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
+    for i in 0..b.len().saturating_sub(1) {
+        let (Some(&c0), Some(&c1)) = (b.get(i), b.get(i + 1)) else { break };
+        if c0 == b'\n' {
+            line_start = i + 1;
+            continue;
+        }
+        let pair = u16::from_be_bytes([c0.to_ascii_lowercase(), c1.to_ascii_lowercase()]);
+        if kw.starts.get(usize::from(pair) / 64).is_none_or(|w| w & (1 << (pair % 64)) == 0) {
+            continue;
+        }
+        let from = kw.entries.partition_point(|e| e.0 < pair);
+        for &(_, k, r) in kw.entries.get(from..).unwrap_or(&[]).iter().take_while(|e| e.0 == pair) {
+            let Some(w) = b.get(i..i + k.len()) else { continue };
+            if !w.eq_ignore_ascii_case(k) {
+                continue;
+            }
+            if line_end <= i {
+                line_end = b.get(i..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p);
+            }
+            let Some(rule) = rules::RULES.get(r) else { continue };
+            let (lo, hi) = window(text, rule.scope, line_start, line_end, i);
+            if rule.start == Start::Search {
+                let Some(list) = windows.get_mut(r) else { continue };
+                match list.last_mut() {
+                    Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                    _ => list.push((lo, hi)),
+                }
+                continue;
+            }
+            let Some(start) = anchor(b, rule.start, line_start, i) else { continue };
+            if let Start::AfterRun { run, .. } = rule.start {
+                let name_start = run_start(b, run, line_start, i);
+                let rest = b.get(start..hi.max(start)).unwrap_or(&[]);
+                if tried.get(r) == Some(&start)
+                    || !precheck(rest, rule)
+                    || !text.get(name_start..start).is_some_and(|n| name_matches(r, n))
+                {
+                    continue;
+                }
+            }
+            if attempt(text, r, start, hi, &mut tried, &mut last_try, spans) {
+                continue;
+            }
+            // A run that does not start with the rule's name (`X-Custom-Authorization:`): the
+            // keyword itself is the other place the match can start.
+            if matches!(rule.start, Start::Run { .. }) && start != i {
+                attempt(text, r, i, hi, &mut tried, &mut last_try, spans);
+            }
+        }
+    }
+    windows
+}
+
+/// One anchored attempt of rule `r` at `start` (window end `hi`), unless already made; whether
+/// it found a secret (added to `spans`).
+fn attempt(
+    text: &str,
+    r: usize,
+    start: usize,
+    hi: usize,
+    tried: &mut [usize],
+    last_try: &mut (usize, *const u8),
+    spans: &mut Vec<Span>,
+) -> bool {
+    let Some(rule) = rules::RULES.get(r) else { return false };
+    if tried.get(r) == Some(&start) || !text.is_char_boundary(start) {
+        return false;
+    }
+    if let Some(t) = tried.get_mut(r) {
+        *t = start;
+    }
+    // Inside the secret found last, an attempt finds nothing more (no rule's secret goes on past
+    // where another's stops: spaces, quotes, separators); and rules sharing an expression (the
+    // assignments) need one attempt at one start.
+    let same = (start, rule.regex.as_ptr());
+    if spans.last().is_some_and(|l| l.start < start && start < l.end) || *last_try == same {
+        return false;
+    }
+    *last_try = same;
+    let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { return false };
+    if !precheck(hay.as_bytes(), rule) {
+        return false;
+    }
+    // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
+    let found = if *has_s {
+        re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
+    } else {
+        re.find(hay).map(|m| (m.start(), m.end()))
+    };
+    let Some((a, z)) = found else { return false };
+    add_span(text, start + a, start + z, hi, rule, spans);
+    true
+}
+
+/// The rule's `lead` and `needs` checks on the text from the start on.
+fn precheck(hay: &[u8], rule: &Rule) -> bool {
+    let lead_at = match rule.start {
+        Start::AfterRun { .. } => {
+            let mut i = usize::from(matches!(hay.first(), Some(b'"' | b'\'')));
+            while matches!(hay.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            i
+        }
+        _ => 0,
+    };
+    (rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c)))
+        && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+}
+
+/// Start of the run of `run` characters (within the line) that holds `at`.
+fn run_start(b: &[u8], run: Run, line_start: usize, at: usize) -> usize {
+    let mut s = at;
+    while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
+        s -= 1;
     }
     s
 }
 
-/// A match found by a scanner: where it ends and what replaces it.
-struct Found {
-    end: usize,
-    with: Replacement,
-}
-
-/// Replacement text: kept parts of the match (byte ranges of the input) around the mark.
-enum Replacement {
-    /// `mark`.
-    Mark(&'static str),
-    /// `input[keep]` then `mark`.
-    KeepThenMark(std::ops::Range<usize>, &'static str),
-    /// The match unchanged.
-    Unchanged,
-}
-
-/// Memo of the last run measured by a scanner, so a run is measured once however many
-/// positions inside it start a candidate match: `(start, end)`.
-#[derive(Default)]
-struct Runs {
-    last: [(usize, usize); 6],
-}
-
-impl Runs {
-    /// End of the maximal run of bytes satisfying `class` that starts at `start`, remembered in
-    /// `slot`. Valid because every caller of one slot uses the same class (token_at: 0 key
-    /// characters, 1 letters and digits, 2 word characters, 3 Slack's, 4 and 5 the second and
-    /// third JWT parts, kept apart so alternating lookups do not evict each other).
-    fn end(&mut self, slot: usize, b: &[u8], start: usize, class: fn(u8) -> bool) -> usize {
-        let Some(memo) = self.last.get_mut(slot) else { return run_end(b, start, class) };
-        if memo.0 <= start && start < memo.1 {
-            return memo.1;
+/// Where an anchored rule's match would start for a keyword hit at `at` (on a line starting at
+/// `line_start`), or None when it cannot start there.
+fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize> {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    match start {
+        Start::Keyword { back, word } => {
+            let s = at.checked_sub(back).filter(|&s| s >= line_start)?;
+            let ok = !word || s == 0 || !b.get(s - 1).is_some_and(|&c| is_word(c));
+            ok.then_some(s)
         }
-        let end = run_end(b, start, class);
-        if end > start {
-            *memo = (start, end);
+        Start::Run { run, before } => {
+            let s = run_start(b, run, line_start, at);
+            let ok = before.is_empty() || s == line_start || b.get(s - 1).is_some_and(|c| before.as_bytes().contains(c));
+            ok.then_some(s)
         }
-        end
-    }
-}
-
-/// Runs `find` at every position (ASCII positions only can match) from left to right, and
-/// replaces each match; the search resumes after the match, as regex `replace_all` does.
-fn replace_all(s: &str, find: fn(&[u8], usize, &mut Runs) -> Option<Found>) -> String {
-    let b = s.as_bytes();
-    let mut runs = Runs::default();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0;
-    let mut p = 0;
-    while p < b.len() {
-        let Some(found) = find(b, p, &mut runs) else {
-            p += 1;
-            continue;
-        };
-        out.push_str(s.get(copied..p).unwrap_or(""));
-        match found.with {
-            Replacement::Mark(mark) => out.push_str(mark),
-            Replacement::KeepThenMark(keep, mark) => {
-                out.push_str(s.get(keep).unwrap_or(""));
-                out.push_str(mark);
+        Start::AfterRun { run, .. } => {
+            let mut e = at;
+            while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
+                e += 1;
             }
-            Replacement::Unchanged => out.push_str(s.get(p..found.end).unwrap_or("")),
+            Some(e)
         }
-        copied = found.end;
-        p = found.end.max(p + 1);
+        Start::Search => None,
     }
-    out.push_str(s.get(copied..).unwrap_or(""));
-    out
 }
 
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+/// The range a rule with `scope` searches for a keyword hit at `at` on the line
+/// `line_start..line_end`, on character boundaries.
+fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, at: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let (lo, hi) = match scope {
+        Scope::Line if line_end - line_start <= LONG_LINE => (line_start, line_end),
+        Scope::Line => (at.saturating_sub(LONG_BEFORE).max(line_start), (at + LONG_AFTER).min(line_end)),
+        Scope::After(n) => (line_start, (at + n).min(b.len())),
+        Scope::Before(n) => {
+            let from = line_end.saturating_sub(n);
+            // From a line start, unless the block has no newline at all.
+            let lo = if from == 0 {
+                0
+            } else {
+                b.get(from..line_start).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(from, |p| from + p + 1)
+            };
+            (lo, line_end)
+        }
+    };
+    (floor_char(text, lo), ceil_char(text, hi))
 }
 
-/// regex `\s`: `[\t\n\v\f\r ]`.
-fn is_space(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
-}
-
-/// A word starts at `p` (`\b` before a word character).
-fn word_start(b: &[u8], p: usize) -> bool {
-    p == 0 || !b.get(p - 1).is_some_and(|&c| is_word(c))
-}
-
-fn at(b: &[u8], i: usize, lit: &str) -> bool {
-    b.get(i..i + lit.len()) == Some(lit.as_bytes())
-}
-
-/// `lower` (lowercase ASCII) at `i`, ignoring ASCII case.
-fn at_ci(b: &[u8], i: usize, lower: &str) -> bool {
-    b.get(i..i + lower.len()).is_some_and(|w| w.iter().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y))
-}
-
-fn run_end(b: &[u8], mut i: usize, class: fn(u8) -> bool) -> usize {
-    while b.get(i).is_some_and(|&c| class(c)) {
-        i += 1;
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
     }
     i
 }
 
-/// `-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)`
-/// → `[REDACTED PRIVATE KEY]`: a whole PEM private key, or from its BEGIN line to the end
-/// when the END line was cut off by a tail window.
-fn private_key_at(b: &[u8], p: usize, _: &mut Runs) -> Option<Found> {
-    let body = pem_marker(b, p, "-----BEGIN ")?;
-    let mut q = body;
-    let end = loop {
-        match b.get(q..).and_then(|t| t.windows(9).position(|w| w == b"-----END ")) {
-            None => break b.len(),
-            Some(off) => {
-                if let Some(e) = pem_marker(b, q + off, "-----END ") {
-                    break e;
-                }
-                q += off + 1;
-            }
-        }
-    };
-    Some(Found { end, with: Replacement::Mark("[REDACTED PRIVATE KEY]") })
-}
-
-/// `<lead>[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----` at `p`: its end. `-` ends the class run, so
-/// the run must end with `PRIVATE KEY` or `PRIVATE KEY BLOCK`.
-fn pem_marker(b: &[u8], p: usize, lead: &str) -> Option<usize> {
-    if !at(b, p, lead) {
-        return None;
-    }
-    let run_start = p + lead.len();
-    let e = run_end(b, run_start, |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b' ');
-    let run = b.get(run_start..e)?;
-    let ok = run.ends_with(b"PRIVATE KEY") || run.ends_with(b"PRIVATE KEY BLOCK");
-    (ok && at(b, e, "-----")).then_some(e + 5)
-}
-
-/// Header names of [`header_at`], longest alternatives first where one is a prefix.
-const HEADER_NAMES: &[&str] =
-    &["proxy-authorization", "authorization", "x-api-key", "api-key", "x-goog-api-key", "set-cookie", "cookie"];
-
-/// `(?i)(\b(?:proxy-)?authorization|\bx-api-key|\bapi-key|\bx-goog-api-key|\bset-cookie|\bcookie)(["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest)\s+)?[^\s"',;]+`
-/// → `${1}${2}[REDACTED]`: header name kept, value dropped (`Authorization: Bearer abc`,
-/// `"x-api-key":"abc"`).
-fn header_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p)?.to_ascii_lowercase(), b'p' | b'a' | b'x' | b's' | b'c') || !word_start(b, p) {
-        return None;
-    }
-    // At most one name can start at p (their starts differ).
-    let name = HEADER_NAMES.iter().find(|n| at_ci(b, p, n))?;
-    let mut i = p + name.len();
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
         i += 1;
     }
-    i = run_end(b, i, is_space);
-    if !matches!(b.get(i), Some(b':' | b'=')) {
-        return None;
-    }
-    i = run_end(b, i + 1, is_space);
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
-        i += 1;
-    }
-    let kept = p..i;
-    let value = |c: u8| !is_space(c) && !matches!(c, b'"' | b'\'' | b',' | b';');
-    // The optional scheme word and its spaces, when a value follows them.
-    for scheme in ["bearer", "basic", "token", "digest"] {
-        if at_ci(b, i, scheme) {
-            let v = run_end(b, i + scheme.len(), is_space);
-            if v > i + scheme.len() {
-                let end = runs.end(0, b, v, value);
-                if end > v {
-                    return Some(Found { end, with: Replacement::KeepThenMark(kept, MARK) });
-                }
-            }
-        }
-    }
-    let end = runs.end(0, b, i, value);
-    (end > i).then_some(Found { end, with: Replacement::KeepThenMark(kept, MARK) })
-}
-
-/// `(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}` → `${1} [REDACTED]`.
-fn bearer_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p), Some(b'b' | b'B')) || !word_start(b, p) || !at_ci(b, p, "bearer") {
-        return None;
-    }
-    let v = run_end(b, p + 6, is_space);
-    if v == p + 6 {
-        return None;
-    }
-    let end = runs.end(0, b, v, |c| c.is_ascii_alphanumeric() || b"._~+/=-".contains(&c));
-    (end - v >= 8).then_some(Found { end, with: Replacement::KeepThenMark(p..p + 6, " [REDACTED]") })
-}
-
-fn key_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
-}
-
-fn alnum(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-/// Provider key shapes, each anchored on a word start so `task-…` is not `sk-…`:
-/// `\bsk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}`, `\bAIza[0-9A-Za-z_-]{30,}`,
-/// `\bgh[pousr]_[A-Za-z0-9]{20,}`, `\bgithub_pat_[A-Za-z0-9_]{20,}`,
-/// `\bxox[abposre]-[A-Za-z0-9-]{10,}`, `\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`,
-/// `\bglpat-[A-Za-z0-9_-]{20,}`, `\bhf_[A-Za-z0-9]{30,}`, `\bnpm_[A-Za-z0-9]{36,}`,
-/// `\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}`,
-/// `\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}` → `[REDACTED]`.
-/// The literal starts differ, so at most one shape can start at a position.
-fn token_at(b: &[u8], p: usize, runs: &mut Runs) -> Option<Found> {
-    if !matches!(b.get(p), Some(b's' | b'r' | b'A' | b'g' | b'x' | b'h' | b'n' | b'e')) || !word_start(b, p) {
-        return None;
-    }
-    let found = |end: usize| Some(Found { end, with: Replacement::Mark(MARK) });
-    // A run of `class` of at least `min` bytes starting at `start`.
-    let mut run = |slot: usize, start: usize, class: fn(u8) -> bool, min: usize| {
-        let end = runs.end(slot, b, start, class);
-        (end - start >= min).then_some(end)
-    };
-    if at(b, p, "sk-") {
-        // The optional prefixes are key characters themselves: the run from p + 3 decides.
-        return found(run(0, p + 3, key_char, 16)?);
-    }
-    if at(b, p, "AIza") {
-        return found(run(0, p + 4, key_char, 30)?);
-    }
-    if at(b, p, "gh") && matches!(b.get(p + 2), Some(b'p' | b'o' | b'u' | b's' | b'r')) && b.get(p + 3) == Some(&b'_') {
-        return found(run(1, p + 4, alnum, 20)?);
-    }
-    if at(b, p, "github_pat_") {
-        return found(run(2, p + 11, is_word, 20)?);
-    }
-    if at(b, p, "xox") && matches!(b.get(p + 3), Some(b'a' | b'b' | b'p' | b'o' | b's' | b'r' | b'e')) && b.get(p + 4) == Some(&b'-') {
-        return found(run(3, p + 5, |c| c.is_ascii_alphanumeric() || c == b'-', 10)?);
-    }
-    if at(b, p, "AKIA") || at(b, p, "ASIA") {
-        let ok = (p + 4..p + 20).all(|i| b.get(i).is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-            && !b.get(p + 20).is_some_and(|&c| is_word(c));
-        return if ok { found(p + 20) } else { None };
-    }
-    if at(b, p, "glpat-") {
-        return found(run(0, p + 6, key_char, 20)?);
-    }
-    if at(b, p, "hf_") {
-        return found(run(1, p + 3, alnum, 30)?);
-    }
-    if at(b, p, "npm_") {
-        return found(run(1, p + 4, alnum, 36)?);
-    }
-    if (at(b, p, "sk_") || at(b, p, "rk_")) && (at(b, p + 3, "live_") || at(b, p + 3, "test_")) {
-        return found(run(1, p + 8, alnum, 16)?);
-    }
-    if at(b, p, "eyJ") {
-        // Three runs of key characters (≥ 10 each) joined by dots; a dot ends a run.
-        let e1 = run(0, p + 3, key_char, 10)?;
-        if b.get(e1) != Some(&b'.') {
-            return None;
-        }
-        let e2 = run(4, e1 + 1, key_char, 10)?;
-        if b.get(e2) != Some(&b'.') {
-            return None;
-        }
-        return found(run(5, e2 + 1, key_char, 10)?);
-    }
-    None
-}
-
-/// Whether one of [`TOKEN_PREFIXES`] starts a word somewhere in `s`.
-fn has_token_prefix(s: &str) -> bool {
-    let b = s.as_bytes();
-    TOKEN_PREFIXES.iter().any(|p| {
-        s.match_indices(p).any(|(i, _)| i == 0 || !b.get(i - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_'))
-    })
-}
-
-/// Secret field names of [`named_at`], in the expression's order (`secret[_-]?key` before
-/// `secret`).
-const SECRET_FIELDS: &[(&str, &str)] = &[
-    ("api", "key"),
-    ("access", "token"),
-    ("auth", "token"),
-    ("refresh", "token"),
-    ("id", "token"),
-    ("client", "secret"),
-    ("secret", "key"),
-    ("private", "key"),
-];
-
-/// `(?i)(["']?\b(?:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|client[_-]?secret|secret[_-]?key|private[_-]?key|password|passwd|secret)["']?\s*:\s*)("[^"]*"|'[^']*'|[^\s,;}]+)`
-/// JSON/YAML-ish fields with secret names (`"api_key": "…"`, `password: …`): the value becomes
-/// `"[REDACTED]"` (quoted) or `[REDACTED]`, unless it is `null`, `""` or already redacted.
-fn named_at(b: &[u8], p: usize, _: &mut Runs) -> Option<Found> {
-    let first = *b.get(p)?;
-    let name_start = if matches!(first, b'"' | b'\'') {
-        p + 1
-    } else if word_start(b, p) {
-        p
-    } else {
-        return None;
-    };
-    if !matches!(b.get(name_start).map(u8::to_ascii_lowercase), Some(b'a' | b'r' | b'i' | b'c' | b's' | b'p')) {
-        return None;
-    }
-    // Every name alternative that matches here, in order; the first one the rest of the
-    // expression accepts wins (a later, shorter one only when an earlier one fails after it).
-    let mut ends: Vec<usize> = Vec::new();
-    for (a, z) in SECRET_FIELDS {
-        if at_ci(b, name_start, a) {
-            let mut i = name_start + a.len();
-            if matches!(b.get(i), Some(b'_' | b'-')) && at_ci(b, i + 1, z) {
-                ends.push(i + 1 + z.len());
-            }
-            if at_ci(b, i, z) {
-                i += z.len();
-                ends.push(i);
-            }
-        }
-    }
-    for w in ["password", "passwd", "secret"] {
-        if at_ci(b, name_start, w) {
-            ends.push(name_start + w.len());
-        }
-    }
-    ends.into_iter().find_map(|e| named_rest(b, p, e))
-}
-
-/// The part of [`named_at`]'s expression after the name (which ends at `i`).
-fn named_rest(b: &[u8], p: usize, mut i: usize) -> Option<Found> {
-    if matches!(b.get(i), Some(b'"' | b'\'')) {
-        i += 1;
-    }
-    i = run_end(b, i, is_space);
-    if b.get(i) != Some(&b':') {
-        return None;
-    }
-    let v = run_end(b, i + 1, is_space);
-    let closing = |q: u8| b.get(v + 1..).and_then(|t| t.iter().position(|&c| c == q)).map(|off| v + 1 + off + 1);
-    let end = match b.get(v) {
-        Some(&q @ (b'"' | b'\'')) => closing(q),
-        _ => None,
-    }
-    .unwrap_or_else(|| run_end(b, v, |c| !is_space(c) && !matches!(c, b',' | b';' | b'}')));
-    if end == v {
-        return None;
-    }
-    let value = b.get(v..end)?;
-    let with = if value.windows(MARK.len()).any(|w| w == MARK.as_bytes()) || value == b"null" || value == b"\"\"" {
-        Replacement::Unchanged
-    } else if value.first() == Some(&b'"') {
-        Replacement::KeepThenMark(p..v, "\"[REDACTED]\"")
-    } else {
-        Replacement::KeepThenMark(p..v, MARK)
-    };
-    Some(Found { end, with })
-}
-
-/// `NAME=value` → `NAME=[REDACTED]` when NAME (letters, digits, `_`) contains KEY, TOKEN,
-/// SECRET or PASSWORD in any case: `OPENAI_API_KEY=…`, `GH_TOKEN="…"`, `db_password='…'`.
-/// Hand-written: found from each `=` backwards, which a regex engine without look-behind does
-/// slowly.
-fn redact_assignments(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut copied = 0; // s[..copied] is already in `out`
-    let mut i = 0;
-    while let Some(off) = s.get(i..).and_then(|t| t.find('=')) {
-        let eq = i + off;
-        let mut start = eq;
-        while start > copied && b.get(start - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
-            start -= 1;
-        }
-        let name = s.get(start..eq).unwrap_or("");
-        let upper = name.to_ascii_uppercase();
-        let secret_name = !name.is_empty() && SECRET_NAME_WORDS.iter().any(|w| upper.contains(w));
-        // The value: a quoted string, or up to whitespace or a shell separator.
-        let v_start = eq + 1;
-        let v_end = match b.get(v_start) {
-            Some(q @ (b'"' | b'\'')) => s
-                .get(v_start + 1..)
-                .and_then(|t| t.find(*q as char))
-                .map_or(s.len(), |p| v_start + 1 + p + 1),
-            _ => {
-                let mut j = v_start;
-                while b.get(j).is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'"' | b'\'' | b'&' | b';' | b'|')) {
-                    j += 1;
-                }
-                j
-            }
-        };
-        let value = s.get(v_start..v_end).unwrap_or("");
-        if secret_name && !value.is_empty() && !value.contains(MARK) {
-            out.push_str(s.get(copied..v_start).unwrap_or(""));
-            out.push_str(MARK);
-            copied = v_end;
-        }
-        i = v_end.max(eq + 1);
-    }
-    out.push_str(s.get(copied..).unwrap_or(""));
-    out
+    i.min(text.len())
 }

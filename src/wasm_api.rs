@@ -183,6 +183,21 @@ pub fn new_record(
     out(&crate::record::new_record(&spec, &task_dir, preset, now))
 }
 
+/// The record with the project directory's identity at the start (its real path, device and
+/// inode): every recovery checks that the project path still names this directory.
+#[wasm_bindgen(js_name = withProjectIdentity)]
+pub fn with_project_identity(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    identity: Ts<crate::record::ProjectIdentity>,
+) -> JsResult<Ts<crate::record::TaskRecord>> {
+    let mut record = record_from_js(record)?;
+    let identity = ts_arg(identity, "projectIdentity")?;
+    crate::record::check_project_identity(&identity)
+        .map_err(|e| to_js_error(CoreError::InvalidInput(format!("projectIdentity: {e}"))))?;
+    record.project_identity = Some(identity);
+    out(&record)
+}
+
 /// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`.
 #[wasm_bindgen(js_name = parseRecord)]
 pub fn parse_record(
@@ -221,6 +236,21 @@ pub fn manual_resume(
     let record = record_from_js(record)?;
     let now: f64 = arg(now, "now")?;
     out(&crate::monitor::manual_resume(&record, now).map_err(to_js_error)?)
+}
+
+/// The host found the project directory gone (or its path naming another directory) before a
+/// recovery: the task fails with `project_dir_missing` (announced once). Persist the record,
+/// then announce; do not perform the `recover`.
+#[wasm_bindgen(js_name = projectDirMissing)]
+pub fn project_dir_missing(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] evidence: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<Ts<crate::monitor::StepOutput>> {
+    let record = record_from_js(record)?;
+    let evidence: String = arg(evidence, "evidence")?;
+    let now: f64 = arg(now, "now")?;
+    out(&crate::monitor::project_dir_missing(&record, &evidence, now).map_err(to_js_error)?)
 }
 
 /// The record after the host stopped the task (completed/failed stay as they are).

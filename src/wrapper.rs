@@ -18,6 +18,13 @@
 //! | `transcript.log` | wrapper | everything shown in the pane, all attempts, appended |
 //! | `pi-session.jsonl` | Pi | Pi's session file (resume by path) |
 //!
+//! ## The project directory (`RCA_PROJECT_DIR`)
+//! tmux's `-c DIR` silently starts the pane somewhere else (the server's directory) when DIR is
+//! gone, so the wrapper `cd -P`s to the recorded directory itself (the path reaches it through
+//! the environment, never the script) and, when that fails, runs no agent: in its place a
+//! constant command prints [`PROJECT_DIR_MISSING_LINE`] and exits [`PROJECT_DIR_MISSING_STATUS`],
+//! through the normal status path, which the classifier reads as `project_dir_missing` (fatal).
+//!
 //! On status 0 the wrapper prints `__TASK_DONE__` (the original skill's marker), then exits with
 //! the agent's status, so tmux's `pane_dead_status` agrees with `exit.<n>`.
 //!
@@ -58,6 +65,13 @@
 //! `EPOCHREALTIME` is optional (falls back to `date +%s`), `$!` of a process substitution is
 //! used only when bash sets it, `read -d ''` reads the NUL-separated environment file.
 
+/// The exit status of a run whose project directory was missing: the wrapper ran no agent.
+pub const PROJECT_DIR_MISSING_STATUS: i32 = 125;
+
+/// The line the wrapper prints (to the run's stderr) with [`PROJECT_DIR_MISSING_STATUS`].
+pub const PROJECT_DIR_MISSING_LINE: &str =
+    "rca-wrapper: the project directory is missing or not a directory; the agent was not started";
+
 /// `$0` of the wrapper (shows in `ps` and in bash's own error messages).
 pub const WRAPPER_NAME: &str = "rca-wrapper";
 
@@ -75,10 +89,12 @@ pub const WRAPPER_SCRIPT: &str = r#"umask 077
 set -C
 case ${RCA_ATTEMPT-} in ''|*[!0-9]*) echo 'rca-wrapper: RCA_ATTEMPT must be a number' >&2; exit 126;; esac
 case ${RCA_TASK_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_TASK_DIR must be an absolute path' >&2; exit 126;; esac
+case ${RCA_PROJECT_DIR-} in /*) ;; *) echo 'rca-wrapper: RCA_PROJECT_DIR must be an absolute path' >&2; exit 126;; esac
 if [ "$#" -eq 0 ]; then echo 'rca-wrapper: no agent command given' >&2; exit 126; fi
 d=$RCA_TASK_DIR
 n=$RCA_ATTEMPT
-unset RCA_TASK_DIR RCA_ATTEMPT TMUX TMUX_PANE
+p=$RCA_PROJECT_DIR
+unset RCA_TASK_DIR RCA_ATTEMPT RCA_PROJECT_DIR TMUX TMUX_PANE
 settle() {
   i=0
   while [ "$i" -lt 30 ]; do
@@ -102,7 +118,7 @@ e=$d/agent.env
 if [ -L "$e" ]; then refuse "$e"; fi
 if [ -f "$e" ]; then
   while IFS= read -r -d '' kv; do
-    case ${kv%%=*} in ''|[0-9]*|*[!A-Za-z0-9_]*|RCA_TASK_DIR|RCA_ATTEMPT|TMUX|TMUX_PANE) echo 'rca-wrapper: agent.env holds a bad variable name' >&2; exit 126;; esac
+    case ${kv%%=*} in ''|[0-9]*|*[!A-Za-z0-9_]*|RCA_TASK_DIR|RCA_ATTEMPT|RCA_PROJECT_DIR|TMUX|TMUX_PANE) echo 'rca-wrapper: agent.env holds a bad variable name' >&2; exit 126;; esac
     case $kv in *=*) export "$kv" || exit 126;; *) unset "$kv" || exit 126;; esac
   done <"$e"
 fi
@@ -124,6 +140,7 @@ p3=$!
 exec 4> >(exec tee -a /dev/fd/2 >&6 3>&- 5>&- 6>&-)
 p4=$!
 exec 5>&- 6>&-
+cd -P -- "$p" 2>/dev/null || set -- sh -c 'echo "rca-wrapper: the project directory is missing or not a directory; the agent was not started" >&2; exit 125'
 sh -c 'set -C; printf "%s\n" "$$" >"$0" && exec "$@"' "$d/pid.$n" "$@" <"$d/prompt.$n" >&3 2>&4 3>&- 4>&-
 st=$?
 exec 3>&- 4>&-

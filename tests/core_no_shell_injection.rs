@@ -169,8 +169,10 @@ fn hostile_project_dirs_are_exactly_the_start_directory() {
                         plan_recover(&s, if agent == AgentKind::Opencode { OC_ID } else { UUID }, &ctx("/t"), &RecoverMode::Recreate, 2).unwrap(),
                         plan_recover(&s, if agent == AgentKind::Opencode { OC_ID } else { UUID }, &ctx("/t"), &RecoverMode::Respawn { pane_id: "%1".into() }, 2).unwrap(),
                     ] {
-                        let (got, _, argv) = dissect(&plan.commands[0]);
+                        let (got, env, argv) = dissect(&plan.commands[0]);
                         assert_eq!(got, dir);
+                        // The wrapper's own cd target: the same exact path, one -e value.
+                        assert!(env.contains(&format!("RCA_PROJECT_DIR={dir}")), "{env:?}");
                         assert!(!argv.iter().any(|a| a.contains("Q7xZ")), "dir leaked into agent argv");
                     }
                 }
@@ -193,7 +195,7 @@ fn hostile_task_dirs_and_env_values_are_exact_env_values() {
         c.is_root = true;
         let plan = plan_start(&spec(AgentKind::Pi, "/p"), "x", &c, 1).unwrap();
         let (_, env, argv) = dissect(&plan.commands[0]);
-        assert_eq!(env, vec![format!("RCA_TASK_DIR={task_dir}"), "RCA_ATTEMPT=1".into()]);
+        assert_eq!(env, vec![format!("RCA_TASK_DIR={task_dir}"), "RCA_ATTEMPT=1".into(), "RCA_PROJECT_DIR=/p".into()]);
         // The agent's variables are one exact entry of the 0600 agent.env file, never argv.
         let file = plan.files.iter().find(|f| f.path == "agent.env").expect("agent.env");
         assert_eq!(file.contents, format!("HOME={h}\0"));

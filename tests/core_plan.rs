@@ -62,7 +62,7 @@ fn start_creates_the_session_and_sets_remain_on_exit_in_one_invocation() {
     let cmd = &plan.commands[0];
     let mut want = s(&[
         "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "-c", "/src/app",
-        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1",
+        "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1", "-e", "RCA_PROJECT_DIR=/src/app",
     ]);
     want.extend(wrapper_tail(&CODEX_START));
     want.extend(s(&[";", "set-option", "-w", "-t", "=codex-fix-bug:", "remain-on-exit", "on"]));
@@ -154,7 +154,7 @@ fn recover_respawns_the_pane_in_place() {
     );
     let mut want = s(&[
         "tmux", "-L", "rca", "respawn-pane", "-k", "-t", "%12", "-c", "/src/app", "-e", "RCA_TASK_DIR=/state/t.x1",
-        "-e", "RCA_ATTEMPT=2",
+        "-e", "RCA_ATTEMPT=2", "-e", "RCA_PROJECT_DIR=/src/app",
     ]);
     want.extend(wrapper_tail(&[
         "codex", "exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write", "resume", UUID, "-",
@@ -367,7 +367,7 @@ fn the_wrapper_never_writes_through_a_link_and_hides_the_state_dir_from_the_agen
     // No tee opens a path of its own: each writes to a descriptor the script opened.
     assert!(!WRAPPER_SCRIPT.contains("tee -a \"$d"));
     // Nothing that names the state directory or the tmux server reaches the agent.
-    assert!(WRAPPER_SCRIPT.contains("unset RCA_TASK_DIR RCA_ATTEMPT TMUX TMUX_PANE"));
+    assert!(WRAPPER_SCRIPT.contains("unset RCA_TASK_DIR RCA_ATTEMPT RCA_PROJECT_DIR TMUX TMUX_PANE"));
     let unset_at = WRAPPER_SCRIPT.find("unset RCA_TASK_DIR").unwrap();
     assert!(unset_at < WRAPPER_SCRIPT.find("exec \"$@\"").unwrap());
 }

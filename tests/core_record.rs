@@ -153,3 +153,31 @@ fn the_default_config_is_valid_and_bad_ones_are_not() {
     assert_eq!(partial.recovery_base_delay_ms, 180_000.0);
     assert!(serde_json::from_str::<MonitorConfig>(r#"{"polMs": 500}"#).is_err());
 }
+
+#[test]
+fn records_of_older_versions_without_identity_or_clock_anchor_still_read() {
+    let mut v = to_json(&running());
+    let o = v.as_object_mut().unwrap();
+    o.remove("projectIdentity");
+    o.remove("clockAnchor");
+    let r = parse(&v.to_string()).unwrap();
+    assert_eq!(r.project_identity, None);
+    assert_eq!(r.clock_anchor, None);
+}
+
+#[test]
+fn rejects_a_malformed_project_identity_or_clock_anchor() {
+    let base = to_json(&running());
+    let with = |key: &str, value: serde_json::Value| {
+        let mut v = base.clone();
+        v.as_object_mut().unwrap().insert(key.into(), value);
+        v
+    };
+    let ok = serde_json::json!({ "realPath": "/src/app", "dev": "2049", "ino": "18446744073709551615" });
+    assert!(parse(&with("projectIdentity", ok).to_string()).is_ok());
+    rejects(with("projectIdentity", serde_json::json!({ "realPath": "src/app", "dev": "1", "ino": "2" })), "projectIdentity");
+    rejects(with("projectIdentity", serde_json::json!({ "realPath": "/a", "dev": "-1", "ino": "2" })), "projectIdentity");
+    rejects(with("projectIdentity", serde_json::json!({ "realPath": "/a", "dev": "1", "ino": 2 })), "expected a string");
+    rejects(with("clockAnchor", serde_json::json!({ "clock": "", "wall": 1, "mono": 2 })), "clockAnchor");
+    rejects(with("clockAnchor", serde_json::json!({ "clock": "boot:x", "wall": -1, "mono": 2 })), "clockAnchor");
+}

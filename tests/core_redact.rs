@@ -4,6 +4,9 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use resilient_coding_agent::redact::redact;
 
+mod random_support;
+use random_support::Rng;
+
 fn assert_hidden(input: &str, secret: &str) {
     let out = redact(input);
     assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
@@ -105,5 +108,106 @@ fn real_fixtures_keep_their_meaning() {
         include_str!("fixtures/agent-output/opencode/oc-429-json.stdout"),
     ] {
         assert_eq!(redact(text), text);
+    }
+}
+
+#[test]
+fn terminal_control_sequences_are_removed() {
+    let cases = [
+        // OSC 0 / 2: window title, BEL- or ST-terminated.
+        ("a\x1b]0;pwned title\x07b", "ab"),
+        ("a\x1b]2;pwned\x1b\\b", "ab"),
+        // OSC 52: clipboard write (payload goes too).
+        ("x\x1b]52;c;cm0gLXJmIH4=\x07y", "xy"),
+        // CSI: colours, cursor moves, erase.
+        ("\x1b[1;31mred\x1b[0m \x1b[2J\x1b[H\x1b[?25lok", "red ok"),
+        // Charset designation, two-character ESC, DCS and APC strings.
+        ("\x1b(Bq\x1b7\x1b8\x1bPdcs\x1b\\\x1b_apc\x1b\\z", "qz"),
+        // 8-bit C1 CSI and OSC, other C1 and C0 controls, DEL; \n and \t stay.
+        ("a\u{9b}31mb\u{9d}0;t\u{9c}c\u{85}d\r\n\te\x07\x08\x7f", "abcd\n\te"),
+        // An OSC cut off by the end of its line stops there (the newline stays).
+        ("before\x1b]52;c;c2VjcmV0\nafter", "before\nafter"),
+        ("plain text, unchanged", "plain text, unchanged"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(redact(input), want, "{input:?}");
+    }
+}
+
+#[test]
+fn a_colour_code_right_before_a_key_does_not_hide_it() {
+    // Before: `\x1b[31msk-…`: the `m` of the colour code made `sk-` start mid-word.
+    let out = redact("\x1b[31msk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\x1b[0m");
+    assert_eq!(out, "[REDACTED]");
+}
+
+#[test]
+fn a_private_key_body_without_its_begin_line_is_redacted() {
+    // A tail window that starts inside a key: base64 lines up to the END line go.
+    let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\nNMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ\n";
+    let text = format!("{body}-----END PRIVATE KEY-----\nafter");
+    let out = redact(&text);
+    assert_eq!(out, "[REDACTED PRIVATE KEY]\nafter");
+    // In JSON (a service-account file printed whole) with `\n` escapes.
+    let json = r#"pKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3S\n-----END PRIVATE KEY-----\n","client_email":"x@y""#;
+    let out = redact(json);
+    assert!(!out.contains("MzEfYyjiWA4R4") && !out.contains("pKcwggSjAgEAAoIB"), "{out}");
+    // A public key or a certificate is not a secret.
+    let cert = "MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----";
+    assert_eq!(redact(cert), cert);
+}
+
+#[test]
+fn assignments_with_spaces_quotes_and_more_names() {
+    for (input, secret) in [
+        ("API_KEY = abc123def456", "abc123def456"),
+        ("SMTP_PASS=hunter2hunter2", "hunter2hunter2"),
+        ("MYSQL_PWD: hunter2hunter2", "hunter2hunter2"),
+        ("NPM_AUTH=dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("GOOGLE_CREDENTIALS='{\"type\":\"x\"}'", "type"),
+        ("token: abcdef123456", "abcdef123456"),
+        ("{\"token\":\"abcdef123456\"}", "abcdef123456"),
+        ("postgres://app:s3cr3tpass@db:5432/app", "s3cr3tpass"),
+        ("curl -u admin:s3cr3tpass https://x", "s3cr3tpass"),
+    ] {
+        assert_hidden(input, secret);
+    }
+    // The name and the quotes stay.
+    assert_eq!(redact("{\"password\": \"p4ss\", \"user\": \"me\"}"), "{\"password\": \"[REDACTED]\", \"user\": \"me\"}");
+    assert_eq!(redact("postgres://app:s3cr3tpass@db/app"), "postgres://app:[REDACTED]@db/app");
+    // Code that names a secret but holds none stays.
+    for code in ["const token = getToken();", "let key = cache.get(&id);", "max_tokens = 4096", "auth: true", "apiKey: string;"] {
+        assert_eq!(redact(code), code);
+    }
+}
+
+#[test]
+fn long_lines_and_many_hits_stay_correct() {
+    // A 200 KB line (minified JSON) with a secret in the middle and keywords everywhere.
+    let filler = "{\"key\":\"value\",\"token_count\":12,\"author\":\"x\"},".repeat(4000);
+    let text = format!("{filler}\"apiKey\":\"sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\",{filler}");
+    let out = redact(&text);
+    assert!(!out.contains("AbCdEfGhIjKlMnOp"), "secret leaked");
+    assert_eq!(out.len(), text.len() - "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789".len() + MARK_LEN);
+}
+
+const MARK_LEN: usize = "[REDACTED]".len();
+
+#[test]
+fn random_mixtures_never_panic_and_come_out_clean() {
+    // Fragments that start rules, end them, sit at window edges, or are not ASCII.
+    let parts = [
+        "sk-", "proj-", "AbCdEfGhIjKlMnOpQrSt", "0123456789abcdef", "token", "KEY", "_pass", "auth", "=", " = ", ": ", "\"", "'",
+        "(", "[", " ", "\n", "\t", "\r", "\x1b[31m", "\x1b]0;t\x07", "\x1b]52;c;", "\u{9b}1m", "\u{85}", "é", "日本", "🙂",
+        "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "\\n", "://", "@",
+        "user:pw", "Bearer ", "Authorization: ", "Cookie: ", "eyJ", ".", "ghp_", "xoxb-", "AKIA", "curl -u ", "--password ",
+        "[REDACTED]", "?sig=", ":AA", "q~", "jqqj9", "_mmk", "-us",
+    ];
+    let mut rng = Rng(0x5eed_1234);
+    for round in 0..3000 {
+        let n = 1 + rng.below(40) as usize;
+        let text: String = (0..n).map(|_| rng.pick(&parts)).collect();
+        let once = redact(&text);
+        assert!(!once.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "round {round}: control left in {once:?}");
     }
 }

@@ -25,14 +25,6 @@ export function shortDuration(ms) {
   return `${Math.floor(s / 86_400)}d${p(Math.floor((s % 86_400) / 3600))}h`;
 }
 
-/** Removes terminal escape sequences and control characters. @param {string} s */
-function plain(s) {
-  return s
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "")
-    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-}
-
 /**
  * One line of agent output made readable: a JSON event becomes `type: text`.
  * @param {string} line
@@ -64,10 +56,14 @@ export function summarize(line) {
  */
 export async function latestActivity(tm, taskDir) {
   if (!taskDir) return "";
-  const tail = plain(await tm.store.readTail(join(taskDir, TRANSCRIPT), ACTIVITY_BYTES).catch(() => ""));
-  const lines = tail.split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean);
+  const raw = await tm.store.readTail(join(taskDir, TRANSCRIPT), ACTIVITY_BYTES).catch(() => "");
+  // The whole tail is redacted (control sequences go with it), not only its last line: a
+  // private key's body line is only recognised with the lines around it. A lone \r (a
+  // progress bar redrawing its line) ends a line here.
+  const tail = core.redact(raw.replace(/\r(?!\n)/g, "\n"));
+  const lines = tail.split("\n").map((l) => l.trim()).filter(Boolean);
   const last = lines[lines.length - 1] ?? "";
-  return core.redact(summarize(core.redact(last)));
+  return core.redact(summarize(last));
 }
 
 /**

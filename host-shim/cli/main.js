@@ -15,7 +15,10 @@ import { eventLine, taskDetails, taskTable } from "./format.js";
 import { runDemo } from "./demo.js";
 import { TRANSCRIPT } from "../task-files.js";
 import { LiveView, startLive } from "./live.js";
+import { CONTEXT_BYTES, FollowRedactor } from "./follow.js";
+import { StringDecoder } from "node:string_decoder";
 import { parseDuration } from "../retention.js";
+import { readPromptFile } from "./prompt-file.js";
 
 /** @typedef {import("./args.js").Parsed} Parsed */
 
@@ -70,7 +73,7 @@ async function run(tm, cli, json) {
   switch (cli.command) {
     case "start": {
       const prompt =
-        typeof opts.prompt === "string" ? opts.prompt : await readPrompt(String(opts["prompt-file"]));
+        typeof opts.prompt === "string" ? opts.prompt : await readPromptFile(String(opts["prompt-file"]));
       const view = await tm.start({
         agent: String(opts.agent),
         name: String(opts.name),
@@ -123,9 +126,12 @@ async function run(tm, cli, json) {
     }
     case "logs": {
       const lines = opts.lines ? positiveInt("lines", opts.lines) : 200;
+      // Where following starts is taken before the tail is read: text written in between is
+      // shown twice rather than never.
+      const from = opts.follow ? await transcriptSize(tm, args.session) : 0;
       const text = await tm.logs(args.session, { lines });
       if (text) process.stdout.write(text + "\n");
-      if (opts.follow) await follow(tm, args.session);
+      if (opts.follow) await follow(tm, args.session, from);
       return 0;
     }
     case "send":
@@ -196,47 +202,72 @@ async function watch(tm, once, json, all) {
 }
 
 /**
- * Prints the transcript's new lines as they arrive (redacted), until Ctrl-C.
+ * Size of a task's transcript now (0 when there is none yet).
  * @param {TaskManager} tm
  * @param {string} session
  */
-async function follow(tm, session) {
+async function transcriptSize(tm, session) {
+  const view = await tm.status(session, { lines: 1 });
+  return (await tm.fx.fs.stat(join(view.taskDir, TRANSCRIPT)).catch(() => ({ size: 0 }))).size;
+}
+
+/**
+ * Prints the transcript's new lines from byte `from` on as they arrive (redacted across reads,
+ * see follow.js), until Ctrl-C.
+ * @param {TaskManager} tm
+ * @param {string} session
+ * @param {number} from
+ */
+async function follow(tm, session, from) {
   const view = await tm.status(session, { lines: 1 });
   const path = join(view.taskDir, TRANSCRIPT);
-  let offset = (await tm.fx.fs.stat(path).catch(() => ({ size: 0 }))).size;
-  let partial = "";
+  let offset = from;
+  // The text just before the start is context, so a secret that began there is still seen.
+  const before = await readRange(path, Math.max(0, offset - CONTEXT_BYTES), offset);
+  const redactor = new FollowRedactor((t) => core.redact(t), before);
+  const decoder = new StringDecoder("utf8");
   let stopped = false;
   process.once("SIGINT", () => (stopped = true));
   while (!stopped) {
     const fh = await open(path, "r").catch(() => null);
+    let text = "";
     if (fh) {
       const { size } = await fh.stat();
       if (size > offset) {
         const buf = Buffer.alloc(size - offset);
         await fh.read(buf, 0, buf.length, offset);
         offset = size;
-        const text = partial + buf.toString("utf8");
-        const cut = text.lastIndexOf("\n") + 1;
-        partial = text.slice(cut);
-        if (cut > 0) process.stdout.write(core.redact(text.slice(0, cut)));
+        text = decoder.write(buf);
       }
       await fh.close();
     }
+    const out = redactor.push(text, performance.now());
+    if (out) process.stdout.write(out);
     await tm.fx.sleep(500);
   }
+  const rest = redactor.flush(performance.now());
+  if (rest) process.stdout.write(rest);
 }
 
-/** @param {string} file */
-async function readPrompt(file) {
-  if (file === "-") {
-    /** @type {Buffer[]} */
-    const chunks = [];
-    for await (const c of process.stdin) chunks.push(c);
-    return Buffer.concat(chunks).toString("utf8");
+/**
+ * Bytes `from..to` of a file as text ("" when it cannot be read).
+ * @param {string} path
+ * @param {number} from
+ * @param {number} to
+ */
+async function readRange(path, from, to) {
+  const fh = await open(path, "r").catch(() => null);
+  if (!fh || to <= from) {
+    await fh?.close();
+    return "";
   }
-  return readFile(file, "utf8").catch((e) => {
-    throw new RcaError("usage", `cannot read --prompt-file ${file}: ${e.message}`);
-  });
+  try {
+    const buf = Buffer.alloc(to - from);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await fh.close();
+  }
 }
 
 /** @param {string} file */

@@ -33,6 +33,9 @@ test("killing the tmux server: unfinished tasks are re-created and resumed by th
         ? { a: sa.agentSessionId, b: sb.agentSessionId }
         : null;
     }, { what: "both running with ids" });
+    // Claude's id is preset (known before it runs): wait until both agents really started, or
+    // the kill may come before Claude saved its conversation (then it starts afresh, no resume).
+    await waitFor(async () => (await w.calls()).filter((c) => c.taskDir === a.taskDir || c.taskDir === b.taskDir).length === 2, { what: "both agents ran" });
     killServer(w.socket);
     await waitFor(async () => (await tm.list()).every((v) => v.state === "completed"), { timeoutMs: 40_000, what: "both completed" });
     const final = await tm.list();

@@ -15,7 +15,8 @@
 //   RCA_FAKE_LOG      file that gets one JSON line per invocation {agent, argv, cwd, resumeId, pid}
 //   RCA_FAKE_KEY      put into the 401 message ("Incorrect API key provided: <key>"): redaction tests
 //   RCA_FAKE_ECHO     one extra stdout line after the first event
-//   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began)
+//   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began) and
+//                     `promptSha256` (of the exact bytes read on stdin)
 //   RCA_FAKE_TAMPER   a canary file: the first run acts as a hostile agent would (trust tests):
 //                     plants a `codex` in its working directory that appends to the canary, and
 //                     rewrites whatever its environment lets it find of the task's directory
@@ -223,10 +224,11 @@ async function main() {
   const mode = process.env.RCA_FAKE_MODE || "succeed";
   const workMs = Number(process.env.RCA_FAKE_WORK_MS || 1500);
   const run = agents[agent](process.argv.slice(2));
-  const prompt = fs.readFileSync(0, "utf8");
+  const promptRaw = fs.readFileSync(0);
+  const prompt = promptRaw.toString("utf8");
   const tampered = process.env.RCA_FAKE_TAMPER && !run.resumeId ? tamper(process.env.RCA_FAKE_TAMPER) : [];
   if (process.env.RCA_FAKE_LOG) {
-    const line = { agent, at: Date.now(), program: process.argv[1], argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT), tampered, tmux: process.env.TMUX ?? null,
+    const line = { agent, at: Date.now(), program: process.argv[1], argv: process.argv.slice(2), cwd: process.cwd(), resumeId: run.resumeId, pid: process.pid, promptBytes: Buffer.byteLength(prompt), promptSha256: crypto.createHash("sha256").update(promptRaw).digest("hex"), taskDir: process.env.RCA_TASK_DIR, attempt: Number(process.env.RCA_ATTEMPT), tampered, tmux: process.env.TMUX ?? null,
       // RCA_FAKE_SHOW_ENV="A,B": the values of these variables as the agent sees them (null = unset).
       env: Object.fromEntries((process.env.RCA_FAKE_SHOW_ENV || "").split(",").filter(Boolean).map((k) => [k, process.env[k] ?? null])) };
     fs.appendFileSync(process.env.RCA_FAKE_LOG, JSON.stringify(line) + "\n");

@@ -112,3 +112,12 @@ pub fn running() -> TaskRecord {
     assert_eq!(out.record.state, resilient_coding_agent::model::TaskState::Running);
     out.record
 }
+
+/// The monotonic clock of the tests' host.
+pub const CLOCK: &str = "boot:test";
+
+/// `o` with a monotonic reading `mono` (ms) of [`CLOCK`].
+pub fn with_mono(mut o: Observation, mono: f64) -> Observation {
+    o.mono = Some(resilient_coding_agent::clock::MonoReading { clock: CLOCK.into(), ms: mono });
+    o
+}

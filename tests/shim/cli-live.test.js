@@ -3,7 +3,7 @@
 // in-place redraws on a terminal and changed-rows-only plain lines otherwise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shortDuration, summarize, liveRow, liveTable, LiveView } from "../../host-shim/cli/live.js";
+import { shortDuration, summarize, liveRow, liveTable, LiveView, latestActivity } from "../../host-shim/cli/live.js";
 
 test("short durations", () => {
   assert.equal(shortDuration(0), "0s");
@@ -83,4 +83,18 @@ test("not a terminal: a plain line only when a row changes", () => {
   assert.match(lines[1], /state=running .* next=- {2}\| b$/);
   assert.equal(lines[2], "an event");
   assert.ok(!out.text.includes("\x1b"));
+});
+
+test("the activity line is redacted with the lines around it, and holds no control sequence", async () => {
+  /** A TaskManager stand-in whose transcript tail is `text`. @param {string} text */
+  const tmWith = (text) => /** @type {any} */ ({ store: { readTail: async () => text } });
+  // The last line is a private key's body line: only the BEGIN line above says it is one.
+  const pem = "working\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n";
+  const act = await latestActivity(tmWith(pem), "/task");
+  assert.ok(!act.includes("MIIEvQIBADANBgkq"), act);
+  // A JSON event whose text carries escape sequences (decoded by JSON.parse) and a title set.
+  const json = '{"type":"item.completed","item":{"type":"agent_message","text":"\\u001b]0;pwned\\u0007done \\u001b[31mred"}}\n';
+  assert.equal(await latestActivity(tmWith(json), "/task"), "item.completed agent_message: done red");
+  // A progress bar redrawing its line with \r: the latest state is the activity.
+  assert.equal(await latestActivity(tmWith("step 1/3\rstep 2/3\rstep 3/3\r"), "/task"), "step 3/3");
 });

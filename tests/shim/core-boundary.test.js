@@ -61,6 +61,14 @@ const CASES = {
       [[spec, "/" + HUGE, null, 1], "invalid_input"],
     ],
   },
+  withProjectIdentity: {
+    good: [[[record, { realPath: "/srv/project", dev: "2049", ino: "18446744073709551615" }],
+      (r) => assert.deepEqual(r.projectIdentity, { realPath: "/srv/project", dev: "2049", ino: "18446744073709551615" })]],
+    bad: [
+      [[record, { realPath: "srv/project", dev: "1", ino: "2" }], "invalid_input"], [[record, { realPath: "/a", dev: 1, ino: "2" }], "invalid_input"],
+      [[record, { realPath: "/a", dev: "-1", ino: "2" }], "invalid_input"], [[record, null], "invalid_input"], [[{}, { realPath: "/a", dev: "1", ino: "2" }], "invalid_record"],
+    ],
+  },
   parseRecord: {
     good: [[[JSON.stringify(record)], (r) => assert.deepEqual(r, record)]],
     bad: [
@@ -82,6 +90,11 @@ const CASES = {
   manualResume: {
     good: [[[stopped, 3_000], (r) => assert.equal(r.record.state, "recovering")]],
     bad: [[[{ ...record, state: "completed", finishedAt: 1_500 }, 3_000], "not_resumable"], [[{}, 1], "invalid_record"], [[stopped, "soon"], "invalid_input"]],
+  },
+  projectDirMissing: {
+    good: [[[record, "project directory /srv/project is gone", 3_000],
+      (r) => assert.ok(r.record.state === "failed" && r.record.failure.class === "project_dir_missing" && r.actions.some((/** @type {any} */ a) => a.type === "announce"))]],
+    bad: [[[record, 42, 3_000], "invalid_input"], [[record, "gone", Number.NaN], "invalid_input"], [[record, "gone", "3000"], "invalid_input"], [[null, "gone", 1], "invalid_record"]],
   },
   markStopped: {
     good: [[[record, 2_000], (r) => assert.equal(r.state, "stopped")]],
