@@ -2,7 +2,7 @@
 // Timings of the core's hot paths in wasm (the build `make wasm` writes to host-shim/wasm/),
 // next to the same calls natively (`cargo run --release --example bench_core`), against the
 // budgets of DESIGN §6:
-//   core .wasm ≤ 200 KB raw, ≤ 80 KB gzip, instantiate ≤ 10 ms;
+//   core .wasm compile + instantiate ≤ 10 ms (its size is reported, not budgeted);
 //   classify a 10,000-line capture (wasm) ≤ 2 ms;
 //   redact 1 MB of agent output (wasm, every rule loaded) ≤ 100 ms;
 //   session id from a 100 MB event file ≤ 10 ms (reading only the head, as the host does).
@@ -26,7 +26,8 @@ const runNative = !args.includes("--no-native");
 const runsArg = args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 50) : 50;
 
-const BUDGET = { rawBytes: 200_000, gzipBytes: 80_000, instantiateMs: 10, classify10kMs: 2, sessionIdMs: 10, redact1MbMs: 100 };
+// The size is reported, not budgeted (null): the 200 KB / 80 KB budget is retired (DESIGN §6).
+const BUDGET = { rawBytes: null, gzipBytes: null, instantiateMs: 10, classify10kMs: 2, sessionIdMs: 10, redact1MbMs: 100 };
 const HEAD_BYTES = 16 * 1024; // what host-shim/monitor.js reads of an event file
 const EVENT_FILE_BYTES = 100 * 1024 * 1024;
 
@@ -296,8 +297,8 @@ async function main() {
   const c10k = classify.find((c) => c.lines === 10_000);
   const classify10kMs = c10k ? Math.max(c10k.exitMs, c10k.liveMs) : NaN;
   const budgets = {
-    rawBytes: { value: module.rawBytes, budget: BUDGET.rawBytes, ok: module.rawBytes <= BUDGET.rawBytes },
-    gzipBytes: { value: module.gzipBytes, budget: BUDGET.gzipBytes, ok: module.gzipBytes <= BUDGET.gzipBytes },
+    rawBytes: { value: module.rawBytes, budget: BUDGET.rawBytes, ok: true },
+    gzipBytes: { value: module.gzipBytes, budget: BUDGET.gzipBytes, ok: true },
     // new WebAssembly.Module + Instance in a fresh process; requireGlueMs (the whole glue
     // load, its JS included) is reported next to it.
     instantiateMs: {

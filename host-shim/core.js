@@ -3,11 +3,78 @@
 // `make wasm` (wasm-bindgen's CommonJS `nodejs` target, which instantiates the module with
 // readFileSync), so importing this file never needs a top-level await: OpenClaw loads plugin
 // entries with require() semantics and rejects async module graphs.
+//
+// A panic in the core is a bug, never an answer to input. The core's panic hook throws it as
+// `Error { name: "CoreError", code: "internal" }` with the panic's message; a trap without the
+// hook (a WebAssembly.RuntimeError) or a stack overflow (RangeError) is turned into the same.
+// Either way the call was cut off inside the instance (no destructors ran, its stack and heap
+// are left as they were), so the instance is dropped and the next call goes to a fresh one: the
+// monitor reports the one task's step as failed and goes on serving the others.
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
+const GLUE = require.resolve("./wasm/core.js");
 
-/** @type {typeof import("./wasm/core.js")} */
-const core = require("./wasm/core.js");
+/** @typedef {typeof import("./wasm/core.js")} Core */
+
+/**
+ * A fresh instance of the core: the glue evaluated again (it compiles and instantiates the
+ * .wasm, a few ms).
+ * @returns {Core}
+ */
+export function loadCore() {
+  delete require.cache[GLUE];
+  return require(GLUE);
+}
+
+/**
+ * Whether an error thrown by a core call means the instance can no longer be trusted.
+ * @param {unknown} err
+ */
+function brokeTheInstance(err) {
+  if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) return true;
+  return err instanceof Error && err.name === "CoreError" && /** @type {{ code?: unknown }} */ (err).code === "internal";
+}
+
+/**
+ * The error a caller sees for a call that broke the instance: code `internal`, the panic's or
+ * the trap's message.
+ * @param {unknown} err
+ */
+function internalError(err) {
+  if (err instanceof Error && err.name === "CoreError") return err;
+  const why = err instanceof Error ? err.message : String(err);
+  const e = new Error(`the core failed (a bug, please report it): ${why}`, { cause: err });
+  e.name = "CoreError";
+  return Object.assign(e, { code: "internal" });
+}
+
+/**
+ * The core's exports, each calling the current instance; a call that breaks it (see above)
+ * throws `internal` and replaces the instance with `load()`.
+ * @param {() => Core} load
+ * @returns {Core}
+ */
+export function guardedCore(load) {
+  let current = load();
+  /** @type {Record<string, (...args: unknown[]) => unknown>} */
+  const core = {};
+  for (const [name, value] of Object.entries(current)) {
+    if (typeof value !== "function") continue;
+    core[name] = (...args) => {
+      try {
+        return /** @type {any} */ (current)[name](...args);
+      } catch (err) {
+        if (!brokeTheInstance(err)) throw err;
+        current = load();
+        throw internalError(err);
+      }
+    };
+  }
+  return /** @type {Core} */ (/** @type {unknown} */ (core));
+}
+
+/** The core every module of the host shares. */
+const core = guardedCore(loadCore);
 
 export default core;

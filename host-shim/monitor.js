@@ -24,8 +24,9 @@ import { projectDirProblem } from "./project-dir.js";
 /** @typedef {import("./store.js").Stamp} Stamp */
 /** @typedef {import("./tmux.js").Tmux} Tmux */
 /** @typedef {import("./lock.js").MonitorLock} MonitorLock */
-/** @typedef {{ session: string, paneId: string, panePid: number | null, dead: boolean, deadStatus: number | null, deadSignal: number | null, serverPid: number | null }} PaneInfo */
-/** @typedef {{ kind: string, session: string, state: string, failure: any, attempts: number, at: number, nextRecoveryAt: number | null, message: string }} TaskEvent */
+/** @typedef {import("./wasm/core.js").PaneInfo} PaneInfo */
+/** @typedef {import("./wasm/core.js").TaskEvent} TaskEvent */
+/** @typedef {import("./wasm/core.js").TaskRecord} TaskRecord */
 /** @typedef {{ code: string, message: string, session?: string, taskDir?: string }} Problem */
 /** @typedef {import("./wasm/core.js").Observation} Observation */
 /** @typedef {import("./wasm/core.js").PaneFacts} PaneFacts */
@@ -48,7 +49,7 @@ export class Monitor {
    * @param {object} o
    * @param {Store} o.store
    * @param {Tmux} o.tmux
-   * @param {any} o.config a full, validated MonitorConfig
+   * @param {Required<import("./wasm/core.js").MonitorConfig>} o.config a full, validated MonitorConfig
    * @param {Record<string, string>} o.agentEnv
    * @param {Effects} o.effects
    * @param {(ev: TaskEvent) => void} o.onEvent
@@ -70,7 +71,7 @@ export class Monitor {
     /**
      * Per task dir. `nextCheckMono` is on the monotonic clock: a wall-clock step must not
      * postpone a due look (−1 h would make a recovery due in 5 s wait an hour).
-     * @type {Map<string, { record: any, stamp: Stamp | null, nextCheckMono: number }>}
+     * @type {Map<string, { record: TaskRecord, stamp: Stamp | null, nextCheckMono: number }>}
      */
     this.known = new Map();
     /** The newest activity mtime reported per task dir (an unchanged one is not reported again). */
@@ -100,7 +101,7 @@ export class Monitor {
     let nextCheckMono = mono + this.config.pollMs;
     // The caller sleeps on wall time until nextCheckAt; give it the monotonic due time as seen now.
     const result = () => ({ events, nextCheckAt: now + (nextCheckMono - mono), taskDirs: [...seen] });
-    /** @type {Array<{ record: any, stamp: Stamp | null, taskDir: string }>} */
+    /** @type {Array<{ record: TaskRecord, stamp: Stamp | null, taskDir: string }>} */
     const due = [];
     /** @type {Set<string>} */
     const failedNow = new Set();
@@ -209,7 +210,7 @@ export class Monitor {
 
   /**
    * Observes one task, steps it until it needs no more data, and performs the actions.
-   * @param {{ record: any, stamp: Stamp | null, taskDir: string }} task
+   * @param {{ record: TaskRecord, stamp: Stamp | null, taskDir: string }} task
    * @param {FileFacts} files read before the pane snapshot
    * @param {PaneInfo[]} panes
    * @param {TaskEvent[]} events
@@ -302,7 +303,7 @@ export class Monitor {
 
   /**
    * The wrapper's files of the record's current attempt: cheap stats and one tiny read.
-   * @param {any} record
+   * @param {TaskRecord} record
    * @returns {Promise<FileFacts>}
    */
   async observeFiles(record) {
@@ -327,7 +328,7 @@ export class Monitor {
    * The core's Observation for a task: the file facts, the pane from the tick's one list-panes,
    * and output only when needed (the head while the session id is unknown, the tails once the
    * run is over).
-   * @param {any} record
+   * @param {TaskRecord} record
    * @param {FileFacts} facts
    * @param {PaneInfo | null} pane
    * @returns {Promise<Observation>}
@@ -390,10 +391,10 @@ export class Monitor {
    * conversation, or a fresh start with the original prompt (no id recorded, or the agent was
    * killed before it saved the conversation: the file the core names does not exist). The
    * record is already persisted; a change the choice makes goes through `persist` first.
-   * @param {any} record
+   * @param {TaskRecord} record
    * @param {import("./wasm/core.js").RecoverMode} mode
    * @param {number} attempt
-   * @param {(next: any) => Promise<boolean>} [persist] false when the record changed meanwhile
+   * @param {(next: TaskRecord) => Promise<boolean>} [persist] false when the record changed meanwhile
    * @returns {Promise<boolean>} false when nothing was done because the record changed meanwhile
    */
   async recover(record, mode, attempt, persist = async () => true) {
@@ -420,9 +421,8 @@ export class Monitor {
       projectRealDir: record.projectIdentity?.realPath ?? (await this.#realDir(record.spec.projectDir)),
     };
     let ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
-    const probe = record.agentSessionId
-      ? viaCore(() => core.conversationProbe(record.spec, record.agentSessionId, ctx)) ?? null
-      : null;
+    const id = record.agentSessionId;
+    const probe = id ? viaCore(() => core.conversationProbe(record.spec, id, ctx)) ?? null : null;
     const saved = probe === null || (await this.#exists(probe));
     const choice = viaCore(() => core.chooseRecovery(record, saved, this.fx.now()));
     if (JSON.stringify(choice.record) !== JSON.stringify(record)) {
@@ -430,10 +430,12 @@ export class Monitor {
       record = choice.record;
       ctx = hostContext({ ...base, presetSessionId: record.agentSessionId });
     }
-    /** @type {{ files: any[], commands: any[] }} */
+    /** @type {import("./wasm/core.js").Plan} */
     let plan;
     if (choice.kind === "resume") {
-      plan = viaCore(() => core.planRecover(record.spec, record.agentSessionId, ctx, mode, attempt));
+      // The core chooses a resume only for a record with an id.
+      const resumeId = /** @type {string} */ (record.agentSessionId);
+      plan = viaCore(() => core.planRecover(record.spec, resumeId, ctx, mode, attempt));
     } else {
       // Start afresh with the original prompt; a dead session is removed first so the name is free.
       const prompt = (await readPrivate(this.fx.fs, attemptPaths(taskDir, 1).prompt, 8 * 1024 * 1024)) ?? "";
@@ -515,7 +517,7 @@ export class Monitor {
    * The record lock is tried, never waited for: a task another process is working on is skipped
    * this tick ("busy"), so one slow or stuck task never delays the recovery of the others.
    * @param {string} taskDir
-   * @param {any} record
+   * @param {TaskRecord} record
    * @param {Stamp | null} expected
    * @returns {Promise<Stamp | null | "busy">} the new stamp, null when we lost the race
    */
@@ -555,7 +557,7 @@ export class Monitor {
  * @param {Store} store
  * @param {Tmux} tmux
  * @param {string} taskDir
- * @param {{ files: Array<{ path: string, contents: string, mode: number, exclusive: boolean }>, commands: any[] }} plan
+ * @param {import("./wasm/core.js").Plan} plan
  */
 export async function performPlan(store, tmux, taskDir, plan) {
   for (const f of plan.files) {

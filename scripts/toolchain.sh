@@ -31,33 +31,17 @@ rca_cargo_wasm() {
   fi
 }
 
-# The release build of the shipped .wasm, smallest form each route allows. On the Debian route
-# std is built from source anyway, so it is built for size too: std's `optimize_for_size`
-# feature (smaller sort/fmt/str algorithms) and `-Cpanic=immediate-abort` (a panic is a bare
-# trap: no panic messages, locations or formatting machinery; the core never panics on input,
-# and with panic=abort a panic already ended in a trap). These need their own target directory
-# (different std) so `make test-wasm` keeps its own std build. The rustup route uses the
-# prebuilt std and is about 30 KB bigger.
+# The release build of the shipped .wasm: a plain release build on either route (the Debian
+# route builds std from source only because Debian ships no prebuilt wasm32 std: -Zbuild-std is
+# the one unstable flag it needs). Panics keep their messages: the core's panic hook reports
+# them to JS as `internal` errors.
 rca_cargo_wasm_release() {
-  if [ "$(rca_wasm_route)" = rustup ]; then
-    rca_cargo_wasm build --lib --release "$@"
-  else
-    export CARGO_TARGET_DIR="$PWD/target-wasm/size"
-    RUSTC=$RCA_DEB_RUSTC RUSTDOC=$RCA_DEB_RUSTDOC RUSTC_BOOTSTRAP=1 \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$RCA_DEB_WASM_LD \
-      RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
-      "$RCA_DEB_CARGO" build --lib --release --target wasm32-unknown-unknown \
-      -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size "$@"
-  fi
+  rca_cargo_wasm build --lib --release "$@"
 }
 
 # Where rca_cargo_wasm_release puts the .wasm.
 rca_wasm_release_artifact() {
-  if [ "$(rca_wasm_route)" = rustup ]; then
-    echo target-wasm/wasm32-unknown-unknown/release/resilient_coding_agent.wasm
-  else
-    echo target-wasm/size/wasm32-unknown-unknown/release/resilient_coding_agent.wasm
-  fi
+  echo target-wasm/wasm32-unknown-unknown/release/resilient_coding_agent.wasm
 }
 
 # Native cargo: rustup's if present, else Debian's.

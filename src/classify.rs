@@ -15,7 +15,8 @@ use crate::reset_hint::parse_reset_hint;
 use serde::{Deserialize, Serialize};
 
 /// Facts about an agent run that has ended, gathered by the host.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct ExitFacts {
     /// Exit status from the wrapper's exit file, else tmux's `pane_dead_status`.
@@ -36,7 +37,8 @@ pub struct ExitFacts {
 }
 
 /// How an agent run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Completed,
@@ -44,7 +46,8 @@ pub enum Outcome {
 }
 
 /// What a live pane shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum LiveVerdict {
     Working,

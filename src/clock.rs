@@ -31,7 +31,8 @@ const SLEW_TOLERANCE: f64 = 0.001;
 const MAX_CLOCK_ID_LEN: usize = 128;
 
 /// A monotonic reading from the host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MonoReading {
     /// Which monotonic clock: readings of the same `clock` are comparable (e.g. `boot:<boot id>`
@@ -42,7 +43,8 @@ pub struct MonoReading {
 }
 
 /// A wall time and a monotonic reading taken together (kept in the record).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClockAnchor {
     pub clock: String,

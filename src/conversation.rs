@@ -134,7 +134,8 @@ fn base36(mut n: u64) -> String {
 }
 
 /// How a recovery runs the agent again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum RecoveryKind {
     /// The agent's native resume of the recorded conversation ([`crate::plan::plan_recover`]).
@@ -145,7 +146,8 @@ pub enum RecoveryKind {
 }
 
 /// The decision for one recovery, and the record to persist before acting on it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct RecoveryChoice {
     pub kind: RecoveryKind,

@@ -14,7 +14,9 @@
 //! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff;
 //!   [`clock`]: wall-clock steps told apart from elapsed time.
 //! - [`redact`]: secrets removed from anything returned to a caller.
-//! - [`wasm_api`]: the only module with `#[wasm_bindgen]` exports.
+//! - [`wasm_api`]: the only module with `#[wasm_bindgen]` exports. Values cross it through the
+//!   serde derives of the types above (serde-wasm-bindgen), whose TypeScript declarations tsify
+//!   generates (`#[derive(tsify::Tsify)]`): each shape is described once, in Rust.
 //!
 //! Input from outside never panics: it is validated into a [`error::CoreError`] with a stable
 //! code.

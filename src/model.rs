@@ -8,11 +8,13 @@
 use serde::{Deserialize, Serialize};
 
 /// Milliseconds since the Unix epoch, supplied by the host.
+#[tsify::declare]
 pub type Millis = f64;
 
 /// The coding-agent CLIs the package drives. `Demo` is the simulated agent shipped with the
 /// package (Codex-style events, no model, no key) for the demo and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentKind {
     Codex,
@@ -48,7 +50,8 @@ impl AgentKind {
 }
 
 /// How much the agent may do without asking. `Sandboxed` is the default; `Full` is opt-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "lowercase")]
 pub enum Autonomy {
     #[default]
@@ -57,7 +60,8 @@ pub enum Autonomy {
 }
 
 /// A validated task: what to run, where. Built only by `spec::validate_spec`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskSpec {
     pub agent: AgentKind,
@@ -71,7 +75,8 @@ pub struct TaskSpec {
 }
 
 /// Task states, as reported everywhere (DESIGN §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
     Starting,
@@ -92,7 +97,8 @@ impl TaskState {
 }
 
 /// Why an agent run ended badly (DESIGN §3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureClass {
     /// Exited non-zero with nothing more specific in its output. Retryable.
@@ -126,7 +132,8 @@ impl FailureClass {
 }
 
 /// A wait named by the agent's own message ("try again in 20s", "resets 3:50pm (Asia/Tokyo)").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ResetHint {
     /// A relative delay.
@@ -139,7 +146,8 @@ pub enum ResetHint {
 }
 
 /// A classified failure: its class and the line of output that shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     pub class: FailureClass,

@@ -49,7 +49,8 @@ const MAX_DURATION_MS: f64 = 365.0 * 86_400_000.0;
 
 /// Monitor settings. Every field has a default ([`MonitorConfig::default`]); JS may pass any
 /// subset. Durations are ms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct MonitorConfig {
     /// Delay before the second consecutive recovery; doubles after that. 3 min.
@@ -110,14 +111,6 @@ impl Default for MonitorConfig {
 }
 
 impl MonitorConfig {
-    /// The JS names of the fields (the wasm boundary rejects any other key: typos must not
-    /// silently fall back to defaults).
-    pub const FIELDS: &'static [&'static str] = &[
-        "recoveryBaseDelayMs", "recoveryMaxDelayMs", "firstRecoveryImmediate", "healthyResetMs",
-        "giveUpAfterMs", "stallMs", "stallRestartMs", "maxResetWaitMs", "resetMarginMs", "pollMs",
-        "captureLines", "liveQuietMs", "liveRecheckMs", "startGraceMs", "maxNudges",
-    ];
-
     /// Checks every field; a bad one is [`CoreError::InvalidConfig`] naming it.
     pub fn validate(&self) -> CoreResult<()> {
         let durations = [
@@ -170,7 +163,8 @@ fn check_duration(field: &str, v: f64, min: f64) -> CoreResult<()> {
 }
 
 /// What the one `list-panes -a` of this tick says about the task's session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PaneFacts {
     /// No pane for the session: the session (or the whole tmux server) is gone.
@@ -194,7 +188,8 @@ pub enum PaneFacts {
 }
 
 /// What the host saw for one task at `now`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     /// The host's clock, ms since the epoch.
@@ -295,7 +290,8 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 /// Kinds of [`TaskEvent`]. Each is emitted once, on the step where the state changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The first run was seen running.
@@ -315,7 +311,8 @@ pub enum EventKind {
 }
 
 /// A notification for the orchestrator / CLI / notify command.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskEvent {
     pub kind: EventKind,
@@ -331,7 +328,8 @@ pub struct TaskEvent {
 }
 
 /// Something the host must do. Performed in order, after persisting the record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Capture the pane's last `lines` (`plan_capture`; for a dead pane also append it to the
@@ -350,7 +348,8 @@ pub enum Action {
 }
 
 /// The result of one step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct StepOutput {
     pub record: TaskRecord,

@@ -45,7 +45,8 @@ pub const PANE_FORMAT: &str = "rca1\t#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{pa
 const PANE_LINE_PREFIX: &str = "rca1\t";
 
 /// An environment variable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVar {
     pub name: String,
@@ -53,7 +54,8 @@ pub struct EnvVar {
 }
 
 /// What the host knows and the core cannot: paths, identity, environment.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct HostContext {
     /// Absolute path of the task directory (mkdtemp, 0700).
@@ -94,21 +96,22 @@ pub struct HostContext {
 }
 
 /// One process for the host to run: `argv[0]` is `tmux`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct Command {
     pub argv: Vec<String>,
     /// Text for the process's stdin (`None`: no input).
-    #[serde(default)]
     pub stdin: Option<String>,
     /// Variables to set (override) in the tmux client's environment, on top of the host's own.
     /// Empty in every plan today: the agent's environment, PATH included, is [`ENV_FILE`].
-    #[serde(default)]
+    /// (Both always present: a command is only ever written by the core.)
     pub env: Vec<EnvVar>,
 }
 
 /// A file for the host to write in the task directory before running the commands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct FileWrite {
     /// Relative to the task directory; a plain file name.
@@ -121,7 +124,8 @@ pub struct FileWrite {
 }
 
 /// Files to write, then commands to run, in order; stop at the first failure.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub files: Vec<FileWrite>,
@@ -129,7 +133,8 @@ pub struct Plan {
 }
 
 /// How to bring a failed task back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum RecoverMode {
     /// The session and pane still exist (dead, or alive but to be restarted): `respawn-pane -k`
@@ -141,7 +146,8 @@ pub enum RecoverMode {
 }
 
 /// One line of [`plan_list_panes`] output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct PaneInfo {
     pub session: String,

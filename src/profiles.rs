@@ -18,7 +18,8 @@ use crate::model::{AgentKind, Autonomy};
 use serde::{Deserialize, Serialize};
 
 /// Where the agent's own conversation id comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum IdSource {
     /// Read from the first attempt's event stream (Codex `thread_id`, OpenCode `sessionID`).
@@ -33,7 +34,8 @@ pub enum IdSource {
 /// What [`Autonomy::Sandboxed`] really restricts for an agent CLI. Tool calls from a model are
 /// refused a `sandboxed` task on an agent whose sandbox is [`Sandbox::None`] unless the
 /// operator allows it (`policy.allowUnsandboxed`), since it would run with the user's rights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum Sandbox {
     /// An operating-system sandbox around everything the agent runs, shell commands included

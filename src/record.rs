@@ -22,7 +22,8 @@ const MAX_PATH_LEN: usize = 4096;
 const MAX_TEXT_LEN: usize = 4096;
 
 /// What the last look at a live pane showed (from `classify::classify_live`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "snake_case")]
 pub enum LiveStatus {
     #[default]
@@ -35,7 +36,8 @@ pub enum LiveStatus {
 /// One task, as persisted by the host (`task.json` in the task directory).
 ///
 /// Times are ms since the epoch, supplied by the host as `now`. Counters are `u32`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskRecord {
     /// Record format; always [`RECORD_VERSION`].
@@ -102,24 +104,13 @@ pub struct TaskRecord {
 
 /// Which directory the project path named at the start: its real path and its device and inode
 /// numbers (decimal strings: an inode number may not fit a JS number).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProjectIdentity {
     pub real_path: String,
     pub dev: String,
     pub ino: String,
-}
-
-impl TaskRecord {
-    /// The JS names of the fields (the wasm boundary rejects any other key, as serde does
-    /// natively with `deny_unknown_fields`).
-    pub const FIELDS: &'static [&'static str] = &[
-        "version", "session", "spec", "taskDir", "createdAt", "updatedAt", "state", "failure",
-        "gaveUp", "attempts", "consecutiveFailures", "agentSessionId", "paneId", "lastRunStartedAt",
-        "lastActivityAt", "runRequestedAt", "nextRecoveryAt", "recoveryReason", "stalledSince",
-        "liveStatus", "liveEvidence", "liveCheckedAt", "liveCheckedActivityAt", "nudges",
-        "windowStartedAt", "resetWaitMs", "finishedAt", "projectIdentity", "clockAnchor",
-    ];
 }
 
 /// A fresh record for a task that the host is about to start (attempt 1, state `starting`).

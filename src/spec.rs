@@ -19,7 +19,8 @@ pub const MAX_MODEL_LEN: usize = 128;
 pub const MAX_PROMPT_BYTES: usize = 4 * 1024 * 1024;
 
 /// A task as a caller describes it (CLI flags, tool call, JS object). Unchecked.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskSpecInput {
     pub agent: String,

@@ -168,7 +168,8 @@ exit "$st"
 "#;
 
 /// The names of one attempt's files, relative to the task directory.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptFiles {
     pub prompt: String,

@@ -54,6 +54,8 @@ test("opt-in restart: a stalled agent is restarted after stallRestartMs through 
     const v = await tm.start({ agent: "codex", name: "silent-restart", projectDir: w.projectDir, prompt: "p", env: { RCA_FAKE_MODE: "hang-once", RCA_FAKE_WORK_MS: "300" } });
     const done = await until(tm, v.session, (s) => s.state === "completed", "completed after the watchdog restart");
     assert.equal(done.attempts, 2);
+    // The record says completed a moment before the monitor announces it: wait for the event.
+    await waitFor(() => events.some((e) => e.session === v.session && e.kind === "completed"), { what: "the completed event" });
     const mine = events.filter((e) => e.session === v.session);
     assert.deepEqual(mine.map((e) => e.kind), ["started", "stalled", "recovering", "resumed", "completed"]);
     const stalled = mine[1];
@@ -81,6 +83,8 @@ test("Codex repeating 'Reconnecting... waiting for network' is a stall even whil
     assert.equal(stalled.attempts, 1);
     const done = await until(tm, v.session, (s) => s.state === "completed", "completed after the restart");
     assert.equal(done.attempts, 2);
+    // The record says completed a moment before the monitor announces it: wait for the event.
+    await waitFor(() => events.some((e) => e.session === v.session && e.kind === "completed"), { what: "the completed event" });
     const mine = events.filter((e) => e.session === v.session);
     assert.deepEqual(mine.map((e) => e.kind), ["started", "stalled", "recovering", "resumed", "completed"]);
     assert.match(mine[1].message, /Reconnecting\.\.\. waiting for network/);

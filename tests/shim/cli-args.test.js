@@ -1,8 +1,16 @@
 // @ts-check
-// The command line contract: commands, options, positionals and usage errors.
+// The command line contract: commands, options, positionals and usage errors (the shared
+// command table, parsed for the `resilient-agent` surface).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCli } from "../../host-shim/cli/args.js";
+import { parse } from "../../host-shim/commands-run.js";
+import { cliSurface } from "../../host-shim/cli/main.js";
+
+/** @param {string[]} argv */
+function parseCli(argv) {
+  const p = /** @type {any} */ (parse(cliSurface(), argv));
+  return { ...p, opts: { ...p.globals, ...p.opts }, help: "help" in p };
+}
 
 test("start takes its options and global ones anywhere", () => {
   const p = parseCli(["start", "--state-dir", "/s", "--agent", "codex", "--name", "fix-it", "--dir", "/p", "--prompt", "do it", "--json", "--model", "gpt-5", "--autonomy", "full"]);
@@ -11,6 +19,7 @@ test("start takes its options and global ones anywhere", () => {
     { ...p.opts },
     { "state-dir": "/s", agent: "codex", name: "fix-it", dir: "/p", prompt: "do it", json: true, model: "gpt-5", autonomy: "full" },
   );
+  assert.equal(p.json, true);
 });
 
 test("start needs exactly one prompt source and its required options", () => {
@@ -32,13 +41,27 @@ test("unknown commands and options are usage errors; --lines must be a positive 
   assert.throws(() => parseCli(["list", "--bogus"]), { code: "usage" });
   assert.throws(() => parseCli(["logs", "codex-x", "--lines", "0"]), { code: "usage" });
   assert.throws(() => parseCli(["logs", "codex-x", "--lines", "ten"]), { code: "usage" });
+  assert.throws(() => parseCli(["logs", "codex-x", "--lines", "100001"]), { code: "usage" });
+  assert.equal(parseCli(["logs", "codex-x", "--lines", "7"]).opts.lines, 7);
   assert.equal(parseCli(["logs", "codex-x", "-f"]).opts.follow, true);
+});
+
+test("--env is NAME=VALUE, repeatable, into an object; the value may hold =", () => {
+  assert.deepEqual(parseCli(["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "A=1", "--env", "B=x=y"]).opts.env, { A: "1", B: "x=y" });
+  assert.throws(() => parseCli(["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "1A=1"]), { code: "usage", message: /--env wants NAME=VALUE/ });
+  assert.throws(() => parseCli(["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "NOVALUE"]), { code: "usage" });
+});
+
+test("--older-than is a duration", () => {
+  assert.equal(parseCli(["prune", "--older-than", "12h"]).opts["older-than"], 12 * 3_600_000);
+  assert.throws(() => parseCli(["prune", "--older-than", "soon"]), { code: "usage" });
 });
 
 test("help is available without a command and per command", () => {
   assert.equal(parseCli([]).help, true);
   assert.equal(parseCli(["--help"]).help, true);
   assert.equal(parseCli(["watch", "--help"]).help, true);
+  assert.match(/** @type {any} */ (parse(cliSurface(), ["help", "status"])).help, /^usage: resilient-agent status <session> \[--lines N\]/);
 });
 
 test("a text that looks like an option is still text after --", () => {

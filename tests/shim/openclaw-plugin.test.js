@@ -12,6 +12,8 @@ import { createTools, validateParams, SCHEMAS, TOOL_NAMES } from "../../host-shi
 import { createMonitorService } from "../../host-shim/openclaw/service.js";
 import { createNotifier } from "../../host-shim/openclaw/notify.js";
 import { registerCodingTasksCli } from "../../host-shim/openclaw/cli.js";
+import { COMMANDS } from "../../host-shim/commands.js";
+import { RcaError } from "../../host-shim/errors.js";
 import { makeTestDir } from "../support/dirs.js";
 
 const MODES = ["cli-metadata", "discovery", "tool-discovery", "full"];
@@ -90,7 +92,7 @@ function fakeManager() {
   /** @param {string} name @param {any[]} args @param {() => any} result */
   const call = async (name, args, result) => {
     calls.push({ name, args });
-    if (fail[name]) throw Object.assign(new Error(fail[name].message), { name: "RcaError", code: fail[name].code });
+    if (fail[name]) throw new RcaError(fail[name].code, fail[name].message);
     return result();
   };
   const tm = {
@@ -532,66 +534,124 @@ test("the service's events reach the notifier through register (end to end with 
 
 // --- CLI -------------------------------------------------------------------------------------
 
-/** A tiny stand-in for commander: records commands, options and actions. */
-function fakeProgram() {
+/**
+ * A tiny stand-in for commander: records the commands, their descriptions and actions, and
+ * that each hands its words over unparsed (no options, help or argument checks of its own).
+ * @param {string[]} [rawArgs] the program's argv, as commander keeps it on the root
+ */
+function fakeProgram(rawArgs = []) {
   /** @type {Record<string, any>} */
   const commands = {};
-  /** @param {string} name */
-  const make = (name) => {
+  /** @param {string} name @param {any} parent */
+  const make = (name, parent) => {
     const c = {
-      name, options: /** @type {string[]} */ ([]), action_: /** @type {any} */ (null),
-      command: (/** @type {string} */ n) => { const sub = make(n); commands[n] = sub; return sub; },
-      description: () => c, argument: () => c,
-      option: (/** @type {string} */ f) => { c.options.push(f); return c; },
-      requiredOption: (/** @type {string} */ f) => { c.options.push(f); return c; },
+      name, parent, description_: "", args: /** @type {string[]} */ ([]), passThrough: 0, action_: /** @type {any} */ (null),
+      command: (/** @type {string} */ n) => { const sub = make(n, c); commands[n] = sub; return sub; },
+      description: (/** @type {string} */ d) => { c.description_ = d; return c; },
+      argument: (/** @type {string} */ a) => { c.args.push(a); return c; },
+      allowUnknownOption: () => { c.passThrough++; return c; },
+      allowExcessArguments: () => { c.passThrough++; return c; },
+      helpOption: (/** @type {unknown} */ v) => { if (v === false) c.passThrough++; return c; },
+      helpCommand: () => c,
       action: (/** @type {any} */ fn) => { c.action_ = fn; return c; },
+      /** Runs the command as commander would: its words, its options (none), itself. @param {string[]} words */
+      run: (words) => c.action_(words, {}, c),
     };
     return c;
   };
-  return { program: make("openclaw"), commands };
+  const program = Object.assign(make("openclaw", null), { rawArgs });
+  return { program, commands };
 }
 
-test("openclaw coding-tasks mirrors resilient-agent's commands and options", async () => {
-  const tm = fakeManager();
-  const { program, commands } = fakeProgram();
+/** The fake manager, with the event methods the command runner uses. */
+function cliManager() {
+  return Object.assign(fakeManager(), { on() {}, off() {}, notificationsIdle: async () => {} });
+}
+
+/** Collects what a surface writes. */
+function capture() {
   /** @type {string[]} */
   const out = [];
   /** @type {string[]} */
   const err = [];
-  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, io: { out: (s) => out.push(s), err: (s) => err.push(s) } });
-  for (const c of ["start", "status", "list", "logs", "send", "resume", "stop", "watch"]) assert.ok(commands[c], c);
-  for (const f of ["--agent <agent>", "--name <name>", "--dir <dir>", "--prompt <text>", "--prompt-file <file>", "--model <model>", "--autonomy <mode>", "--json"]) {
-    assert.ok(commands.start.options.includes(f), f);
+  const io = { out: /** @type {any} */ ({ write: (/** @type {string} */ s) => out.push(s) }), err: /** @type {any} */ ({ write: (/** @type {string} */ s) => err.push(s) }), stdin: /** @type {any} */ ([]) };
+  return { out, err, io };
+}
+
+/** Runs a command and returns its exit status (process.exitCode, restored). @param {() => Promise<unknown>} fn */
+async function exitOf(fn) {
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  await fn();
+  const code = process.exitCode ?? 0;
+  process.exitCode = saved;
+  return code;
+}
+
+test("openclaw coding-tasks registers every command of the table, each handing its words to the table's parser", async () => {
+  const tm = cliManager();
+  const { program, commands } = fakeProgram();
+  const { out, err, io } = capture();
+  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: { demo: { model: "m1" } }, io });
+  assert.deepEqual(Object.keys(commands).filter((c) => c !== "coding-tasks").sort(), Object.keys(COMMANDS).sort());
+  for (const [name, spec] of Object.entries(COMMANDS)) {
+    assert.equal(commands[name].description_, spec.summary, name);
+    assert.equal(commands[name].passThrough, 3, `${name} leaves parsing, help and usage errors to the table`);
   }
-  await commands.start.action_({ agent: "demo", name: "x", dir: "/p", prompt: "do it" });
-  assert.deepEqual(tm.calls.at(-1).args[0], { agent: "demo", name: "x", projectDir: "/p", prompt: "do it", origin: { kind: "openclaw-cli" } });
-  assert.match(out.at(-1) ?? "", /^started demo-x/);
-  await commands.start.action_({ agent: "demo", name: "y", dir: "/p", prompt: "p", env: ["A=1", "B=x=y"] });
+  assert.equal(await exitOf(() => commands.start.run(["--agent", "demo", "--name", "x", "--dir", "/p", "--prompt", "do it"])), 0);
+  assert.deepEqual(tm.calls.at(-1).args[0], { agent: "demo", name: "x", projectDir: "/p", prompt: "do it", model: "m1", origin: { kind: "openclaw-cli" } });
+  assert.match(out.at(-1) ?? "", /^started demo-x\n/);
+  assert.match(out.at(-1) ?? "", /follow it: +openclaw coding-tasks logs demo-x --follow\n/);
+  await commands.start.run(["--agent", "demo", "--name", "y", "--dir", "/p", "--prompt", "p", "--env", "A=1", "--env", "B=x=y"]);
   assert.deepEqual(tm.calls.at(-1).args[0].env, { A: "1", B: "x=y" });
-  await commands.list.action_({ json: true });
+  await commands.list.run(["--json"]);
   assert.equal(JSON.parse(out.at(-1) ?? "")[0].session, "codex-fix-login");
-  await commands.send.action_("codex-x", "yes", {});
+  await commands.send.run(["codex-x", "yes"]);
   assert.deepEqual(tm.calls.at(-1), { name: "send", args: ["codex-x", "yes", { paste: false }] });
   tm.fail.status = { code: "task_not_found", message: "no task named codex-nope" };
-  const saved = process.exitCode;
-  await commands.status.action_("codex-nope", {});
-  assert.equal(process.exitCode, 1);
-  process.exitCode = saved;
-  assert.match(err.at(-1) ?? "", /error \[task_not_found\]: no task named codex-nope/);
+  assert.equal(await exitOf(() => commands.status.run(["codex-nope"])), 1);
+  assert.equal(err.at(-1), "error [task_not_found]: no task named codex-nope\n");
+  // --json errors: one JSON line on stderr, as resilient-agent prints them.
+  assert.equal(await exitOf(() => commands.status.run(["codex-nope", "--json"])), 1);
+  assert.deepEqual(JSON.parse(err.at(-1) ?? ""), { error: { code: "task_not_found", message: "no task named codex-nope" } });
+  // Usage errors: exit status 2, no manager call.
+  const before = tm.calls.length;
+  assert.equal(await exitOf(() => commands.logs.run(["codex-x", "--lines", "0"])), 2);
+  assert.match(err.at(-1) ?? "", /^error \[usage\]: --lines must be a whole number from 1 to 100000, got "0"/);
+  assert.equal(await exitOf(() => commands.start.run(["--agent", "demo", "--name", "z", "--prompt", "p", "--env", "1BAD=x"])), 2);
+  assert.match(err.at(-1) ?? "", /--env wants NAME=VALUE/);
+  assert.equal(await exitOf(() => commands["coding-tasks"].run(["frobnicate"])), 2);
+  assert.match(err.at(-1) ?? "", /^error \[usage\]: unknown command "frobnicate"/);
+  assert.equal(tm.calls.length, before);
+  // No command, or --help: the table's usage, with this surface's name.
+  assert.equal(await exitOf(() => commands["coding-tasks"].run([])), 0);
+  assert.match(out.at(-1) ?? "", /^usage: openclaw coding-tasks <command>/);
+});
+
+test("openclaw coding-tasks: a `--` commander dropped is taken back from the program's argv", async () => {
+  const tm = cliManager();
+  const { program, commands } = fakeProgram(["/node", "/openclaw.mjs", "coding-tasks", "send", "codex-x", "--", "--yes"]);
+  const { io } = capture();
+  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, io });
+  // Commander hands `send` the words ["codex-x", "--yes"] (it drops the `--`).
+  assert.equal(await exitOf(() => commands.send.run(["codex-x", "--yes"])), 0);
+  assert.deepEqual(tm.calls.at(-1), { name: "send", args: ["codex-x", "--yes", { paste: false }] });
+  // Words that are not the argv's plus a `--` are used as they are.
+  assert.equal(await exitOf(() => commands.send.run(["codex-y", "--paste", "hi"])), 0);
+  assert.deepEqual(tm.calls.at(-1), { name: "send", args: ["codex-y", "hi", { paste: true }] });
 });
 
 test("openclaw coding-tasks (the operator's CLI) starts pi without a sandbox, with a warning", async () => {
-  const tm = fakeManager();
+  const tm = cliManager();
   const { program, commands } = fakeProgram();
-  /** @type {string[]} */
-  const err = [];
-  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, agentSandbox, io: { out: () => {}, err: (s) => err.push(s) } });
-  await commands.start.action_({ agent: "pi", name: "x", dir: PROJ, prompt: "p" });
+  const { err, io } = capture();
+  registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: {}, agentSandbox, io });
+  await commands.start.run(["--agent", "pi", "--name", "x", "--dir", PROJ, "--prompt", "p"]);
   assert.equal(tm.calls.at(-1).name, "start");
-  assert.match(err.join("\n"), /warning: pi has no sandbox: this task runs with all of your rights/);
+  assert.match(err.join(""), /^warning: pi has no sandbox: this task runs with all of your rights/);
   err.length = 0;
-  await commands.start.action_({ agent: "pi", name: "y", dir: PROJ, prompt: "p", autonomy: "full" });
-  await commands.start.action_({ agent: "codex", name: "z", dir: PROJ, prompt: "p" });
+  await commands.start.run(["--agent", "pi", "--name", "y", "--dir", PROJ, "--prompt", "p", "--autonomy", "full"]);
+  await commands.start.run(["--agent", "codex", "--name", "z", "--dir", PROJ, "--prompt", "p"]);
   assert.deepEqual(err, [], "no warning when full was asked for, or for an agent with a sandbox");
 });
 

@@ -1,0 +1,133 @@
+// @ts-check
+// The two commands of the table that run until Ctrl-C: `watch` (the monitor, with a live table
+// or JSON event lines) and `logs --follow` (the transcript as it grows, redacted).
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import core from "./core.js";
+import { TRANSCRIPT } from "./task-files.js";
+import { eventLine } from "./cli/format.js";
+import { LiveView, startLive } from "./cli/live.js";
+import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
+
+/** @typedef {import("./commands.js").Ctx} Ctx */
+/** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
+
+/**
+ * Runs the monitor and prints every state change as it happens (one JSON object per line with
+ * --json); without --json also a live table of the tasks (redrawn in place on a terminal,
+ * changed rows as plain lines otherwise). `--once`: one tick.
+ * @param {Ctx} ctx
+ */
+export async function watch({ tm, opts, json, surface }) {
+  const { out, err } = surface.io;
+  const live = json ? null : new LiveView({ out });
+  const show = (/** @type {TaskEvent} */ ev) => {
+    if (live) live.log(eventLine(ev));
+    else out.write(JSON.stringify(ev) + "\n");
+  };
+  if (opts.once) {
+    for (const ev of await tm.check()) show(ev);
+    await tm.notificationsIdle();
+    return 0;
+  }
+  tm.on("monitor", (m) => {
+    if (json) return;
+    if (m.status === "standby") err.write(`another monitor (pid ${m.owner?.pid ?? "?"}) is active; standing by\n`);
+    else err.write(`monitoring ${tm.stateDir}${tm.socket ? ` (tmux -L ${tm.socket})` : ""}; Ctrl-C to stop\n`);
+  });
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const refresher = live ? startLive(tm, live, { all: !!opts.all }) : null;
+  // An event redraws the table at once (not only at the next second).
+  const onEvent = (/** @type {TaskEvent} */ ev) => {
+    show(ev);
+    void refresher?.refresh();
+  };
+  try {
+    await tm.watch({ signal: ctl.signal, onEvent });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await refresher?.stop();
+    await tm.notificationsIdle();
+  }
+  return 0;
+}
+
+/**
+ * Size of a task's transcript now (0 when there is none yet).
+ * @param {import("./commands.js").Manager} tm
+ * @param {string} session
+ */
+export async function transcriptSize(tm, session) {
+  const view = await tm.status(session, { lines: 1 });
+  return (await tm.fx.fs.stat(join(view.taskDir, TRANSCRIPT)).catch(() => ({ size: 0 }))).size;
+}
+
+/**
+ * Prints the transcript's new lines from byte `from` on as they arrive (redacted across reads,
+ * see cli/follow.js), until Ctrl-C. With --json, one `{ session, logs }` object per chunk.
+ * @param {Ctx} ctx
+ * @param {number} from
+ */
+export async function follow({ tm, args, json, surface }, from) {
+  const { session } = args;
+  const view = await tm.status(session, { lines: 1 });
+  const path = join(view.taskDir, TRANSCRIPT);
+  let offset = from;
+  // The text just before the start is context, so a secret that began there is still seen.
+  const before = await readRange(path, Math.max(0, offset - CONTEXT_BYTES), offset);
+  const redactor = new FollowRedactor((t) => core.redact(t), before);
+  const decoder = new StringDecoder("utf8");
+  const write = (/** @type {string} */ out) => {
+    if (out) surface.io.out.write(json ? JSON.stringify({ session, logs: out }) + "\n" : out);
+  };
+  let stopped = false;
+  const stop = () => (stopped = true);
+  process.once("SIGINT", stop);
+  try {
+    while (!stopped) {
+      const fh = await open(path, "r").catch(() => null);
+      let text = "";
+      if (fh) {
+        const { size } = await fh.stat();
+        if (size > offset) {
+          const buf = Buffer.alloc(size - offset);
+          await fh.read(buf, 0, buf.length, offset);
+          offset = size;
+          text = decoder.write(buf);
+        }
+        await fh.close();
+      }
+      write(redactor.push(text, performance.now()));
+      await tm.fx.sleep(500);
+    }
+  } finally {
+    process.off("SIGINT", stop);
+  }
+  write(redactor.flush(performance.now()));
+}
+
+/**
+ * Bytes `from..to` of a file as text ("" when it cannot be read).
+ * @param {string} path
+ * @param {number} from
+ * @param {number} to
+ */
+async function readRange(path, from, to) {
+  const fh = await open(path, "r").catch(() => null);
+  if (!fh || to <= from) {
+    await fh?.close();
+    return "";
+  }
+  try {
+    const buf = Buffer.alloc(to - from);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}

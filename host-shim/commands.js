@@ -1,0 +1,225 @@
+// @ts-check
+// The one command table of `resilient-agent` and `openclaw coding-tasks`: every command's name,
+// positionals, options (type, validation, help) and handler over a TaskManager. Both surfaces
+// parse argv with it and print through one formatter and one error printer
+// (./commands-run.js), so their commands, validation and output cannot drift apart. What
+// differs between the surfaces (where the TaskManager comes from, the program's name in hints)
+// is a Surface (./commands-run.js), never a branch here.
+import core from "./core.js";
+import { RcaError } from "./errors.js";
+import { parseDuration } from "./retention.js";
+import { taskDetails, taskTable } from "./cli/format.js";
+import { runDemo } from "./cli/demo.js";
+import { readPromptFile } from "./cli/prompt-file.js";
+import { follow, transcriptSize, watch } from "./commands-stream.js";
+
+/**
+ * One option. `check` validates the raw value and returns what the handler gets; it throws a
+ * `usage` error. `value` names the value in help (`N`, `DIR`). `needs` is a rule across
+ * options (the message of the usage error, or null).
+ * @typedef {{
+ *   type: "string" | "boolean", short?: string, multiple?: boolean, required?: boolean, value?: string,
+ *   help: string, check?: (raw: any) => unknown,
+ * }} OptionSpec
+ * @typedef {{
+ *   summary: string,
+ *   args: Array<{ name: string, help: string }>,
+ *   options: Record<string, OptionSpec>,
+ *   needs?: (opts: Record<string, any>) => string | null,
+ *   noManager?: boolean,
+ *   run: (ctx: Ctx) => Promise<number>,
+ * }} CommandSpec
+ * @typedef {import("./task-manager.js").TaskManager} Manager
+ * @typedef {{
+ *   tm: Manager, args: Record<string, string>, opts: Record<string, any>, globals: Record<string, any>, json: boolean,
+ *   surface: import("./commands-run.js").Surface,
+ *   print: (data: unknown, text: () => string) => void,
+ * }} Ctx
+ */
+
+/** A whole number of lines, 1 to 100000 (a typo must not read a 10 GB transcript). @param {unknown} value */
+export function positiveLines(value) {
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || n < 1 || n > 100_000) {
+    throw new RcaError("usage", `--lines must be a whole number from 1 to 100000, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** `--env NAME=VALUE`, repeatable, into an object (the value may hold `=`). @param {string[]} pairs */
+export function envPairs(pairs) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(pair);
+    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE, got ${JSON.stringify(pair)}`);
+    env[m[1]] = m[2];
+  }
+  return env;
+}
+
+const SESSION = { name: "session", help: "the task's session, <agent>-<name> (e.g. codex-fix-login-bug)" };
+const lines = (/** @type {string} */ dflt) =>
+  /** @type {OptionSpec} */ ({ type: "string", value: "N", help: `recent output lines (default ${dflt})`, check: positiveLines });
+
+/** @type {Record<string, CommandSpec>} */
+export const COMMANDS = {
+  start: {
+    summary: "start a task: its agent runs in tmux session <agent>-<name>",
+    args: [],
+    options: {
+      agent: { type: "string", required: true, value: "AGENT", help: "the agent CLI: codex, claude, opencode, pi or demo (required)" },
+      name: { type: "string", required: true, value: "NAME", help: "task name: a-z, 0-9 and single hyphens, at most 48 characters (required)" },
+      dir: { type: "string", value: "DIR", help: "the project directory the agent works in (default: the current directory)" },
+      prompt: { type: "string", value: "TEXT", help: "the task for the agent" },
+      "prompt-file": { type: "string", value: "FILE", help: "read the task from a file ('-' for stdin)" },
+      model: { type: "string", value: "MODEL", help: "the agent's model" },
+      autonomy: { type: "string", value: "MODE", help: "sandboxed or full (default sandboxed)" },
+      env: {
+        type: "string", multiple: true, value: "NAME=VALUE", check: envPairs,
+        help: "add a variable to the agent's environment (repeatable; kept for recoveries)",
+      },
+    },
+    needs: (o) => {
+      if ((o.prompt === undefined) === (o["prompt-file"] === undefined)) return "start needs exactly one of --prompt and --prompt-file";
+      return null;
+    },
+    async run({ tm, opts, globals, surface, print }) {
+      const prompt = opts.prompt ?? (await readPromptFile(opts["prompt-file"], surface.io.stdin));
+      const defaults = surface.startDefaults?.(opts.agent) ?? {};
+      /** @type {import("./task-manager.js").StartInput} */
+      const input = { agent: opts.agent, name: opts.name, projectDir: opts.dir ?? process.cwd(), prompt };
+      const model = opts.model ?? defaults.model;
+      const autonomy = opts.autonomy ?? defaults.autonomy;
+      if (model !== undefined) input.model = model;
+      if (autonomy !== undefined) input.autonomy = autonomy;
+      if (opts.env && Object.keys(opts.env).length > 0) input.env = opts.env;
+      if (surface.origin) input.origin = surface.origin;
+      const view = await tm.start(input);
+      // Both surfaces are the operator's: an agent without a sandbox runs, with a warning.
+      if (view.autonomy !== "full" && surface.agentSandbox(view.agent) === "none") {
+        surface.io.err.write(`warning: ${view.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full\n`);
+      }
+      const again = surface.again?.(globals) ?? "";
+      print(view, () =>
+        [
+          `started ${view.session}`,
+          `  watch it live:  ${view.attach}`,
+          `  follow it:      ${surface.prog} logs ${view.session} --follow${again}`,
+          `  status:         ${surface.prog} status ${view.session}${again}`,
+          `  keep it alive:  ${surface.keepAlive(again)}`,
+        ].join("\n"),
+      );
+      return 0;
+    },
+  },
+  status: {
+    summary: "show one task and its recent output",
+    args: [SESSION],
+    options: { lines: lines("20") },
+    async run({ tm, args, opts, print }) {
+      const view = await tm.status(args.session, { lines: opts.lines });
+      print(view, () => taskDetails(view));
+      return 0;
+    },
+  },
+  list: {
+    summary: "list tasks",
+    args: [],
+    options: {
+      state: { type: "string", value: "STATE", help: "only tasks in this state (running, waiting_for_input, completed, failed, …)" },
+      all: { type: "boolean", help: "also tmux sessions named codex-*/claude-*/opencode-*/pi-* not started here" },
+    },
+    async run({ tm, opts, print }) {
+      const views = await tm.list({ state: opts.state, all: !!opts.all });
+      print(views, () => taskTable(views));
+      return 0;
+    },
+  },
+  logs: {
+    summary: "print a task's transcript (redacted)",
+    args: [SESSION],
+    options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" } },
+    async run(ctx) {
+      const { tm, args, opts, json, surface, print } = ctx;
+      // Where following starts is taken before the tail is read: text written in between is
+      // shown twice rather than never.
+      const from = opts.follow ? await transcriptSize(tm, args.session) : 0;
+      const text = await tm.logs(args.session, { lines: opts.lines ?? 200 });
+      // Followed, --json is one compact object per line (the tail, then each new chunk).
+      if (opts.follow && json) surface.io.out.write(JSON.stringify({ session: args.session, logs: text }) + "\n");
+      else print({ session: args.session, logs: text }, () => text);
+      if (opts.follow) await follow(ctx, from);
+      return 0;
+    },
+  },
+  send: {
+    summary: "type text into the agent's terminal and press Enter (answer a waiting agent)",
+    args: [SESSION, { name: "text", help: "the text (quote it; after -- if it starts with -)" }],
+    options: { paste: { type: "boolean", help: "paste as one block (multi-line text)" } },
+    async run({ tm, args, opts, print }) {
+      await tm.send(args.session, args.text, { paste: !!opts.paste });
+      print({ ok: true, session: args.session, sent: args.text.length }, () => `sent ${args.text.length} characters to ${args.session}`);
+      return 0;
+    },
+  },
+  resume: {
+    summary: "resume a task now, in the same agent conversation",
+    args: [SESSION],
+    options: {},
+    async run({ tm, args, print }) {
+      const view = await tm.resume(args.session);
+      print(view, () => `resuming ${view.session} (attempt ${view.attempts}, state ${view.state})`);
+      return 0;
+    },
+  },
+  stop: {
+    summary: "stop a task (kill its tmux session)",
+    args: [SESSION],
+    options: { cleanup: { type: "boolean", help: "also delete the task's directory" } },
+    async run({ tm, args, opts, print }) {
+      const view = await tm.stop(args.session, { cleanup: !!opts.cleanup });
+      print(view ?? { session: args.session, removed: true }, () =>
+        view ? `stopped ${view.session} (state ${view.state})` : `stopped ${args.session} and removed its directory`,
+      );
+      return 0;
+    },
+  },
+  watch: {
+    summary: "run the monitor until Ctrl-C: a live table, event lines with --json (stands by while another monitor is active)",
+    args: [],
+    options: {
+      once: { type: "boolean", help: "one monitor tick: print its events and exit" },
+      all: { type: "boolean", help: "the live table also shows tmux sessions not started here" },
+    },
+    run: watch,
+  },
+  prune: {
+    summary: "remove finished tasks older than the retention time (default 7d)",
+    args: [],
+    options: {
+      "older-than": { type: "string", value: "DURATION", help: "instead of the retention time: e.g. 0 (every finished task), 30m, 12h", check: parseDuration },
+    },
+    async run({ tm, opts, print }) {
+      const removed = await tm.prune({ olderThanMs: opts["older-than"] });
+      print({ removed }, () =>
+        removed.length === 0
+          ? "nothing to prune"
+          : removed.map((r) => `removed ${r.session} (${r.state}, finished ${r.finishedAt})`).join("\n"),
+      );
+      return 0;
+    },
+  },
+  demo: {
+    summary: "the whole loop on the built-in simulated agent (start, crash, resume, finish): no API key",
+    args: [],
+    options: {},
+    noManager: true,
+    run: ({ surface }) => runDemo({ out: surface.io.out }),
+  },
+};
+
+/** How real an agent's "sandboxed" is (the core's profile data): "none" earns a warning. @param {string} agent */
+export function coreSandbox(agent) {
+  return String(core.agentSandbox(/** @type {any} */ (agent)));
+}
