@@ -253,11 +253,34 @@ export class Monitor {
             this.#nudge(pane);
             break;
           case "recover": {
-            // Never run the agent anywhere but its own project directory: gone, or its path now
-            // naming another directory, the task fails instead (announced once).
-            const problem = await projectDirProblem(this.fx.fs, record);
-            if (problem) {
-              const failed = viaCore(() => core.projectDirMissing(record, problem, obs.now));
+            // Never run the agent anywhere but its own project directory (gone, or its path now
+            // naming another directory), and never from a launch file that is no longer ours and
+            // private: the task fails instead, announced once, rather than recovering forever.
+            const projectProblem = await projectDirProblem(this.fx.fs, record);
+            /** @type {{ class: "project_dir_missing" | "task_file_unsafe", evidence: string } | null} */
+            let refused = projectProblem ? { class: "project_dir_missing", evidence: projectProblem } : null;
+            let busy = false;
+            let persisted = false;
+            if (!refused) {
+              try {
+                // The recovery may change the record first (a fresh start forgets an agent id
+                // that the new run replaces); it is persisted before the agent runs, as every change.
+                persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
+                  const saved = await this.#persist(taskDir, next, stamp);
+                  busy = saved === "busy";
+                  stamp = saved === "busy" ? stamp : saved;
+                  if (saved && saved !== "busy") record = next;
+                  return !!saved && saved !== "busy";
+                });
+              } catch (err) {
+                if (!(err instanceof RcaError) || err.code !== "task_file_unsafe") throw err;
+                this.onProblem({ code: err.code, message: err.message, session: record.session, taskDir });
+                refused = { class: "task_file_unsafe", evidence: err.message };
+              }
+            }
+            if (refused) {
+              const { class: failureClass, evidence } = refused;
+              const failed = viaCore(() => core.recoveryRefused(record, failureClass, evidence, obs.now));
               const saved = await this.#persist(taskDir, failed.record, stamp);
               if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
               if (!saved) return obsMono;
@@ -272,16 +295,6 @@ export class Monitor {
               again = false;
               break actions;
             }
-            // The recovery may change the record first (a fresh start forgets an agent id that
-            // the new run replaces); it is persisted before the agent runs, as every change.
-            let busy = false;
-            const persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
-              const saved = await this.#persist(taskDir, next, stamp);
-              busy = saved === "busy";
-              stamp = saved === "busy" ? stamp : saved;
-              if (saved && saved !== "busy") record = next;
-              return !!saved && saved !== "busy";
-            });
             if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile
             break;
           }

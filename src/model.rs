@@ -120,6 +120,10 @@ pub enum FailureClass {
     /// The project directory is gone, or its path now names another directory: the agent is
     /// never run anywhere else. Fatal.
     ProjectDirMissing,
+    /// A file a recovery is built from (host.json, agent.env, prompt.1) is a symlink, not ours,
+    /// open to others, or disagrees with the spec kept at start: the task is not resumed from
+    /// it. Fatal (a person must look; `resume` after fixing the file).
+    TaskFileUnsafe,
 }
 
 impl FailureClass {

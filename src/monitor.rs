@@ -408,6 +408,20 @@ pub fn step(record: &TaskRecord, obs: &Observation, cfg: &MonitorConfig) -> Step
 /// `project_dir_missing`, announced once, and is never run anywhere else. The requested run
 /// never happened, so it is not counted. A final record is returned unchanged, with no event.
 pub fn project_dir_missing(record: &TaskRecord, evidence: &str, now: Millis) -> CoreResult<StepOutput> {
+    recovery_refused(record, FailureClass::ProjectDirMissing, evidence, now)
+}
+
+/// The host refused to perform a `recover` (`class` says why: [`FailureClass::ProjectDirMissing`]
+/// or [`FailureClass::TaskFileUnsafe`]): the task fails with that class, announced once, instead
+/// of being recovered again and again. The requested run never happened, so it is not counted.
+/// A final record is returned unchanged, with no event. Any other class is `invalid_input`.
+pub fn recovery_refused(record: &TaskRecord, class: FailureClass, evidence: &str, now: Millis) -> CoreResult<StepOutput> {
+    if !matches!(class, FailureClass::ProjectDirMissing | FailureClass::TaskFileUnsafe) {
+        return Err(CoreError::InvalidInput(format!(
+            "a refused recovery fails as project_dir_missing or task_file_unsafe, not {}",
+            class_name(class)
+        )));
+    }
     if !(now.is_finite() && now >= 0.0) {
         return Err(CoreError::InvalidInput(format!("now must be a finite time in ms, got {}", Num(now))));
     }
@@ -418,8 +432,8 @@ pub fn project_dir_missing(record: &TaskRecord, evidence: &str, now: Millis) -> 
     if rec.run_requested_at.is_some() && rec.state == TaskState::Recovering && rec.attempts > 1 {
         rec.attempts -= 1;
     }
-    let failure = Failure { class: FailureClass::ProjectDirMissing, evidence: clip(evidence), reset: None };
-    let msg = format!("{} failed (project_dir_missing): {}", rec.session, clip(evidence));
+    let failure = Failure { class, evidence: clip(evidence), reset: None };
+    let msg = format!("{} failed ({}): {}", rec.session, class_name(class), clip(evidence));
     let cfg = MonitorConfig::default();
     let obs = Observation::new(now, PaneFacts::Missing, rec.attempts);
     let mut m = Machine { rec, obs: &obs, cfg: &cfg, now, actions: Vec::new(), next: now, activity_floor: None };
@@ -967,6 +981,7 @@ fn class_name(c: FailureClass) -> &'static str {
         FailureClass::BadInvocation => "bad_invocation",
         FailureClass::ContextOverflow => "context_overflow",
         FailureClass::ProjectDirMissing => "project_dir_missing",
+        FailureClass::TaskFileUnsafe => "task_file_unsafe",
     }
 }
 

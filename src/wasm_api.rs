@@ -253,6 +253,23 @@ pub fn project_dir_missing(
     out(&crate::monitor::project_dir_missing(&record, &evidence, now).map_err(to_js_error)?)
 }
 
+/// The host refused a `recover` (`failureClass`: `"project_dir_missing"` or
+/// `"task_file_unsafe"`, `evidence` says why): the task fails with that class, announced once,
+/// instead of being recovered again and again. Persist the record, then announce.
+#[wasm_bindgen(js_name = recoveryRefused)]
+pub fn recovery_refused(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "FailureClass")] failure_class: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] evidence: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<Ts<crate::monitor::StepOutput>> {
+    let record = record_from_js(record)?;
+    let class: crate::model::FailureClass = arg(failure_class, "failureClass")?;
+    let evidence: String = arg(evidence, "evidence")?;
+    let now: f64 = arg(now, "now")?;
+    out(&crate::monitor::recovery_refused(&record, class, &evidence, now).map_err(to_js_error)?)
+}
+
 /// The record after the host stopped the task (completed/failed stay as they are).
 #[wasm_bindgen(js_name = markStopped)]
 pub fn mark_stopped(

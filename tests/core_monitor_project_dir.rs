@@ -80,3 +80,24 @@ fn the_hosts_check_before_a_recovery_fails_the_task_once() {
     assert!(manual_resume(r, T0 + 4.0 * MIN).is_ok());
     assert!(project_dir_missing(r, why, f64::NAN).is_err());
 }
+
+#[test]
+fn a_refused_recovery_fails_the_task_with_its_class_once() {
+    use resilient_coding_agent::monitor::recovery_refused;
+    let rec = running();
+    let out = drive(&rec, &dead(&rec, T0 + MIN, 1, ""), &cfg(), "");
+    assert_eq!(recovers(&out).len(), 1);
+    // Instead of running attempt 2, the host found host.json open to others.
+    let why = "host.json cannot be read safely; the task is not resumed from it";
+    let failed = recovery_refused(&out.record, FailureClass::TaskFileUnsafe, why, T0 + MIN + 1.0).unwrap();
+    assert_eq!(events(&failed), vec![EventKind::Failed]);
+    let r = &failed.record;
+    assert_eq!(r.state, TaskState::Failed);
+    assert_eq!(r.attempts, 1, "attempt 2 never ran");
+    assert_eq!(r.failure.as_ref().map(|f| f.class), Some(FailureClass::TaskFileUnsafe));
+    // Final now: refusing again changes nothing and announces nothing.
+    let twice = recovery_refused(r, FailureClass::TaskFileUnsafe, why, T0 + 2.0 * MIN).unwrap();
+    assert!(twice.actions.is_empty());
+    // Only the two refusal classes are accepted.
+    assert!(recovery_refused(&out.record, FailureClass::Crash, "x", T0 + MIN + 1.0).is_err());
+}

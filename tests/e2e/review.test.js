@@ -72,9 +72,7 @@ test("status and logs never pass the agent's terminal control sequences to the o
   }
 });
 
-test("a recovery refused for an unsafe task file fails the task once, instead of recovering forever", {
-  todo: "open finding: the monitor reports task_file_unsafe as a problem every startGraceMs and counts an attempt each time; the task stays 'recovering' and is never announced failed (failing it needs a core transition, i.e. a new wasm export)",
-}, async () => {
+test("a recovery refused for an unsafe task file fails the task once, instead of recovering forever", async () => {
   const tm = new TaskManager({
     stateDir: w.stateDir, tmuxSocket: w.socket, config: { pollMs: 200, startGraceMs: 1500 },
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? w.root, RCA_DEMO_MODE: "crash-once", RCA_DEMO_WORK_MS: "1000" },
@@ -88,10 +86,18 @@ test("a recovery refused for an unsafe task file fails the task once, instead of
     const v = await tm.start({ agent: "demo", name: "unsafe-file", projectDir: w.projectDir, prompt: "p" });
     // host.json no longer private (a restore from backup, a chmod): the recovery must not use it.
     await chmod(join(v.taskDir, "host.json"), 0o644);
-    await waitFor(() => problems.filter((p) => p.code === "task_file_unsafe").length >= 3 || null, { what: "the refusal", timeoutMs: 30_000 });
-    const s = await tm.status(v.session);
-    assert.equal(s.state, "failed", `state ${s.state} after ${problems.length} problems`);
+    const s = await waitFor(async () => {
+      const t = await tm.status(v.session);
+      return t.state === "failed" ? t : null;
+    }, { what: `the task to fail (problems so far: ${problems.map((p) => p.code)})`, timeoutMs: 30_000 });
+    assert.equal(s.failure?.class, "task_file_unsafe");
     assert.ok(s.attempts <= 2, `attempts counted without a run: ${s.attempts}`);
+    // Announced once; the refusal reported once, not every startGraceMs.
+    const failedEvents = [];
+    tm.on("event", (ev) => { if (ev.kind === "failed") failedEvents.push(ev); });
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(problems.filter((p) => p.code === "task_file_unsafe").length, 1, JSON.stringify(problems));
+    assert.equal(failedEvents.length, 0, "no second announcement");
   } finally {
     ctl.abort();
     await done;

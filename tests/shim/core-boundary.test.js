@@ -96,6 +96,11 @@ const CASES = {
       (r) => assert.ok(r.record.state === "failed" && r.record.failure.class === "project_dir_missing" && r.actions.some((/** @type {any} */ a) => a.type === "announce"))]],
     bad: [[[record, 42, 3_000], "invalid_input"], [[record, "gone", Number.NaN], "invalid_input"], [[record, "gone", "3000"], "invalid_input"], [[null, "gone", 1], "invalid_record"]],
   },
+  recoveryRefused: {
+    good: [[[record, "task_file_unsafe", "host.json is open to others", 3_000],
+      (r) => assert.ok(r.record.state === "failed" && r.record.failure.class === "task_file_unsafe" && r.actions.some((/** @type {any} */ a) => a.type === "announce"))]],
+    bad: [[[record, "crash", "x", 3_000], "invalid_input"], [[record, "no_such_class", "x", 3_000], "invalid_input"], [[record, "task_file_unsafe", 42, 3_000], "invalid_input"], [[null, "task_file_unsafe", "x", 1], "invalid_record"]],
+  },
   markStopped: {
     good: [[[record, 2_000], (r) => assert.equal(r.state, "stopped")]],
     bad: [[[record, Number.POSITIVE_INFINITY], "invalid_input"], [[record, "2000"], "invalid_input"], [[null, 1], "invalid_record"]],
