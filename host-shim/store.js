@@ -237,6 +237,34 @@ export class Store {
   }
 
   /**
+   * Reads a whole small file without following a symlink, with its stamp. A transient error
+   * (EMFILE, ENFILE…) is retried a few times; any other error, or the last one, is thrown as
+   * is for the caller to map (an I/O error is never taken for a missing or corrupt file).
+   * @param {string} path
+   * @returns {Promise<{ text: string, stamp: Stamp }>}
+   */
+  async #readRetrying(path) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const fh = await this.fx.fs.open(path, READ);
+        try {
+          const st = await fh.stat();
+          return { stamp: { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino }, text: await fh.readFile("utf8") };
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+        if (code && TRANSIENT.has(code) && attempt < READ_TRIES) {
+          await this.fx.sleep(10 * attempt);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
    * Reads a record's text. A missing record, a symlink in its place, or bytes that `parse`
    * refuses are `record_corrupt` (the bad file set aside, when it exists at all). Any other
    * error (EMFILE, EIO, EACCES…) is `record_unreadable`: the record stays where it is, to be
@@ -249,41 +277,27 @@ export class Store {
     const path = join(taskDir, RECORD_FILE);
     /** @type {string} */ let text;
     /** @type {Stamp} */ let stamp;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const fh = await this.fx.fs.open(path, READ);
-        try {
-          const st = await fh.stat();
-          stamp = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
-          text = await fh.readFile("utf8");
-        } finally {
-          await fh.close();
-        }
-        break;
-      } catch (e) {
-        const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-        if (code === "ENOENT") {
-          const aside = await this.setAsideFiles(taskDir);
-          throw new RcaError(
-            "record_corrupt",
-            aside.length
-              ? `the task record in ${taskDir} was set aside as ${aside[aside.length - 1]} because it could not be read`
-              : `the task directory ${taskDir} has no record`,
-            { details: { taskDir, setAside: aside } },
-          );
-        }
-        // O_NOFOLLOW met a symlink: never followed, and not a record.
-        if (code === "ELOOP") throw await this.#setAside(taskDir, "it is a symbolic link");
-        if (code && TRANSIENT.has(code) && attempt < READ_TRIES) {
-          await this.fx.sleep(10 * attempt);
-          continue;
-        }
+    try {
+      ({ text, stamp } = await this.#readRetrying(path));
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      if (code === "ENOENT") {
+        const aside = await this.setAsideFiles(taskDir);
         throw new RcaError(
-          "record_unreadable",
-          `the task record in ${taskDir} cannot be read (${code ?? e}); it was kept as it is and will be read again`,
-          { cause: e, details: { taskDir, errno: code ?? null } },
+          "record_corrupt",
+          aside.length
+            ? `the task record in ${taskDir} was set aside as ${aside[aside.length - 1]} because it could not be read`
+            : `the task directory ${taskDir} has no record`,
+          { details: { taskDir, setAside: aside } },
         );
       }
+      // O_NOFOLLOW met a symlink: never followed, and not a record.
+      if (code === "ELOOP") throw await this.#setAside(taskDir, "it is a symbolic link");
+      throw new RcaError(
+        "record_unreadable",
+        `the task record in ${taskDir} cannot be read (${code ?? e}); it was kept as it is and will be read again`,
+        { cause: e, details: { taskDir, errno: code ?? null } },
+      );
     }
     try {
       return { record: await checkRecordPlace(this.fx.fs, parse(text), taskDir), stamp };
@@ -352,29 +366,17 @@ export class Store {
    */
   async lookup(session) {
     let text;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const fh = await this.fx.fs.open(join(this.sessionsDir, safeName(session)), READ);
-        try {
-          text = await fh.readFile("utf8");
-        } finally {
-          await fh.close();
-        }
-        break;
-      } catch (e) {
-        const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-        // Missing, or a symlink (never followed, never ours): no task of that name.
-        if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR") return null;
-        if (e instanceof RcaError) throw e;
-        if (code && TRANSIENT.has(code) && attempt < READ_TRIES) {
-          await this.fx.sleep(10 * attempt);
-          continue;
-        }
-        throw new RcaError("state_unreadable", `the index entry of ${session} cannot be read (${code ?? e}); try again`, {
-          cause: e,
-          details: { session, errno: code ?? null },
-        });
-      }
+    try {
+      ({ text } = await this.#readRetrying(join(this.sessionsDir, safeName(session))));
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      // Missing, or a symlink (never followed, never ours): no task of that name.
+      if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR") return null;
+      if (e instanceof RcaError) throw e;
+      throw new RcaError("state_unreadable", `the index entry of ${session} cannot be read (${code ?? e}); try again`, {
+        cause: e,
+        details: { session, errno: code ?? null },
+      });
     }
     const dirName = text.trim();
     // Only a direct child of tasks/ made for this session is accepted: the index is data.

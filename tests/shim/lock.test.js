@@ -2,22 +2,15 @@
 // One monitor per state directory: the lock, its stale-owner takeover and racing contenders.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rm, writeFile, readFile, mkdir, readdir } from "node:fs/promises";
+import { writeFile, readFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { MonitorLock, MONITOR_LOCK } from "../../host-shim/lock.js";
 import { makeEffects } from "../../host-shim/effects.js";
-import { makeTestDir } from "../support/dirs.js";
+import { withTestDir } from "../support/dirs.js";
 
 /** @param {(dir: string) => Promise<void>} fn */
-async function withTmp(fn) {
-  const dir = makeTestDir("rca-lock-");
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTmp = (fn) => withTestDir("rca-lock-", fn);
 
 /** A lock for a pretend process `pid` (all of them "alive" unless listed dead). @param {string} dir @param {number} pid @param {Set<number>} dead */
 function lockFor(dir, pid, dead = new Set()) {

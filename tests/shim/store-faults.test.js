@@ -5,27 +5,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { rm, readdir, mkdir } from "node:fs/promises";
+import { readdir, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import core from "../../host-shim/core.js";
 import { Store } from "../../host-shim/store.js";
 import { TaskManager } from "../../host-shim/index.js";
 import { makeEffects } from "../../host-shim/effects.js";
-import { makeTestDir } from "../support/dirs.js";
+import { withTestDir } from "../support/dirs.js";
 
 const parse = (/** @type {string} */ t) => core.parseRecord(t);
 const INDEX_URL = new URL("../../host-shim/index.js", import.meta.url).href;
 
 /** @param {(dir: string) => Promise<void>} fn */
-async function withTmp(fn) {
-  const dir = makeTestDir("rca-faults-");
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTmp = (fn) => withTestDir("rca-faults-", fn);
 
 /**
  * `n` stopped tasks (final: no monitor acts on them) indexed in `stateDir`.

@@ -2,21 +2,14 @@
 // The state directory: permissions, exclusive creates, atomic records, corrupt records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rm, stat, readdir, writeFile, symlink, readFile, chmod, mkdir } from "node:fs/promises";
+import { stat, readdir, writeFile, symlink, readFile, chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Store, resolveStateDir } from "../../host-shim/store.js";
 import { makeEffects } from "../../host-shim/effects.js";
-import { makeTestDir } from "../support/dirs.js";
+import { withTestDir } from "../support/dirs.js";
 
 /** @param {(dir: string) => Promise<void>} fn */
-async function withTmp(fn) {
-  const dir = makeTestDir("rca-store-");
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTmp = (fn) => withTestDir("rca-store-", fn);
 
 /** @param {string} path */
 const mode = async (path) => (await stat(path)).mode & 0o777;

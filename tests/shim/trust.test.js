@@ -13,21 +13,14 @@ import { makeEffects } from "../../host-shim/effects.js";
 import { checkNotTemporary, checkComponents, checkTaskPlacement } from "../../host-shim/state-dir.js";
 import { readPrivate, readLaunch, checkRecordPlace, checkSameSpec } from "../../host-shim/task-files.js";
 import { resolveProgram, tmuxClientEnv, defaultAgentEnv, parseEnvFile, checkPassEnv } from "../../host-shim/context.js";
-import { makeTestDir } from "../support/dirs.js";
+import { withTestDir } from "../support/dirs.js";
 
 const fx = makeEffects();
 const fs = fx.fs;
 const uid = process.getuid?.() ?? 0;
 
 /** @param {(dir: string) => Promise<void>} fn */
-async function withDir(fn) {
-  const dir = makeTestDir("rca-trust-");
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn) => withTestDir("rca-trust-", fn);
 
 /** @param {Promise<unknown>} p @param {RegExp} [why] */
 const unsafe = (p, why) =>

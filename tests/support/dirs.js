@@ -3,7 +3,7 @@
 // a state directory a sandboxed agent could write, and /tmp is writable by every sandbox) and
 // never inside the clone (a project must not contain the state directory). The root is
 // $RCA_TEST_DIR, else ~/.local/state/resilient-coding-agent-tests, created 0700.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -22,4 +22,19 @@ export function testRoot() {
  */
 export function makeTestDir(prefix) {
   return mkdtempSync(join(testRoot(), prefix));
+}
+
+/**
+ * Runs `fn` with a fresh test directory (see makeTestDir) and removes it afterwards, whatever
+ * `fn` did.
+ * @param {string} prefix
+ * @param {(dir: string) => Promise<void>} fn
+ */
+export async function withTestDir(prefix, fn) {
+  const dir = makeTestDir(prefix);
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
