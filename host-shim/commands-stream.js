@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import core from "./core.js";
 import { TRANSCRIPT } from "./task-files.js";
+import { READ_NOFOLLOW } from "./exclusive-file.js";
 import { eventLine } from "./cli/format.js";
 import { LiveView, startLive } from "./cli/live.js";
 import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
@@ -90,17 +91,21 @@ export async function follow({ tm, args, json, surface }, from) {
   process.once("SIGINT", stop);
   try {
     while (!stopped) {
-      const fh = await open(path, "r").catch(() => null);
+      // Never through a symlink (a transcript replaced by a link is not ours to show).
+      const fh = await open(path, READ_NOFOLLOW).catch(() => null);
       let text = "";
       if (fh) {
-        const { size } = await fh.stat();
-        if (size > offset) {
-          const buf = Buffer.alloc(size - offset);
-          await fh.read(buf, 0, buf.length, offset);
-          offset = size;
-          text = decoder.write(buf);
+        try {
+          const { size } = await fh.stat();
+          if (size > offset) {
+            const buf = Buffer.alloc(size - offset);
+            await fh.read(buf, 0, buf.length, offset);
+            offset = size;
+            text = decoder.write(buf);
+          }
+        } finally {
+          await fh.close();
         }
-        await fh.close();
       }
       write(redactor.push(text, performance.now()));
       await tm.fx.sleep(500);
@@ -118,7 +123,7 @@ export async function follow({ tm, args, json, surface }, from) {
  * @param {number} to
  */
 async function readRange(path, from, to) {
-  const fh = await open(path, "r").catch(() => null);
+  const fh = await open(path, READ_NOFOLLOW).catch(() => null);
   if (!fh || to <= from) {
     await fh?.close();
     return "";
