@@ -10,6 +10,7 @@
 
 use crate::model::{AgentKind, Failure, FailureClass};
 use crate::patterns;
+use crate::profiles::EventGrammar;
 use crate::redact::redact;
 use crate::reset_hint::parse_reset_hint;
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,8 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         return failed(failure);
     }
     let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
-    let mut stream = read_stream(agent, events);
+    let profile = crate::profiles::profile(agent);
+    let mut stream = read_stream(profile.data.events, events);
     if stream.succeeded {
         return Outcome::Completed;
     }
@@ -108,12 +110,8 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
     if is_signal(facts.exit_status, facts.signal) {
         return failed(Failure { class: FailureClass::Signal, evidence: status_desc, reset: None });
     }
-    if exit_zero && agent == AgentKind::Claude {
-        return failed(Failure {
-            class: FailureClass::Signal,
-            evidence: "exit status 0 without a result event (Claude exits 0 when interrupted)".into(),
-            reset: None,
-        });
+    if let (true, Some(evidence)) = (exit_zero, &profile.data.interrupted_exit_zero) {
+        return failed(Failure { class: FailureClass::Signal, evidence: evidence.clone(), reset: None });
     }
     // A crash: show the run's own last error if it had one, else an error-looking line, else
     // the bare status.
@@ -125,7 +123,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         .map(|t| evidence_line(&t))
         .unwrap_or_else(|| {
             if exit_zero {
-                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(agent))
+                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(profile.data.events))
             } else {
                 status_desc
             }
@@ -135,6 +133,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
 
 /// What a live pane shows: a prompt waiting for a person, a retry loop, or work.
 pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
+    let profile = crate::profiles::profile(agent);
     let text = tail_str(pane_tail, MAX_INPUT_BYTES);
     // The last WAITING_WINDOW_LINES non-empty lines (cleaned), newest first, read from the end
     // of the text: only the bottom of the screen matters.
@@ -152,7 +151,7 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
             continue;
         }
         if patterns::contains_any(line, patterns::WAITING_COMMON)
-            || patterns::contains_any(line, patterns::waiting_patterns(agent))
+            || profile.waiting.iter().any(|w| patterns::contains_any(line, &[w.as_str()]))
         {
             return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
         }
@@ -219,25 +218,25 @@ struct StreamView {
 }
 
 impl StreamView {
-    fn unfinished_reason(&self, agent: AgentKind) -> String {
-        match (agent, &self.last_reason) {
-            (AgentKind::Opencode, Some(r)) => format!("last step_finish reason {r:?}"),
-            (AgentKind::Opencode, None) => "no step_finish event".into(),
-            (AgentKind::Pi, Some(r)) => format!("last stopReason {r:?}"),
-            (AgentKind::Pi, None) => "no agent_end event".into(),
-            (AgentKind::Codex | AgentKind::Demo, _) => "no turn.completed event".into(),
-            (AgentKind::Claude, _) => "no result event".into(),
+    fn unfinished_reason(&self, grammar: EventGrammar) -> String {
+        match (grammar, &self.last_reason) {
+            (EventGrammar::OpencodeRunJson, Some(r)) => format!("last step_finish reason {r:?}"),
+            (EventGrammar::OpencodeRunJson, None) => "no step_finish event".into(),
+            (EventGrammar::PiJson, Some(r)) => format!("last stopReason {r:?}"),
+            (EventGrammar::PiJson, None) => "no agent_end event".into(),
+            (EventGrammar::CodexExecJson, _) => "no turn.completed event".into(),
+            (EventGrammar::ClaudeStreamJson, _) => "no result event".into(),
         }
     }
 }
 
-fn read_stream(agent: AgentKind, events: &str) -> StreamView {
+fn read_stream(grammar: EventGrammar, events: &str) -> StreamView {
     let mut v = StreamView::default();
-    match agent {
-        AgentKind::Codex | AgentKind::Demo => read_codex(events, &mut v),
-        AgentKind::Claude => read_claude(events, &mut v),
-        AgentKind::Opencode => read_opencode(events, &mut v),
-        AgentKind::Pi => read_pi(events, &mut v),
+    match grammar {
+        EventGrammar::CodexExecJson => read_codex(events, &mut v),
+        EventGrammar::ClaudeStreamJson => read_claude(events, &mut v),
+        EventGrammar::OpencodeRunJson => read_opencode(events, &mut v),
+        EventGrammar::PiJson => read_pi(events, &mut v),
     }
     v
 }

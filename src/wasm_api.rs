@@ -137,7 +137,7 @@ fn record_from_js(value: JsValue) -> JsResult<crate::record::TaskRecord> {
 /// Reads an agent name (`invalid_agent` for any other string).
 fn agent_arg(value: JsValue) -> JsResult<AgentKind> {
     let agent: String = arg(value, "agent")?;
-    AgentKind::parse(&agent).ok_or_else(|| to_js_error(CoreError::InvalidAgent(truncate_for_message(&agent))))
+    AgentKind::parse(&agent).ok_or_else(|| to_js_error(CoreError::unknown_agent(&agent)))
 }
 
 /// Checks a task name (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 48 characters).
@@ -605,7 +605,7 @@ pub fn agent_id_source(
 /// the operator's PATH, and passes that as `program` for the start and every recovery.
 #[wasm_bindgen(js_name = agentProgram)]
 pub fn agent_program(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Option<String>> {
-    Ok(crate::profiles::profile(agent_arg(agent)?).program.map(str::to_string))
+    Ok(crate::profiles::profile(agent_arg(agent)?).program.clone())
 }
 
 /// How real an agent's `sandboxed` autonomy is: `"os"` (an OS sandbox around everything it
@@ -622,5 +622,5 @@ pub fn agent_sandbox(
 /// host copies from its own environment into the task's 0600 env file. Throws `invalid_agent`.
 #[wasm_bindgen(js_name = agentCredentialEnv)]
 pub fn agent_credential_env(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Vec<String>> {
-    Ok(crate::profiles::profile(agent_arg(agent)?).credential_env.iter().map(|s| s.to_string()).collect())
+    Ok(crate::profiles::profile(agent_arg(agent)?).data.credential_env.clone())
 }
