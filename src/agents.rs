@@ -150,3 +150,21 @@ fn interned(name: &str) -> &'static str {
     }
     Box::leak(name.to_string().into_boxed_str())
 }
+
+/// [`set_operator_agents`] from JSON text (`{ "<name>": <profile> }`), with errors that name
+/// the agent and the field serde stopped at.
+pub fn set_operator_agents_json(json: &str) -> CoreResult<()> {
+    let bad = |what: String| CoreError::InvalidAgentProfile(what);
+    if json.len() > 1 << 20 {
+        return Err(bad("agents: more than 1 MiB of profiles".into()));
+    }
+    let raw: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(json).map_err(|e| bad(format!("agents: expected an object of profiles by name ({e})")))?;
+    let mut agents = BTreeMap::new();
+    for (name, value) in raw {
+        check_agent_name(&name).map_err(|e| bad(format!("agents.{}: {e}", crate::validate::truncate_for_message(&name))))?;
+        let data: ProfileData = serde_json::from_value(value).map_err(|e| bad(format!("agents.{name}: {e}")))?;
+        agents.insert(name, data);
+    }
+    set_operator_agents(agents)
+}

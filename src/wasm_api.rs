@@ -624,3 +624,31 @@ pub fn agent_sandbox(
 pub fn agent_credential_env(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Vec<String>> {
     Ok(crate::profiles::profile(agent_arg(agent)?).data.credential_env.clone())
 }
+
+/// Every agent that can be used now: the built-ins (`agents/*.json`) first, then those the
+/// operator's configuration adds (see `setAgentProfiles`).
+#[wasm_bindgen(js_name = agentNames)]
+pub fn agent_names() -> Vec<String> {
+    crate::agents::names().into_iter().map(str::to_string).collect()
+}
+
+/// The effective profiles (`{ "<name>": <profile> }`, the JSON shape of agents/*.json and of
+/// the configuration's `agents`), as JSON text: for `agents list|show` and for a task's host.json.
+#[wasm_bindgen(js_name = agentProfilesJson)]
+pub fn agent_profiles_json() -> JsResult<String> {
+    let all: std::collections::BTreeMap<&str, &crate::profiles::ProfileData> =
+        crate::agents::names().into_iter().filter_map(|n| crate::agents::find(n).map(|p| (n, &p.data))).collect();
+    serde_json::to_string(&all).map_err(|e| js_error("internal", &format!("cannot write the profiles: {e}")))
+}
+
+/// Replaces the operator's agents with `json` (JSON text of `{ "<name>": <profile> }`; `{}`
+/// for none), overriding built-ins of the same name. Every profile is checked first; nothing
+/// changes when one is invalid. Throws `invalid_agent_profile` naming the field
+/// (`agents.aider.session_id.text: regex parse error …`). Only operator configuration (a
+/// config file, the plugin config, a task's own host.json) may be passed here, never a tool
+/// call's input.
+#[wasm_bindgen(js_name = setAgentProfiles)]
+pub fn set_agent_profiles(#[wasm_bindgen(unchecked_param_type = "string")] json: JsValue) -> JsResult<()> {
+    let json: String = arg(json, "agent profiles")?;
+    crate::agents::set_operator_agents_json(&json).map_err(to_js_error)
+}
