@@ -168,3 +168,8 @@ pub fn set_operator_agents_json(json: &str) -> CoreResult<()> {
     }
     set_operator_agents(agents)
 }
+
+/// Whether the active profile named `name` comes from the operator's configuration.
+pub fn is_operator_defined(name: &str) -> bool {
+    read(|o| o.active.iter().any(|p| p.name == name))
+}

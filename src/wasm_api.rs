@@ -652,3 +652,15 @@ pub fn set_agent_profiles(#[wasm_bindgen(unchecked_param_type = "string")] json:
     let json: String = arg(json, "agent profiles")?;
     crate::agents::set_operator_agents_json(&json).map_err(to_js_error)
 }
+
+/// One agent's effective profile as JSON text: `{"name", "source": "built_in" | "operator",
+/// "profile"}`. A task keeps it in its host.json at start (see `checkSameProfile` in
+/// host-shim/task-files.js). Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentProfileJson)]
+pub fn agent_profile_json(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<String> {
+    let agent = agent_arg(agent)?;
+    let p = crate::profiles::profile(agent);
+    let source = if crate::agents::is_operator_defined(agent.as_str()) { "operator" } else { "built_in" };
+    let info = serde_json::json!({ "name": p.name, "source": source, "profile": &p.data });
+    serde_json::to_string(&info).map_err(|e| js_error("internal", &format!("cannot write the profile: {e}")))
+}

@@ -5,9 +5,11 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { SHARE_MODES } from "./policy.js";
+import core from "../core.js";
 
 export const PLUGIN_ID = "resilient-coding-agent";
-export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
+/** The registered agents (the core's profiles: built-ins and `agentProfiles`). @returns {string[]} */
+export const agentNames = () => core.agentNames();
 export const AUTONOMY = /** @type {const} */ (["sandboxed", "full"]);
 export const STATES = /** @type {const} */ ([
   "starting", "running", "waiting_for_input", "stalled", "recovering", "completed", "failed", "stopped",
@@ -28,6 +30,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   stateDir?: string,
  *   tmuxSocket?: string,
  *   agents: Record<string, AgentDefaults>,
+ *   agentProfiles?: Record<string, unknown>,
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
  *   retentionMs?: number | null,
@@ -56,6 +59,11 @@ export function expandHome(/** @type {string} */ p) {
  */
 export function normalizeConfig(raw) {
   const cfg = isObject(raw) ? raw : {};
+  // The operator's agent profiles are registered first: agent names in the policy and the tool
+  // schemas are checked against them. An invalid one stops the plugin with
+  // invalid_agent_profile naming the field (an operator's configuration error).
+  const agentProfiles = isObject(cfg.agentProfiles) ? cfg.agentProfiles : undefined;
+  core.setAgentProfiles(JSON.stringify(agentProfiles ?? {}));
   /** @type {Record<string, AgentDefaults>} */
   const agents = {};
   if (isObject(cfg.agents)) {
@@ -99,6 +107,7 @@ export function normalizeConfig(raw) {
   /** @type {PluginConfig} */
   const out = {
     agents,
+    ...(agentProfiles ? { agentProfiles } : {}),
     monitor,
     policy: normalizePolicy(cfg.policy),
     notify: {
@@ -137,7 +146,7 @@ export function normalizePolicy(raw) {
     ? /** @type {import("./policy.js").Policy["shareTasks"]} */ (p.shareTasks)
     : "agent";
   const allow = Array.isArray(p.allowUnsandboxed)
-    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (AGENTS).includes(a))
+    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (agentNames()).includes(a))
     : [];
   return {
     maxAutonomy: p.maxAutonomy === "full" ? "full" : "sandboxed",
@@ -168,8 +177,9 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], agents?: Record<string, unknown> }} */
   const opts = { stateDir };
+  if (cfg.agentProfiles) opts.agents = cfg.agentProfiles;
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
