@@ -220,7 +220,9 @@ export const COMMANDS = {
     run: async ({ args, print }) => {
       const profiles = /** @type {Record<string, any>} */ (JSON.parse(core.agentProfilesJson()));
       if (args.action === "list" && args.agent === undefined) {
-        const rows = Object.entries(profiles).map(([name, p]) => {
+        // In the core's order: built-ins first, then the operator's.
+        const rows = core.agentNames().map((name) => {
+          const p = profiles[name];
           const info = JSON.parse(core.agentProfileJson(name));
           return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.verified_version ?? null };
         });

@@ -71,7 +71,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
     }
     let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
     let profile = crate::profiles::profile(agent);
-    let mut stream = read_stream(profile.data.events, events);
+    let mut stream = read_stream(profile, events);
     if stream.succeeded {
         return Outcome::Completed;
     }
@@ -123,7 +123,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         .map(|t| evidence_line(&t))
         .unwrap_or_else(|| {
             if exit_zero {
-                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(profile.data.events))
+                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(&profile.data.events))
             } else {
                 status_desc
             }
@@ -218,7 +218,7 @@ struct StreamView {
 }
 
 impl StreamView {
-    fn unfinished_reason(&self, grammar: EventGrammar) -> String {
+    fn unfinished_reason(&self, grammar: &EventGrammar) -> String {
         match (grammar, &self.last_reason) {
             (EventGrammar::OpencodeRunJson, Some(r)) => format!("last step_finish reason {r:?}"),
             (EventGrammar::OpencodeRunJson, None) => "no step_finish event".into(),
@@ -226,19 +226,47 @@ impl StreamView {
             (EventGrammar::PiJson, None) => "no agent_end event".into(),
             (EventGrammar::CodexExecJson, _) => "no turn.completed event".into(),
             (EventGrammar::ClaudeStreamJson, _) => "no result event".into(),
+            (EventGrammar::Lines { .. }, _) => "no line matching the profile's success pattern".into(),
         }
     }
 }
 
-fn read_stream(grammar: EventGrammar, events: &str) -> StreamView {
+fn read_stream(profile: &crate::profiles::Profile, events: &str) -> StreamView {
     let mut v = StreamView::default();
-    match grammar {
+    match &profile.data.events {
         EventGrammar::CodexExecJson => read_codex(events, &mut v),
         EventGrammar::ClaudeStreamJson => read_claude(events, &mut v),
         EventGrammar::OpencodeRunJson => read_opencode(events, &mut v),
         EventGrammar::PiJson => read_pi(events, &mut v),
+        EventGrammar::Lines { .. } => {
+            if let Some(rules) = &profile.lines {
+                read_lines(rules, events, &mut v)
+            }
+        }
     }
     v
+}
+
+/// A profile's own line grammar ([`EventGrammar::Lines`]).
+fn read_lines(rules: &crate::profiles::LineRules, events: &str, v: &mut StreamView) {
+    for line in events.lines() {
+        let line = clean_line(line);
+        let line = line.get(..MAX_LINE_BYTES.min(line.len())).unwrap_or(&line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        // Any output at all is this CLI's "format": exit 0 without the success line is then an
+        // unfinished run, not a text-mode answer.
+        v.structured = true;
+        if let Some(c) = rules.failure.as_ref().and_then(|re| re.captures(line)) {
+            let text = c.get(1).or_else(|| c.get(0)).map(|m| m.as_str()).unwrap_or(line);
+            v.finals.push(Candidate::text(text.to_string()));
+            v.succeeded = false;
+        } else if rules.success.is_match(line) {
+            v.succeeded = true;
+            v.finals.clear();
+        }
+    }
 }
 
 /// Codex `exec --json`: success is `turn.completed` with no `turn.failed`.

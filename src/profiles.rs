@@ -143,8 +143,9 @@ pub enum PathPart {
 
 /// Which event grammar the classifier reads an agent's stdout with (success, its own final
 /// error, transient retry events). A grammar is a file format, shared by every CLI that prints
-/// it (the demo agent prints Codex's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// it (the demo agent prints Codex's); [`EventGrammar::Lines`] describes any other CLI with two
+/// regexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventGrammar {
     /// `codex exec --json`: success is `turn.completed` with no `turn.failed`.
@@ -155,6 +156,21 @@ pub enum EventGrammar {
     OpencodeRunJson,
     /// `pi --mode json`: an `agent_end` whose last assistant message stopped normally.
     PiJson,
+    /// Any CLI, line by line: success is a line matching `success` with no `failure` line after
+    /// it; a line matching `failure` is the run's own final error (its first capture group, or
+    /// the whole line), classified with the shared failure texts.
+    Lines {
+        success: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
+    },
+}
+
+/// The checked regexes of [`EventGrammar::Lines`].
+#[derive(Debug, Clone)]
+pub struct LineRules {
+    pub success: regex_lite::Regex,
+    pub failure: Option<regex_lite::Regex>,
 }
 
 /// An event that carries the session id: a JSON line whose `type` is `type` (any line when
@@ -302,6 +318,8 @@ pub struct Profile {
     pub id_format: IdFormat,
     /// Lowercased [`ProfileData::waiting`].
     pub waiting: Vec<String>,
+    /// The regexes of a [`EventGrammar::Lines`] grammar.
+    pub lines: Option<LineRules>,
 }
 
 /// File name (inside the task directory) of a session file when the profile names none.
@@ -394,7 +412,18 @@ impl Profile {
                 hint: Box::leak(hint.clone().into_boxed_str()),
             },
         };
+        let lines = match &data.events {
+            EventGrammar::Lines { success, failure } => Some(LineRules {
+                success: compile(success).map_err(|e| bad("events.lines.success", e))?,
+                failure: match failure {
+                    Some(f) => Some(compile(f).map_err(|e| bad("events.lines.failure", e))?),
+                    None => None,
+                },
+            }),
+            _ => None,
+        };
         Ok(Profile {
+            lines,
             name,
             agent: crate::model::AgentKind::named(name),
             program: data.program.clone(),
