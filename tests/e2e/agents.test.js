@@ -40,7 +40,10 @@ test("agents list and show print the effective profiles; a bad profile names its
   assert.deepEqual(rows.find((/** @type {any} */ r) => r.name === "tinker"), { name: "tinker", source: "operator", program: "tinker", sandbox: "permissions", verifiedVersion: "0.0.1" });
   const show = await w.cli(["agents", "show", "tinker", "--config", CONFIG, "--json"]);
   assert.equal(show.code, 0, show.stderr);
-  assert.deepEqual(JSON.parse(show.stdout).profile, agents.tinker);
+  // The whole profile as written, plus the defaults of the fields it leaves out.
+  const shown = JSON.parse(show.stdout).profile;
+  for (const [k, v] of Object.entries(agents.tinker)) assert.deepEqual(shown[k], v, k);
+  assert.deepEqual([shown.unset_env, shown.sandboxed_env], [[], {}]);
   const codex = JSON.parse((await w.cli(["agents", "show", "codex", "--json"])).stdout);
   assert.equal(codex.profile.verified_version, "0.169.0");
 
