@@ -111,3 +111,34 @@ test("tinker's own auth error is classified from its profile's failure line and 
     await watching;
   }
 });
+
+test("a task keeps the profile it started with: after a configuration edit it is not resumed", async () => {
+  const tm = manager({ TINKER_WORK_MS: "30000" });
+  const first = new AbortController();
+  const firstWatch = tm.watch({ signal: first.signal });
+  const v = await tm.start({ agent: "tinker", name: "edited", projectDir: w.projectDir, prompt: "long job" });
+  await waitFor(async () => (await tm.status(v.session)).agentSessionId, { what: "the id" });
+  first.abort();
+  await firstWatch;
+  // The operator changes tinker's flags; a monitor built with the new configuration watches.
+  const edited = structuredClone(agents);
+  edited.tinker.autonomy.sandboxed = ["--careless"];
+  const tm2 = new TaskManager({ stateDir: w.stateDir, tmuxSocket: w.socket, config: { ...FAST }, agents: edited, env: w.agentEnv({ TINKER_LOG: log }) });
+  after.push(tm2);
+  const ctl = new AbortController();
+  const watching = tm2.watch({ signal: ctl.signal });
+  try {
+    const before = (await calls()).length;
+    process.kill(await waitFor(() => agentPid(v.taskDir, 1), { what: "pid.1" }), "SIGKILL");
+    const failed = await waitFor(async () => {
+      const s = await tm2.status(v.session);
+      return s.state === "failed" ? s : null;
+    }, { what: "the recovery refused" });
+    assert.equal(failed.failure?.class, "task_file_unsafe");
+    assert.match(failed.failure?.evidence ?? "", /agent profile "tinker" this task was started with has changed/);
+    assert.equal((await calls()).length, before, "never run with the edited profile");
+  } finally {
+    ctl.abort();
+    await watching;
+  }
+});
