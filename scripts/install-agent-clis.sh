@@ -7,7 +7,8 @@
 # clone in CI reuses them. Claude Code 2.1.330 needs Node >= 22: Node 24 comes from
 # scripts/install-node24.sh ($CACHE/node-24/) and `claude` is run with it first on PATH.
 #
-# To verify a CLI upgrade: change its pin below, run `make test` (or just
+# To verify a CLI upgrade: change `verified_version` in agents/<agent>.json (the one place
+# versions live; read below), run `make test` (or just
 # `node --test tests/e2e/conformance.test.js`), fix what breaks, update the README.
 #
 # Prints one line per agent: "<agent> <version> <bin dir>". On a download error it exits
@@ -18,12 +19,18 @@ cd "$(dirname "$0")/.."
 CACHE="${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}"
 AGENTS="$CACHE/agents"
 
-# agent  npm package                       version   bin name
+# The version each profile was checked against (agents/<agent>.json "verified_version").
+pinned_version() { # agent -> version
+  node -e 'const v = require(process.argv[1]).verified_version; if (!v) process.exit(1); process.stdout.write(v)' \
+    "$PWD/agents/$1.json" || { printf 'install-agent-clis: error: no verified_version in agents/%s.json\n' "$1" >&2; exit 1; }
+}
+
+# agent  npm package                       version                        bin name
 PINS=(
-  "codex    @openai/codex                    0.169.0   codex"
-  "claude   @anthropic-ai/claude-code        2.1.330   claude"
-  "opencode opencode-ai                      1.18.33   opencode"
-  "pi       @mariozechner/pi-coding-agent    0.73.1    pi"
+  "codex    @openai/codex                    $(pinned_version codex)    codex"
+  "claude   @anthropic-ai/claude-code        $(pinned_version claude)   claude"
+  "opencode opencode-ai                      $(pinned_version opencode) opencode"
+  "pi       @mariozechner/pi-coding-agent    $(pinned_version pi)       pi"
 )
 
 say() { printf '==> %s\n' "$*" >&2; }

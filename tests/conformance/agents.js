@@ -24,7 +24,10 @@ export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi"
 /** @typedef {(typeof AGENTS)[number]} Agent */
 
 /** Pinned versions (the installer's pins; checked against `--version` there). */
-export const VERSIONS = { codex: "0.169.0", claude: "2.1.330", opencode: "1.18.33", pi: "0.73.1" };
+/** The versions the profiles were checked against: agents/<agent>.json `verified_version`, the one place they live. */
+export const VERSIONS = Object.fromEntries(
+  ["codex", "claude", "opencode", "pi"].map((a) => [a, JSON.parse(fs.readFileSync(path.join(REPO, "agents", `${a}.json`), "utf8")).verified_version]),
+);
 
 /** The model name each agent is given (`-m` / `--model` / `--provider --model`). */
 export const MODEL = { codex: "mock-model", claude: "mock-model", opencode: "mock/mock-model", pi: "mock/mock-model" };
