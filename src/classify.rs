@@ -104,7 +104,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         // mention "rate limit" without meaning it, so it is not searched.
         return Outcome::Completed;
     }
-    if let Some(failure) = classify_candidates(&stream.finals).or_else(|| classify_candidates(&others)) {
+    if let Some(failure) = classify_candidates(profile, &stream.finals).or_else(|| classify_candidates(profile, &others)) {
         return failed(failure);
     }
     if is_signal(facts.exit_status, facts.signal) {
@@ -476,7 +476,7 @@ fn to_status(n: f64) -> Option<u16> {
 // ---------------------------------------------------------------------------------------------
 // Choosing a class and evidence.
 
-fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
+fn classify_candidates(profile: &crate::profiles::Profile, cands: &[Candidate]) -> Option<Failure> {
     // One pass over each line finds all its classes (see patterns::line_facts).
     let classified: Vec<(&Candidate, u8)> = cands
         .iter()
@@ -488,6 +488,12 @@ fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
             let mut classes = facts.classes;
             if let Some(class) = c.status.and_then(patterns::class_of_status) {
                 classes |= patterns::class_bit(class);
+            }
+            // The profile's own failure texts: a regex runs only behind one of its keywords.
+            for p in &profile.failure {
+                if p.keywords.iter().any(|k| patterns::contains_ci(&c.text, k)) && p.re.is_match(&c.text) {
+                    classes |= patterns::class_bit(p.class);
+                }
             }
             Some((c, classes))
         })

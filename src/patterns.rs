@@ -539,3 +539,19 @@ static PAIR_INDEX: PairIndex = {
     }
     PairIndex { entries, start }
 };
+
+/// The stable name of a failure class (as serialized), for profile data.
+pub fn class_name(class: FailureClass) -> &'static str {
+    match class {
+        FailureClass::Crash => "crash",
+        FailureClass::Signal => "signal",
+        FailureClass::Network => "network",
+        FailureClass::RateLimit => "rate_limit",
+        FailureClass::Auth => "auth",
+        FailureClass::UsageLimit => "usage_limit",
+        FailureClass::BadInvocation => "bad_invocation",
+        FailureClass::ContextOverflow => "context_overflow",
+        FailureClass::ProjectDirMissing => "project_dir_missing",
+        FailureClass::TaskFileUnsafe => "task_file_unsafe",
+    }
+}

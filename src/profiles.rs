@@ -166,6 +166,24 @@ pub enum EventGrammar {
     },
 }
 
+/// One failure text of a profile: a regex that runs only on a line holding one of `keywords`
+/// (literal, case-insensitive), so most lines cost a substring search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailurePatternData {
+    pub keywords: Vec<String>,
+    pub regex: String,
+}
+
+/// A checked [`FailurePatternData`].
+#[derive(Debug, Clone)]
+pub struct FailurePattern {
+    pub class: crate::model::FailureClass,
+    /// Lowercased.
+    pub keywords: Vec<String>,
+    pub re: regex_lite::Regex,
+}
+
 /// The checked regexes of [`EventGrammar::Lines`].
 #[derive(Debug, Clone)]
 pub struct LineRules {
@@ -291,6 +309,10 @@ pub struct ProfileData {
     /// Texts (matched case-insensitively) of this CLI's prompts that wait for a person.
     #[serde(default)]
     pub waiting: Vec<String>,
+    /// This CLI's own failure texts by class (`auth`, `usage_limit`, `rate_limit`, `network`,
+    /// `context_overflow`, `bad_invocation`), on top of the shared ones.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failure: BTreeMap<String, Vec<FailurePatternData>>,
 }
 
 /// The checked form of a session-id shape.
@@ -320,6 +342,8 @@ pub struct Profile {
     pub waiting: Vec<String>,
     /// The regexes of a [`EventGrammar::Lines`] grammar.
     pub lines: Option<LineRules>,
+    /// [`ProfileData::failure`], checked.
+    pub failure: Vec<FailurePattern>,
 }
 
 /// File name (inside the task directory) of a session file when the profile names none.
@@ -422,7 +446,26 @@ impl Profile {
             }),
             _ => None,
         };
+        let mut failure = Vec::new();
+        for (class_name, list) in &data.failure {
+            let class = crate::patterns::CLASS_PRIORITY
+                .into_iter()
+                .find(|c| crate::patterns::class_name(*c) == class_name)
+                .ok_or_else(|| bad(&format!("failure.{class_name}"), "unknown class: use auth, usage_limit, rate_limit, network, context_overflow or bad_invocation".into()))?;
+            if list.len() > MAX_ITEMS {
+                return Err(bad(&format!("failure.{class_name}"), format!("at most {MAX_ITEMS} patterns")));
+            }
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("failure.{class_name}[{i}]");
+                if p.keywords.is_empty() || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > 64) {
+                    return Err(bad(&format!("{at}.keywords"), "give 1 or more literal words (at most 64 bytes each) the line must hold before the regex runs".into()));
+                }
+                let re = compile(&p.regex).map_err(|e| bad(&at, e))?;
+                failure.push(FailurePattern { class, keywords: p.keywords.iter().map(|k| k.to_lowercase()).collect(), re });
+            }
+        }
         Ok(Profile {
+            failure,
             lines,
             name,
             agent: crate::model::AgentKind::named(name),

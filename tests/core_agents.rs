@@ -22,7 +22,8 @@ const ZED: &str = r#"{ "zed9": {
   "session_id": { "source": "from_events", "events": [{ "type": "hello", "field": "conv" }],
                   "format": { "pattern": "^zc-[0-9]{6}$", "hint": "expected zc- and 6 digits" } },
   "events": "codex_exec_json",
-  "waiting": ["Proceed? (zed)"]
+  "waiting": ["Proceed? (zed)"],
+  "failure": { "usage_limit": [{ "keywords": ["seats"], "regex": "(?i)no (free )?seats? left" }] }
 } }"#;
 
 #[test]
@@ -67,6 +68,17 @@ fn an_operator_agent_is_planned_and_read_from_its_data_alone() {
     let err = validate_session_id(zed, "-rf").unwrap_err();
     assert_eq!(err.code(), "invalid_session_id");
     assert!(err.to_string().contains("expected zc- and 6 digits"), "{err}");
+    // The profile's own failure text, behind its keyword; fatal (a usage limit naming no reset).
+    use resilient_coding_agent::classify::{classify_exit, ExitFacts, Outcome};
+    let facts = |line: &str| ExitFacts { exit_status: Some(1), stderr_tail: format!("{line}\n"), ..Default::default() };
+    match classify_exit(zed, &facts("error: No free SEATS left on this team")) {
+        Outcome::Failed { failure } => assert_eq!(failure.class, resilient_coding_agent::model::FailureClass::UsageLimit),
+        other => panic!("{other:?}"),
+    }
+    match classify_exit(AgentKind::Codex, &facts("error: No free SEATS left on this team")) {
+        Outcome::Failed { failure } => assert_eq!(failure.class, resilient_coding_agent::model::FailureClass::Crash),
+        other => panic!("{other:?}"),
+    }
     let live = resilient_coding_agent::classify::classify_live(zed, "working\nProceed? (ZED) [y]\n");
     assert!(matches!(live, resilient_coding_agent::classify::LiveVerdict::WaitingForInput { .. }), "{live:?}");
 }
@@ -79,6 +91,9 @@ fn invalid_profiles_are_refused_naming_the_field() {
         (ZED.replace("\"prompt\"", "\"promt\""), "agents.zed9: unknown field `promt`"),
         (ZED.replace("\"zed9\"", "\"Zed-9\""), "agents.Zed-9: agent names are"),
         (ZED.replace("ZED_TOKEN", "ZED TOKEN"), "agents.zed9.credential_env[0]"),
+        (ZED.replace("(?i)no (free )?seats? left", "no (seats"), "agents.zed9.failure.usage_limit[0]: regex parse error"),
+        (ZED.replace("[\"seats\"]", "[]"), "agents.zed9.failure.usage_limit[0].keywords"),
+        (ZED.replace("\"usage_limit\"", "\"crash\""), "agents.zed9.failure.crash: unknown class"),
         (ZED.replace("--continue-conversation\", \"{session_id}\"", "--continue\""), "agents.zed9.resume: must name the conversation"),
     ];
     for (json, want) in cases {
