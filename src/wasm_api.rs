@@ -198,7 +198,9 @@ pub fn with_project_identity(
     out(&record)
 }
 
-/// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`.
+/// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`, or
+/// `invalid_agent` for a well-formed agent name this process has no profile for (an operator
+/// agent missing from this configuration): such a record is not corrupt, it is kept.
 #[wasm_bindgen(js_name = parseRecord)]
 pub fn parse_record(
     #[wasm_bindgen(unchecked_param_type = "string")] json_text: JsValue,
@@ -208,6 +210,15 @@ pub fn parse_record(
         let why = js_sys::Error::from(e).message();
         to_js_error(CoreError::InvalidRecord(format!("not JSON: {}", String::from(why))))
     })?;
+    let agent = js_sys::Reflect::get(&value, &"spec".into())
+        .ok()
+        .and_then(|spec| js_sys::Reflect::get(&spec, &"agent".into()).ok())
+        .and_then(|a| a.as_string());
+    if let Some(name) = agent {
+        if AgentKind::parse(&name).is_none() && crate::agents::check_agent_name(&name).is_ok() {
+            return Err(to_js_error(CoreError::unknown_agent(&name)));
+        }
+    }
     out(&record_from_js(value)?)
 }
 

@@ -142,3 +142,16 @@ test("a task keeps the profile it started with: after a configuration edit it is
     await watching;
   }
 });
+
+test("without the configuration, a configured agent's tasks are reported, never set aside as corrupt", async () => {
+  const r = await w.cli(["list", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /invalid_agent|unknown agent "tinker"/);
+  const { readdir } = await import("node:fs/promises");
+  for (const dir of await readdir(join(w.stateDir, "tasks"))) {
+    const names = await readdir(join(w.stateDir, "tasks", dir));
+    assert.ok(names.includes("record.json") && !names.some((n) => n.includes("corrupt")), `${dir}: ${names}`);
+  }
+  const again = await w.cli(["list", "--json", "--config", CONFIG]);
+  assert.ok(JSON.parse(again.stdout).tasks.some((/** @type {any} */ t) => t.agent === "tinker"), again.stdout);
+});
