@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { writeFile, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, agentPid } from "./helpers.js";
+import { world, waitFor, agentPid, watching } from "./helpers.js";
 
 const w = await world();
 const STORE = new URL("../../host-shim/store.js", import.meta.url).href;
@@ -27,8 +27,7 @@ function sessions() {
 
 test("a record lock held by another live process does not delay another task's crash → resume", { timeout: 120_000 }, async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "60000" }) });
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   /** @type {import("node:child_process").ChildProcess | null} */
   let holder = null;
   try {
@@ -66,8 +65,7 @@ test("a record lock held by another live process does not delay another task's c
     await tm.stop(other.session, { cleanup: true });
   } finally {
     holder?.kill("SIGKILL");
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
