@@ -14,7 +14,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID, randomBytes } from "node:crypto";
 import { startMockServer } from "../conformance/mock-server.js";
@@ -29,6 +29,7 @@ const mock = await startMockServer({ maxLifetimeMs: 15 * 60_000, maxRequests: 20
 after(() => mock.close());
 
 const root = makeTestDir("rca-mock-gemini-");
+after(() => rmSync(root, { recursive: true, force: true }));
 const projectDir = join(root, "project");
 mkdirSync(projectDir);
 writeFileSync(join(projectDir, "README.md"), "mock gemini project\n");
@@ -37,6 +38,19 @@ const lane = `gemini-${randomBytes(3).toString("hex")}`;
 const env = geminiEnv({ home, baseUrl: mock.laneUrl(lane) });
 const GEMINI = join(GEMINI_BIN, "gemini");
 const T = 120_000;
+
+/** Our processes whose argv holds `arg` (read from /proc: no pgrep needed). @param {string} arg */
+function pidsWithArg(arg) {
+  /** @type {number[]} */
+  const pids = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(arg)) pids.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
 
 /** @param {string} text */
 const events = (text) => text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
@@ -71,8 +85,7 @@ test("killed during the first model call, --resume <id> continues with the origi
   const before = mock.modelCalls(lane).length;
   // Kill it as the monitor's SIGKILL would: every process of this run (gemini relaunches
   // itself as a child node process).
-  const pids = execFileSync("pgrep", ["-f", `session-id ${id}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  for (const p of pids) process.kill(Number(p), "SIGKILL");
+  for (const p of pidsWithArg(id)) process.kill(p, "SIGKILL");
   const killed = await first;
   assert.equal(killed.signal, "SIGKILL");
   const r = await gemini(geminiResumeArgs(id), "Continue the task");
