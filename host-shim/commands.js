@@ -12,6 +12,7 @@ import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
 import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
+import { formatDoctor, runDoctor } from "./doctor/index.js";
 
 /**
  * One option. `check` validates the raw value and returns what the handler gets; it throws a
@@ -237,6 +238,18 @@ export const COMMANDS = {
         return 0;
       }
       throw new RcaError("usage", "agents takes `list` or `show <agent>`");
+    },
+  },
+  doctor: {
+    summary: "check the agent CLIs (found, version, flags, login, policy), tmux and the state directory: run it after upgrading a CLI",
+    args: [],
+    options: {
+      agent: { type: "string", multiple: true, value: "AGENT", help: "an agent you use (repeatable; default: every agent found installed)" },
+    },
+    async run({ tm, opts, print }) {
+      const report = await runDoctor(tm, { agents: opts.agent });
+      print(report, () => formatDoctor(report));
+      return report.ok ? 0 : 1;
     },
   },
   demo: {

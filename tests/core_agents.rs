@@ -33,9 +33,14 @@ fn every_built_in_profile_parses_and_is_listed_first() {
         assert_eq!(p.name, agent.as_str());
     }
     assert_eq!(&names()[..5], &["codex", "claude", "opencode", "pi", "demo"]);
-    for (agent, v) in [("codex", "0.169.0"), ("claude", "2.1.330"), ("opencode", "1.18.33"), ("pi", "0.73.1")] {
+    // The versions the conformance suite ran are those of agents/versions.json (the installer's
+    // and doctor's list); a built-in profile says the same.
+    let versions: serde_json::Value = serde_json::from_str(include_str!("../agents/versions.json")).unwrap();
+    for agent in ["codex", "claude", "opencode", "pi"] {
         let p = profile(AgentKind::parse(agent).unwrap());
-        assert_eq!(p.data.verified_version.as_deref(), Some(v));
+        let pinned = versions["agents"][agent]["verified_version"].as_str();
+        assert_eq!(p.data.verified_version.as_deref(), pinned, "{agent}");
+        assert_eq!(p.data.program.as_deref(), versions["agents"][agent]["program"].as_str(), "{agent}");
         assert!(!p.data.help_flags.is_empty());
     }
 }

@@ -45,7 +45,8 @@ test("agents list and show print the effective profiles; a bad profile names its
   for (const [k, v] of Object.entries(agents.tinker)) assert.deepEqual(shown[k], v, k);
   assert.deepEqual([shown.unset_env, shown.sandboxed_env], [[], {}]);
   const codex = JSON.parse((await w.cli(["agents", "show", "codex", "--json"])).stdout);
-  assert.equal(codex.profile.verified_version, "0.169.0");
+  const versions = JSON.parse(await readFile(new URL("../../agents/versions.json", import.meta.url), "utf8"));
+  assert.equal(codex.profile.verified_version, versions.agents.codex.verified_version);
 
   const bad = join(w.root, "bad-config.json");
   const broken = structuredClone(agents);
