@@ -76,6 +76,11 @@ export async function installHost(stateDir, h) {
     throw new RcaError("install_failed", `installing on host ${h.name} failed (exit ${res.code})${why ? `: ${why.slice(0, 300)}` : ""}`, { details: { host: h.name } });
   }
   const monitor = await callRemote(stateDir, h, "monitor-ensure");
-  const info = await callRemote(stateDir, h, "info");
+  // A monitor just started takes a moment to hold its lock: asked a few times before saying no.
+  let info = /** @type {any} */ (await callRemote(stateDir, h, "info"));
+  for (let i = 0; i < 20 && !info.monitor?.running; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    info = await callRemote(stateDir, h, "info");
+  }
   return { host: h.name, dir: done[1], monitor, info };
 }

@@ -66,6 +66,11 @@ export class EventJournal {
   async since(cursor) {
     const now = await this.#stat(this.path);
     if (cursor === null) return { events: [], cursor: { ino: now?.ino ?? 0, offset: now?.size ?? 0 }, reset: false };
+    if (now && cursor.ino === 0 && cursor.offset === 0) {
+      // There was no journal yet when the cursor was taken: all of it is new.
+      const { events, offset } = await this.#read(this.path, 0, now.ino);
+      return { events, cursor: { ino: now.ino, offset }, reset: false };
+    }
     if (now && now.ino === cursor.ino && now.size >= cursor.offset) {
       const { events, offset } = await this.#read(this.path, cursor.offset, now.ino);
       return { events, cursor: { ino: now.ino, offset }, reset: false };
