@@ -161,6 +161,7 @@ export function targetText(h) {
  */
 export async function configuredHosts(tm) {
   if (tm.hosts) return tm.hosts;
+  if (typeof tm.stateDir !== "string") return {}; // a manager without a state directory has no hosts file
   const path = join(tm.stateDir, HOSTS_FILE);
   const fh = await tm.fx.fs.open(path, READ_NOFOLLOW).catch((e) => {
     if (e.code === "ENOENT") return null;
