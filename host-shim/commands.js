@@ -103,12 +103,13 @@ export const COMMANDS = {
       if (view.autonomy !== "full" && surface.agentSandbox(view.agent) === "none") {
         surface.io.err.write(`warning: ${view.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full\n`);
       }
-      const again = surface.again?.(globals) ?? "";
+      // On a remote host the hints name it (a host name is plain a-z0-9-).
+      const again = (surface.again?.(globals) ?? "") + (opts.host !== undefined ? ` --host ${opts.host}` : "");
       print(view, () =>
         [
           `started ${view.session}`,
-          `  watch it live:  ${view.attach}`,
-          `  follow it:      ${surface.prog} logs ${view.session} --follow${again}`,
+          `  watch it live:  ${opts.host !== undefined ? `ssh to ${opts.host}, then ` : ""}${view.attach}`,
+          `  follow it:      ${surface.prog} ${opts.host !== undefined ? "watch" : `logs ${view.session} --follow`}${again}`,
           `  status:         ${surface.prog} status ${view.session}${again}`,
           `  keep it alive:  ${surface.keepAlive(again)}`,
         ].join("\n"),
