@@ -178,6 +178,11 @@ export async function startSshd(dir, o = {}) {
   };
 }
 
+/** @param {string} name */
+function userExists(name) {
+  return readFileSync("/etc/passwd", "utf8").split("\n").some((l) => l.startsWith(`${name}:`));
+}
+
 /** @param {string} pubKey */
 function makeUser(pubKey) {
   const name = `rcat${randomBytes(4).toString("hex")}`;
@@ -203,18 +208,25 @@ function makeUser(pubKey) {
       } catch {
         // no server
       }
-      for (const pid of pidsOfUid(uid)) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone already
+      // userdel refuses while a process of the user exists (a killed one until it is reaped):
+      // kill, wait a moment, try again.
+      for (let round = 0; round < 50; round++) {
+        for (const pid of pidsOfUid(uid)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // gone already
+          }
         }
+        try {
+          execFileSync("userdel", ["-r", name], { stdio: "ignore" });
+        } catch {
+          // still busy, or only userdel -r's warning about a missing mail spool
+        }
+        if (!existsSync(home) && !userExists(name)) return;
+        execFileSync("sleep", ["0.1"]);
       }
-      try {
-        execFileSync("userdel", ["-r", name], { stdio: "ignore" });
-      } catch {
-        // userdel -r warns about a missing mail spool; the user is gone all the same
-      }
+      console.error(`# could not remove test user ${name}`);
     },
   };
 }
