@@ -284,5 +284,12 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
       assert.equal(rows.filter((/** @type {any} */ v) => v.host === host && v.session.startsWith("demo-many-")).length, 10);
     }
     console.log(`# list over 3 hosts × ≥10 tasks: ${Math.round(ms)} ms wall (CLI start included), ${HOSTS.length} ssh processes`);
+    // prune there, and a host removed here: its tasks stay there, it leaves the list.
+    await waitFor(async () => (await json(["list", "--host", "gamma", "--state", "completed"])).filter((/** @type {any} */ v) => v.session.startsWith("demo-many-")).length === 10, { what: "gamma's tasks completed", timeoutMs: 60_000 });
+    const pruned = await json(["prune", "--host", "gamma", "--older-than", "0"]);
+    assert.ok(pruned.removed.filter((/** @type {any} */ r) => r.session.startsWith("demo-many-")).length === 10, JSON.stringify(pruned));
+    assert.equal((await json(["hosts", "remove", "gamma"])).removed, "gamma");
+    assert.deepEqual((await json(["hosts", "list"])).map((/** @type {any} */ h) => h.name), ["alpha", "beta"]);
+    assert.equal((await json(["list"])).some((/** @type {any} */ v) => v.host === "gamma"), false);
   });
 });
