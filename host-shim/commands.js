@@ -227,9 +227,13 @@ export const COMMANDS = {
     args: [],
     options: {
       agent: { type: "string", multiple: true, value: "AGENT", help: "an agent you use (repeatable; default: every agent found installed)" },
+      host: HOST_OPTION,
     },
     async run({ tm, opts, print }) {
-      const report = await runDoctor(tm, { agents: opts.agent });
+      // --host: the same checks, run there (its agents, its tmux, its state directory).
+      const report = opts.host !== undefined
+        ? await /** @type {any} */ (tm).doctor({ agents: opts.agent })
+        : await runDoctor(tm, { agents: opts.agent });
       print(report, () => formatDoctor(report));
       return report.ok ? 0 : 1;
     },

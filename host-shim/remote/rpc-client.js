@@ -118,5 +118,10 @@ export class RemoteManager extends EventEmitter {
     return /** @type {{ events: any[], cursor: import("./journal.js").Cursor, reset: boolean }} */ (await this.call("events-since", { cursor }));
   }
 
+  /** @param {{ agents?: string[] }} [o] */
+  async doctor(o = {}) {
+    return tag(await this.call("doctor", { agents: o.agents }), this.host.name);
+  }
+
   async notificationsIdle() {}
 }

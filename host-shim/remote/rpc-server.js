@@ -12,6 +12,7 @@ import { RcaError, toRcaError } from "../errors.js";
 import { checkCursor } from "./journal.js";
 import { UNMANAGED_AGENTS } from "../retention.js";
 import { resolveProgram } from "../context.js";
+import { runDoctor } from "../doctor/index.js";
 
 /** A request larger than this is refused (a 300 KB prompt is fine). */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -22,7 +23,7 @@ export const RPC_VERSION = 1;
 const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** @typedef {import("../task-manager.js").TaskManager} Manager */
-/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor"} ArgType */
+/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?"} ArgType */
 
 /** Each op: its arguments (name → type; "?" optional) and what it runs. */
 /** @type {Record<string, { args: Record<string, ArgType>, run: (tm: Manager, a: any) => Promise<unknown> }>} */
@@ -51,6 +52,7 @@ const OPS = {
     args: { cursor: "cursor" },
     run: (tm, a) => tm.journal.since(a.cursor),
   },
+  doctor: { args: { agents: "strings?" }, run: (tm, a) => runDoctor(tm, { agents: a.agents }) },
   info: { args: {}, run: (tm) => info(tm) },
   "monitor-ensure": { args: {}, run: (tm) => ensureMonitor(tm) },
 };
@@ -125,6 +127,9 @@ export function checkRequest(text) {
         break;
       case "ms":
         if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of milliseconds");
+        break;
+      case "strings":
+        if (!Array.isArray(v) || v.length > 64 || !v.every((x) => typeof x === "string")) throw bad("an array of strings");
         break;
       case "env":
         if (typeof v !== "object" || Array.isArray(v) || !Object.values(/** @type {object} */ (v)).every((x) => typeof x === "string")) {

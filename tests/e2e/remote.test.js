@@ -136,6 +136,12 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     const again = await json(["hosts", "check", "alpha"]);
     assert.deepEqual(again.monitor, { running: true, restarted: true });
     await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid > 0, { what: "the restarted monitor", timeoutMs: 20_000 });
+    // doctor --host: the checks run there (no agent CLI is installed for that user).
+    const d = await cli(["doctor", "--host", "alpha", "--json"]);
+    const report = JSON.parse(d.stdout);
+    assert.equal(report.host, "alpha");
+    assert.equal(d.code, report.ok ? 0 : 1);
+    assert.equal(report.stateDir.path, c.stateDir);
   });
 
   it("a task on a remote host: agent SIGKILLed there → resumed by the remote monitor, same session id → completed; local list and watch show each step", async () => {
