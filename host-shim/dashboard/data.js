@@ -67,7 +67,9 @@ export async function taskPage(tm, session) {
   return {
     task: rowOf(view),
     attempts: await timeline(tm, view),
-    tail: view.recentOutput,
+    // Already redacted by `status` (on a larger tail, so a secret cut by the first line shown
+    // is still seen); once more here so nothing reaches the page that did not pass it here too.
+    tail: core.redact(view.recentOutput),
   };
 }
 

@@ -111,7 +111,7 @@ test("the fleet page lists the tasks; a task killed meanwhile turns recovering, 
   await page.waitForFunction(() => /** @type {any} */ (window).seen.includes("recovering"), null, { timeout: 30_000 });
   const why = await page.locator('tr[data-session="demo-killed"] td.why').textContent();
   assert.match(String(why), /next recovery in|recovering now/);
-  await page.screenshot({ path: join(ARTIFACTS, "fleet.png") });
+  await page.locator("body").screenshot({ path: join(ARTIFACTS, "fleet.png") });
   await page.waitForFunction(() => {
     const seen = /** @type {any} */ (window).seen;
     return seen.indexOf("running", seen.indexOf("recovering")) > 0;

@@ -132,7 +132,7 @@ function fleetView(data) {
       h("td", {}, t.branch ?? ""),
       h("td", { class: "num" }, t.attempts),
       h("td", { class: "num" }, elapsed(t)),
-      h("td", { class: "why" }, t.failure && ["failed", "recovering", "stalled"].includes(t.state) ? `${t.failure.class}: ${t.failure.evidence}` : "", t.failure && nextRecovery(t) ? h("br") : null, nextRecovery(t)),
+      h("td", { class: "why" }, nextRecovery(t) || (t.failure && ["failed", "stalled"].includes(t.state) ? `${t.failure.class}: ${t.failure.evidence}` : "")),
       h("td", { class: "num" }, usageText(t.usage))));
   return h("section", {}, counts,
     h("table", { class: "fleet", id: "fleet" },
@@ -146,7 +146,7 @@ function taskView(data) {
   const info = h("dl", { class: "info" },
     ...[["agent", t.agent], ["host", t.host], ["model", t.model], ["branch", t.branch], ["attempts", t.attempts], ["elapsed", elapsed(t)],
       ["started", clock(t.createdAt)], ["finished", clock(t.finishedAt)], ["recovery", nextRecovery(t)], ["last recovery", nextRecovery(t) ? "" : t.recoveryReason],
-      ["failure", t.failure ? `${t.failure.class}: ${t.failure.evidence}` : ""], ["usage", usageText(t.usage)]]
+      [t.state === "failed" ? "failure" : "last failure", t.failure ? `${t.failure.class}: ${t.failure.evidence}` : ""], ["usage", usageText(t.usage)]]
       .filter(([, v]) => v !== null && v !== undefined && v !== "")
       .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
   return h("section", { class: "task", dataset: { session: t.session, state: t.state } },
@@ -189,7 +189,10 @@ function timeline(attempts, t) {
       s("title", {}, `attempt ${a.attempt}: ${clock(a.startedAt)} → ${a.endedAt ? clock(a.endedAt) : "now"} · ${word}${why ? ` (${why})` : ""}`),
       s("text", { x: 4, y: y + 20, class: "lbl" }, `attempt ${a.attempt}`),
       s("rect", { x: x0, y: y + 6, width: x1 - x0, height: 20, rx: 3 }),
-      s("text", { x: Math.min(x1 + 6, W - 200), y: y + 20, class: "out" }, `${word}${why ? ` · ${why}` : ""}`));
+      // The words go after the bar, or inside it when the bar reaches the right edge.
+      x1 + 6 < W - 220
+        ? s("text", { x: x1 + 6, y: y + 20, class: "out" }, `${word}${why ? ` · ${why}` : ""}`)
+        : s("text", { x: x0 + 6, y: y + 20, class: "out in" }, `${word}${why ? ` · ${why}` : ""}`));
     svg.append(g);
     const next = attempts[i + 1];
     if (next?.startedAt && a.endedAt) {
