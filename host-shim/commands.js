@@ -14,6 +14,7 @@ import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
 import { dashboardCommand } from "./dashboard/command.js";
 import { parseListen } from "./dashboard/serve.js";
+import { formatDoctor, runDoctor } from "./doctor/index.js";
 
 /**
  * One option. `check` validates the raw value and returns what the handler gets; it throws a
@@ -221,6 +222,18 @@ export const COMMANDS = {
           : removed.map((r) => `removed ${r.session} (${r.state}, finished ${r.finishedAt})`).join("\n"),
       );
       return 0;
+    },
+  },
+  doctor: {
+    summary: "check the agent CLIs (found, version, flags, login, policy), tmux and the state directory: run it after upgrading a CLI",
+    args: [],
+    options: {
+      agent: { type: "string", multiple: true, value: "AGENT", help: "an agent you use (repeatable; default: every agent found installed)" },
+    },
+    async run({ tm, opts, print }) {
+      const report = await runDoctor(tm, { agents: opts.agent });
+      print(report, () => formatDoctor(report));
+      return report.ok ? 0 : 1;
     },
   },
   demo: {
