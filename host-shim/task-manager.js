@@ -16,6 +16,8 @@ import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+import { EventJournal } from "./remote/journal.js";
+import { checkHosts } from "./remote/hosts-file.js";
 
 /** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
 const REDACT_CONTEXT_BYTES = 64 * 1024;
@@ -43,6 +45,8 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string[] | null} [notifyEvents] only these event kinds run it (default: every kind)
  * @property {number | null} [retentionMs] finished tasks older than this (since they finished) are
  *   removed by the monitor, session and directory (default 7 days; null = keep forever)
+ * @property {Record<string, unknown>} [hosts] remote hosts by name (see the README's "Remote
+ *   hosts"); default: the hosts file of the state directory (`resilient-agent hosts add`)
  */
 
 /**
@@ -124,6 +128,12 @@ export class TaskManager extends EventEmitter {
       onEvent: (ev) => this.#emitEvent(ev),
       onProblem: (p) => this.emit("problem", p),
     });
+    /** Remote hosts given by the caller (null: the state directory's hosts file). */
+    this.hosts = opts.hosts === undefined ? null : checkHosts(opts.hosts);
+    /** Every announced event, appended in order (what a remote `watch` follows by cursor). */
+    this.journal = new EventJournal(this.stateDir, this.fx.fs);
+    /** @type {Promise<void>} */
+    this.journaled = Promise.resolve();
     /** @type {Promise<void> | null} */
     this.ready = null;
     /** @type {AbortController | null} */
@@ -523,12 +533,18 @@ export class TaskManager extends EventEmitter {
   /** @param {TaskEvent} ev */
   #emitEvent(ev) {
     this.notifier?.notify(ev);
+    this.journaled = this.journaled
+      .then(() => this.journal.append(ev))
+      .catch((err) => {
+        this.emit("problem", { code: "state_write_failed", message: `event journal: ${toRcaError(err).message}` });
+      });
     this.emit("event", ev);
     this.emit(ev.kind, ev);
   }
 
   /** Resolves once every notify command queued so far has finished (or timed out). */
   async notificationsIdle() {
+    await this.journaled;
     await this.notifier?.idle();
   }
 
