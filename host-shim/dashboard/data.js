@@ -6,12 +6,15 @@
 import { lstat } from "node:fs/promises";
 import core from "../core.js";
 import { attemptPaths } from "../task-files.js";
+import { listFleet } from "../remote/commands.js";
 
 /** @typedef {import("../task-manager.js").TaskManager} Manager */
 /** @typedef {import("../task-manager.js").TaskView} TaskView */
 
 /** Lines of transcript the task page shows. */
 export const TAIL_LINES = 200;
+/** Configured remote hosts are asked (one ssh call each) at most this often; this machine's tasks at every look. */
+export const REMOTE_EVERY_MS = 5_000;
 /** Attempts drawn at most (a crash loop must not make the page huge): the newest ones. */
 const MAX_BARS = 50;
 
@@ -42,19 +45,46 @@ export function rowOf(v) {
     branch: safe(v.branch ?? v.worktree?.branch ?? null),
     usage: v.usage && typeof v.usage === "object" ? JSON.parse(core.redact(JSON.stringify(v.usage))) : null,
     managed: v.managed !== false,
+    // The task page and its actions act on this machine's tasks (remote ones: `--host` on the CLI).
+    local: (v.host ?? "local") === "local",
   };
 }
 
 /**
- * The fleet: every task and a count per state.
+ * The fleet: every task on this machine and on every configured host (`list`'s listFleet), and
+ * a count per state. A host that cannot be asked is one row `{ host, reachable: false, error }`.
+ * The remote part is asked at most every REMOTE_EVERY_MS (kept in `cache` between looks).
  * @param {Manager} tm
+ * @param {{ at: number, rows: any[] }} [cache]
  */
-export async function fleet(tm) {
-  const rows = (await tm.list()).map(rowOf);
+export async function fleet(tm, cache) {
+  /** @type {any[]} */
+  let views;
+  if (!cache || Date.now() - cache.at >= REMOTE_EVERY_MS) {
+    views = await listFleet(tm, {});
+    if (cache) {
+      cache.at = Date.now();
+      cache.rows = views.filter((v) => v.host !== undefined && v.host !== "local");
+    }
+  } else {
+    const local = await tm.list();
+    views = cache.rows.length ? [...local.map((v) => ({ ...v, host: "local" })), ...cache.rows] : local;
+  }
+  const rows = views.map((v) => (v.reachable === false ? hostRow(v) : rowOf(v)));
   /** @type {Record<string, number>} */
   const counts = {};
   for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
   return { tasks: rows, counts };
+}
+
+/** A host that could not be asked: its name and why, redacted. @param {any} v */
+function hostRow(v) {
+  return {
+    host: String(safe(v.host)),
+    state: "unreachable",
+    reachable: false,
+    error: { code: safe(v.error?.code), message: safe(v.error?.message) },
+  };
 }
 
 /**

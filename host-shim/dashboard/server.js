@@ -258,6 +258,8 @@ class FleetHub {
     /** @type {Manager | null} */
     this.tm = null;
     this.onEvent = () => void this.look();
+    /** The remote hosts' rows, asked less often than this machine's. */
+    this.remote = { at: 0, rows: /** @type {any[]} */ ([]) };
   }
 
   /** @param {Req} req @param {Res} res */
@@ -287,7 +289,7 @@ class FleetHub {
     if (this.busy || !this.tm) return;
     this.busy = true;
     try {
-      const json = JSON.stringify(await fleet(this.tm));
+      const json = JSON.stringify(await fleet(this.tm, this.remote));
       if (json !== this.last) {
         this.last = json;
         for (const c of this.clients) emit(c, "fleet", json);
@@ -307,6 +309,7 @@ class FleetHub {
     this.tm?.off("event", this.onEvent);
     this.tm = null;
     this.last = "";
+    this.remote = { at: 0, rows: [] };
   }
 }
 

@@ -212,6 +212,18 @@ test("cross-site POSTs are refused: from another origin's page in the browser, a
   assert.equal((await status(v.session)).state, "running", "nothing was stopped");
 });
 
+test("a configured host that cannot be reached is one row, shown as such; this machine's tasks stay listed", async () => {
+  // Port 1 on this machine: ssh's connection is refused at once.
+  const add = await w.cli(["hosts", "add", "nowhere", "--ssh", "127.0.0.1:1", "--ssh-option", "ConnectTimeout=2"]);
+  assert.equal(add.code, 0, add.stderr);
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('tr[data-host="nowhere"][data-state="unreachable"]').waitFor({ timeout: 30_000 });
+  assert.ok(await page.locator('tr[data-host="local"]').count() > 0, "the local tasks are still there");
+  assert.match(String(await page.locator('tr[data-host="nowhere"]').textContent()), /host nowhere: host_unreachable/);
+  await page.close();
+});
+
 test("Ctrl-C stops the dashboard: it exits 0 and the port no longer answers", async () => {
   dash.child.kill("SIGINT");
   const code = await Promise.race([dash.exited, timeout(20_000, "still running")]);

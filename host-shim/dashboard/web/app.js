@@ -120,13 +120,15 @@ function usageText(u) {
 function fleetView(data) {
   const states = Object.keys(data.counts).sort((a, b) => STATE_ORDER.indexOf(a) - STATE_ORDER.indexOf(b));
   const counts = h("div", { class: "counts", id: "counts" },
-    h("span", { class: "count total" }, `${data.tasks.length} tasks`),
+    h("span", { class: "count total" }, `${data.tasks.filter((t) => t.reachable !== false).length} tasks`),
     ...states.map((st) => h("span", { class: "count", dataset: { state: st } }, badge(st), ` ${data.counts[st]}`)));
   if (data.tasks.length === 0) return h("section", {}, counts, h("p", { class: "muted" }, "No tasks yet. Start one with resilient-agent start …"));
-  const rows = data.tasks.map((t) =>
-    h("tr", { dataset: { session: t.session, state: t.state } },
+  const rows = data.tasks.map((t) => t.reachable === false
+    ? h("tr", { class: "host-down", dataset: { host: t.host, state: "unreachable" } },
+        h("td", {}, badge("unreachable")), h("td", { colspan: 8 }, `host ${t.host}: ${t.error?.code ?? ""} ${t.error?.message ?? ""}`))
+    : h("tr", { dataset: { session: t.session, state: t.state, host: t.host } },
       h("td", {}, badge(t.state)),
-      h("td", {}, t.managed ? h("a", { href: `#/task/${t.session}` }, t.session) : t.session),
+      h("td", {}, t.managed && t.local ? h("a", { href: `#/task/${t.session}` }, t.session) : t.session),
       h("td", {}, t.agent ?? ""),
       h("td", {}, t.host),
       h("td", {}, t.branch ?? ""),
