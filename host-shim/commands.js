@@ -12,6 +12,8 @@ import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
 import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
+import { dashboardCommand } from "./dashboard/command.js";
+import { parseListen } from "./dashboard/serve.js";
 import { HOST_OPTION, REMOTE_COMMANDS, listFleet } from "./remote/commands.js";
 import { formatDoctor, runDoctor } from "./doctor/index.js";
 
@@ -204,6 +206,17 @@ export const COMMANDS = {
     },
     needs: (o) => (o.host !== undefined && o.once ? "watch --host follows a host's events: without --once" : null),
     run: watch,
+  },
+  dashboard: {
+    summary: "serve the web dashboard on 127.0.0.1 (URL with its key printed) and run the monitor, until Ctrl-C",
+    args: [],
+    options: {
+      listen: {
+        type: "string", value: "ADDR[:PORT]", check: parseListen,
+        help: "listen there instead of 127.0.0.1 on a free port (e.g. 0.0.0.0:8080: reachable from other machines)",
+      },
+    },
+    run: dashboardCommand,
   },
   prune: {
     summary: "remove finished tasks older than the retention time (default 7d)",
