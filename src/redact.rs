@@ -316,6 +316,8 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
     // Per rule, the last start tried (several keywords of one name lead to the same start).
     let mut tried: Vec<usize> = vec![usize::MAX; rules::RULES.len()];
     let mut last_try: (usize, *const u8) = (usize::MAX, std::ptr::null());
+    let mut runs = Runs::default();
+    let mut needs = vec![(usize::MAX, 0usize); rules::RULES.len()];
     let mut line_start = 0;
     let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
     for i in 0..b.len().saturating_sub(1) {
@@ -347,9 +349,9 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                 }
                 continue;
             }
-            let Some(start) = anchor(b, rule.start, line_start, i) else { continue };
+            let Some(start) = anchor(b, rule.start, line_start, i, &mut runs) else { continue };
             if let Start::AfterRun { run, .. } = rule.start {
-                let name_start = run_start(b, run, line_start, i);
+                let name_start = runs.around(b, run, line_start, i).0;
                 let rest = b.get(start..hi.max(start)).unwrap_or(&[]);
                 if tried.get(r) == Some(&start)
                     || !precheck(rest, rule)
@@ -358,13 +360,13 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                     continue;
                 }
             }
-            if attempt(text, r, start, hi, &mut tried, &mut last_try, spans) {
+            if attempt(text, r, start, hi, &mut tried, &mut last_try, &mut needs, spans) {
                 continue;
             }
             // A run that does not start with the rule's name (`X-Custom-Authorization:`): the
             // keyword itself is the other place the match can start.
             if matches!(rule.start, Start::Run { .. }) && start != i {
-                attempt(text, r, i, hi, &mut tried, &mut last_try, spans);
+                attempt(text, r, i, hi, &mut tried, &mut last_try, &mut needs, spans);
             }
         }
     }
@@ -380,6 +382,7 @@ fn attempt(
     hi: usize,
     tried: &mut [usize],
     last_try: &mut (usize, *const u8),
+    needs: &mut [(usize, usize)],
     spans: &mut Vec<Span>,
 ) -> bool {
     let Some(rule) = rules::RULES.get(r) else { return false };
@@ -398,7 +401,7 @@ fn attempt(
     }
     *last_try = same;
     let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { return false };
-    if !precheck(hay.as_bytes(), rule) {
+    if !lead_ok(hay.as_bytes(), rule) || !needs_before(text.as_bytes(), rule, start, hi, needs.get_mut(r)) {
         return false;
     }
     // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
@@ -414,6 +417,11 @@ fn attempt(
 
 /// The rule's `lead` and `needs` checks on the text from the start on.
 fn precheck(hay: &[u8], rule: &Rule) -> bool {
+    lead_ok(hay, rule) && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+}
+
+/// The rule's `lead` check on the text from the start on.
+fn lead_ok(hay: &[u8], rule: &Rule) -> bool {
     let lead_at = match rule.start {
         Start::AfterRun { .. } => {
             let mut i = usize::from(matches!(hay.first(), Some(b'"' | b'\'')));
@@ -424,22 +432,69 @@ fn precheck(hay: &[u8], rule: &Rule) -> bool {
         }
         _ => 0,
     };
-    (rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c)))
-        && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+    rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c))
 }
 
-/// Start of the run of `run` characters (within the line) that holds `at`.
-fn run_start(b: &[u8], run: Run, line_start: usize, at: usize) -> usize {
-    let mut s = at;
-    while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
-        s -= 1;
+/// The rule's `needs` check for `b[start..hi]`, remembering per rule (`memo`: searched from,
+/// first hit at or after it, or `b.len()`) where the next needed byte is: hits on one long line
+/// then cost one pass over it, not a search of the rest of the window each.
+fn needs_before(b: &[u8], rule: &Rule, start: usize, hi: usize, memo: Option<&mut (usize, usize)>) -> bool {
+    if rule.needs.is_empty() {
+        return true;
     }
-    s
+    let find = |from: usize, to: usize| {
+        b.get(from..to).and_then(|t| t.iter().position(|c| rule.needs.as_bytes().contains(c))).map(|p| from + p)
+    };
+    let Some(memo) = memo else { return find(start, hi).is_some() };
+    let (from, next) = *memo;
+    let at = if from <= start && start <= next {
+        next
+    } else if start < from && from != usize::MAX {
+        // Just before the memo's range (a run's start, then a keyword in it): look in between.
+        find(start, from).unwrap_or(next)
+    } else {
+        let at = find(start, b.len()).unwrap_or(b.len());
+        *memo = (start, at);
+        at
+    };
+    at < hi
+}
+
+/// The run of each [`Run`] class found last, `start..end`: the hits on one run (a long run of
+/// name characters holding a keyword many times) share it instead of each walking it again.
+#[derive(Default)]
+struct Runs {
+    last: [Option<(usize, usize)>; 5],
+}
+
+impl Runs {
+    /// The run of `run` characters (within the line) around `at`: from where it starts before
+    /// `at` to where it ends at or after it.
+    fn around(&mut self, b: &[u8], run: Run, line_start: usize, at: usize) -> (usize, usize) {
+        let slot = run as usize;
+        if let Some(&Some((s, e))) = self.last.get(slot) {
+            if s >= line_start && s <= at && at <= e {
+                return (s, e);
+            }
+        }
+        let mut s = at;
+        while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
+            s -= 1;
+        }
+        let mut e = at;
+        while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
+            e += 1;
+        }
+        if let Some(l) = self.last.get_mut(slot) {
+            *l = Some((s, e));
+        }
+        (s, e)
+    }
 }
 
 /// Where an anchored rule's match would start for a keyword hit at `at` (on a line starting at
 /// `line_start`), or None when it cannot start there.
-fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize> {
+fn anchor(b: &[u8], start: Start, line_start: usize, at: usize, runs: &mut Runs) -> Option<usize> {
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     match start {
         Start::Keyword { back, word } => {
@@ -448,17 +503,11 @@ fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize>
             ok.then_some(s)
         }
         Start::Run { run, before } => {
-            let s = run_start(b, run, line_start, at);
+            let s = runs.around(b, run, line_start, at).0;
             let ok = before.is_empty() || s == line_start || b.get(s - 1).is_some_and(|c| before.as_bytes().contains(c));
             ok.then_some(s)
         }
-        Start::AfterRun { run, .. } => {
-            let mut e = at;
-            while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
-                e += 1;
-            }
-            Some(e)
-        }
+        Start::AfterRun { run, .. } => Some(runs.around(b, run, line_start, at).1),
         Start::Search => None,
     }
 }

@@ -1,0 +1,41 @@
+//! Redaction against hostile agent output: text shaped to make it slow (long runs of
+//! keyword-like text on one line) or to slip a secret past it (JSON-escaped quotes).
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use resilient_coding_agent::redact::redact;
+
+/// Shapes that made the scan quadratic: every keyword hit walked the whole run of name
+/// characters (or searched the rest of a long line for a separator) again.
+fn catastrophic_shapes(bytes: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("a run of keywords with no separator", "token".repeat(bytes / 5)),
+        ("keywords behind colour codes", "\u{1b}[31mtoken\u{1b}[0m".repeat(bytes / 14)),
+        ("URL schemes with no @", "a://".repeat(bytes / 4)),
+        ("-u flags with no colon", " -u".repeat(bytes / 3)),
+        ("header names with no separator", "x-api-key".repeat(bytes / 9)),
+        ("a run of pass names", "pass-".repeat(bytes / 5)),
+    ]
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn keyword_runs_on_one_long_line_stay_linear() {
+    // 400 KB of each shape: it took minutes before (quadratic); now a few ms. The bound is
+    // generous (a loaded machine), and still far below the quadratic time.
+    for (what, text) in catastrophic_shapes(400_000) {
+        let t0 = std::time::Instant::now();
+        let out = redact(&text);
+        let took = t0.elapsed();
+        assert!(took.as_secs() < 10, "{what}: {took:?} for {} bytes", text.len());
+        assert!(out.len() <= text.len(), "{what}: grew");
+    }
+}
+
+#[test]
+fn catastrophic_shapes_keep_a_secret_after_them_redacted() {
+    for (what, filler) in catastrophic_shapes(20_000) {
+        let out = redact(&format!("{filler} OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWx"));
+        assert!(!out.contains("AbCdEfGhIjKlMnOp"), "{what}: secret leaked");
+    }
+}
