@@ -226,9 +226,12 @@ fn add_span(text: &str, mut start: usize, mut end: usize, hi: usize, rule: &Rule
                 end += 1;
             }
         }
-        // A quoted value keeps its quotes.
+        // A quoted value keeps its quotes (JSON-escaped ones too: `\"…\"`).
         let q = b.get(start).copied();
-        if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
+        if end >= start + 4 && q == Some(b'\\') && b.get(start + 1) == Some(&b'"') && b.get(end - 2..end) == Some(b"\\\"") {
+            start += 2;
+            end -= 2;
+        } else if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
             start += 1;
             end -= 1;
         }
@@ -424,7 +427,8 @@ fn precheck(hay: &[u8], rule: &Rule) -> bool {
 fn lead_ok(hay: &[u8], rule: &Rule) -> bool {
     let lead_at = match rule.start {
         Start::AfterRun { .. } => {
-            let mut i = usize::from(matches!(hay.first(), Some(b'"' | b'\'')));
+            let esc = usize::from(hay.first() == Some(&b'\\'));
+            let mut i = esc + usize::from(matches!(hay.get(esc), Some(b'"' | b'\'')));
             while matches!(hay.get(i), Some(b' ' | b'\t')) {
                 i += 1;
             }

@@ -39,3 +39,25 @@ fn catastrophic_shapes_keep_a_secret_after_them_redacted() {
         assert!(!out.contains("AbCdEfGhIjKlMnOp"), "{what}: secret leaked");
     }
 }
+
+/// A tool result that printed a JSON file, inside a JSON transcript line: the quotes of the
+/// file are escaped (`\"`), and its secrets must go as in the file itself.
+#[test]
+fn json_escaped_quotes_do_not_hide_a_value() {
+    let cases = [
+        (r#"{"content":"{\n  \"api_key\": \"abcd1234efgh5678\"\n}"}"#, "abcd1234efgh5678"),
+        (r#"{"text":"{\"token\":\"hunter2hunter2\"}"}"#, "hunter2hunter2"),
+        (r#"{"out":"{\"password\": \"Tr0ub4dor&3xyz\", \"user\": \"bob\"}"}"#, "Tr0ub4dor&3xyz"),
+        (r#"{"out":"{\"Authorization\": \"Bearer abcdef0123456789\"}"}"#, "abcdef0123456789"),
+        (r#"{"out":"{\"x-api-key\":\"abcdef0123456789\"}"}"#, "abcdef0123456789"),
+        (r#"{"out":"{\"cookie\": \"session=abcdef0123456789\"}"}"#, "abcdef0123456789"),
+    ];
+    for (input, secret) in cases {
+        let out = redact(input);
+        assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
+        assert!(out.contains("[REDACTED]"), "no marker in {out:?}");
+        // The escaped quotes stay: the line is still the JSON it was.
+        assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "not JSON any more: {out}");
+        assert_eq!(redact(&out), out, "not idempotent");
+    }
+}

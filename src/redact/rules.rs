@@ -63,8 +63,8 @@ pub const NOT_SECRETS: &[&str] = &[
 ];
 
 /// After a secret's name: the separator and the value (quoted, or up to a space or separator).
-const ASSIGNED_VALUE: &str =
-    r#"["']?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)"#;
+/// A JSON-escaped quote (`\"`, a JSON file printed inside a JSON transcript line) quotes too.
+const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)"#;
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
@@ -111,11 +111,11 @@ pub const RULES: &[Rule] = &[
     checked(at(
         "auth-header",
         &["authorization", "api-key", "apikey", "auth-token", "private-token", "vault-token", "access-token", "subscription-key"],
-        r#"(?i)(?:proxy-)?(?:authorization|x-api-key|api-key|x-goog-api-key|x-auth-token|private-token|x-vault-token|x-access-token|ocp-apim-subscription-key|apikey)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|bot|negotiate|sso-key|key)\s+)?(?P<s>[^\s"',;]+)"#,
+        r#"(?i)(?:proxy-)?(?:authorization|x-api-key|api-key|x-goog-api-key|x-auth-token|private-token|x-vault-token|x-access-token|ocp-apim-subscription-key|apikey)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?:(?:bearer|basic|token|digest|bot|negotiate|sso-key|key)\s+)?(?P<s>[^\s"',;\\]+)"#,
         Start::Run { run: Run::Word, before: "" },
     ), "", ":="),
     // The whole cookie list, not only the first cookie.
-    checked(at("cookie-header", &["cookie"], r#"(?i)(?:set-)?cookie["']?\s*[:=]\s*["']?(?P<s>[^"'\r\n]+)"#, Start::Run { run: Run::Word, before: "" }), "", ":="),
+    checked(at("cookie-header", &["cookie"], r#"(?i)(?:set-)?cookie(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?P<s>[^"'\r\n\\]+)"#, Start::Run { run: Run::Word, before: "" }), "", ":="),
     // A token has a digit somewhere (`Bearer authentication` is prose).
     at("bearer-token", &["bearer"], r"(?i)bearer\s+(?P<s>[A-Za-z._~+/=-]*[0-9][A-Za-z0-9._~+/=-]*)", Start::Keyword { back: 0, word: true }),
     // `Authorization: Bot <token>` and the like outside a header.
