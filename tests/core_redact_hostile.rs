@@ -61,3 +61,23 @@ fn json_escaped_quotes_do_not_hide_a_value() {
         assert_eq!(redact(&out), out, "not idempotent");
     }
 }
+
+/// Invisible characters inside a key or its name: a terminal shows the key whole, so redaction
+/// must see it whole too.
+#[test]
+fn zero_width_and_bidi_characters_do_not_hide_a_key() {
+    let key = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx";
+    for hide in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{202E}', '\u{2066}', '\u{200E}'] {
+        for at in [1, 3, 12] {
+            let (a, b) = key.split_at(at);
+            let out = redact(&format!("here: {a}{hide}{b}"));
+            assert!(!out.contains("AbCdEfGh") && !out.contains("IjKlMnOp"), "U+{:04X} at {at}: {out:?}", hide as u32);
+        }
+        let out = redact(&format!("PASS{hide}WORD=hunter2secret"));
+        assert!(!out.contains("hunter2secret"), "U+{:04X} in a name: {out:?}", hide as u32);
+    }
+    // Emoji sequences and scripts that need the joiners keep them.
+    for kept in ["👩\u{200D}💻 done", "क्\u{200D}ष", "می\u{200C}خواهم"] {
+        assert_eq!(redact(kept), kept);
+    }
+}
