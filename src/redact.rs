@@ -178,13 +178,19 @@ fn redact_clean(text: &str) -> String {
     replace_spans(text, spans)
 }
 
+/// The part of a match that is replaced: group `s`, else group `e` (the same value in another
+/// alternative: names cannot repeat), else the whole match.
+fn replaced<'h>(caps: &regex_lite::Captures<'h>) -> Option<regex_lite::Match<'h>> {
+    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.get(0))
+}
+
 /// The rule's expression compiled at first use (and whether it has a group `s`), or None when
 /// it does not compile.
 fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
     let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = rules::RULES.get(i)?;
-    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| n == Some("s"))));
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e")))));
     all.get(i)?.get_or_init(compile).as_ref()
 }
 
@@ -205,7 +211,7 @@ fn name_matches(i: usize, name: &str) -> bool {
 fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spans: &mut Vec<Span>) {
     let Some(hay) = text.get(lo..hi) else { return };
     for caps in re.captures_iter(hay) {
-        let Some(m) = caps.name("s").or_else(|| caps.get(0)) else { continue };
+        let Some(m) = replaced(&caps) else { continue };
         add_span(text, lo + m.start(), lo + m.end(), hi, rule, spans);
     }
 }
@@ -409,7 +415,7 @@ fn attempt(
     }
     // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
     let found = if *has_s {
-        re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
+        re.captures(hay).and_then(|c| replaced(&c)).map(|m| (m.start(), m.end()))
     } else {
         re.find(hay).map(|m| (m.start(), m.end()))
     };

@@ -81,3 +81,18 @@ fn zero_width_and_bidi_characters_do_not_hide_a_key() {
         assert_eq!(redact(kept), kept);
     }
 }
+
+/// A URL that carries another URL or a form in its query has `=` and `:` percent-encoded.
+#[test]
+fn percent_encoded_separators_do_not_hide_a_value() {
+    let cases = [
+        ("https://app.example/cb?next=%2Fhome%3Fpassword%3Dhunter2secret%26x%3D1", "hunter2secret"),
+        ("redirect_uri=https%3A%2F%2Fx.example%2F%23access_token%3Dya_abcdef123456%26state%3D1", "ya_abcdef123456"),
+        ("data=%7B%22api_key%22%3A%22abcd1234efgh5678%22%7D", "abcd1234efgh5678"),
+    ];
+    for (input, secret) in cases {
+        let out = redact(input);
+        assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
+        assert_eq!(redact(&out), out, "not idempotent");
+    }
+}

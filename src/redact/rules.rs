@@ -6,7 +6,7 @@
 //! attempt, not a search through the line (regex-lite has no literal optimisations: an
 //! unanchored search costs a few hundred ns a byte).
 //!
-//! What is replaced: the capture group named `s` when the expression has one (the rest of the
+//! What is replaced: the capture group named `s` (or `e`, in an alternative) when the expression has one (the rest of the
 //! match is context that stays, e.g. a header name), else the whole match. A quoted value
 //! (`"…"`, `'…'`) keeps its quotes. Values that are placeholders (`true`, `null`, type names,
 //! short numbers, an earlier mark) are left alone ([`NOT_SECRETS`], `super::is_placeholder`).
@@ -45,7 +45,7 @@ const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &
         scope: Line,
         mark: super::MARK,
         not_followed_by: "([",
-        lead: "=:",
+        lead: "=:%",
         needs: "",
     }
 }
@@ -64,7 +64,9 @@ pub const NOT_SECRETS: &[&str] = &[
 
 /// After a secret's name: the separator and the value (quoted, or up to a space or separator).
 /// A JSON-escaped quote (`\"`, a JSON file printed inside a JSON transcript line) quotes too.
-const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)"#;
+/// Percent-encoded (a URL or form inside a URL's query), `=` is `%3D`, `:` is `%3A`, a quote `%22`:
+/// the value then runs to the next `%26` (`&`), `%22`, other separator or space.
+const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
