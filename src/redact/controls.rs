@@ -25,7 +25,10 @@ const ST: char = '\u{9c}';
 /// Whether `c` is removed on its own (a control other than `\n` and `\t`, or an invisible
 /// format character; the joiners are decided by their neighbours).
 fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}' || is_invisible(c) || is_joiner(c)
+    if c.is_ascii() {
+        return (c.is_ascii_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    }
+    c.is_control() || is_invisible(c) || is_joiner(c)
 }
 
 /// Bidirectional controls and zero-width characters that no text needs to keep.
@@ -54,6 +57,8 @@ pub fn strip_controls(text: &str) -> Cow<'_, str> {
     let mut chars = text.get(first..).unwrap_or("").chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // The common case first: printable ASCII, and \n, \t.
+            ' '..='~' | '\n' | '\t' => out.push(c),
             ESC => match chars.peek().copied() {
                 Some('[') => {
                     chars.next();
