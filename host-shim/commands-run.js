@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { RcaError, toRcaError } from "./errors.js";
 import { COMMANDS } from "./commands.js";
+import { remoteManager } from "./remote/commands.js";
 
 /**
  * @typedef {import("./commands.js").OptionSpec} OptionSpec
@@ -60,7 +61,9 @@ export async function runCommand(surface, argv) {
       return 0;
     }
     const spec = COMMANDS[cli.command];
-    const tm = spec.noManager ? /** @type {Manager} */ (/** @type {unknown} */ (null)) : await surface.manager(cli.globals);
+    const local = spec.noManager ? /** @type {Manager} */ (/** @type {unknown} */ (null)) : await surface.manager(cli.globals);
+    // --host NAME: the same handler, with the operation done on that configured host.
+    const tm = cli.opts.host === undefined ? local : /** @type {Manager} */ (/** @type {unknown} */ (await remoteManager(local, cli.opts.host)));
     // Each distinct problem once (the live view lists the tasks every second).
     const warned = new Set();
     const onProblem = (/** @type {{ code: string, message: string }} */ p) => {
@@ -109,7 +112,12 @@ export function printError(err, json, error) {
  * @returns {Parsed}
  */
 export function parse(surface, argv) {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
+  // A command of two words (`hosts add`): the second word names it too.
+  if (rest.length > 0 && Object.hasOwn(COMMANDS, `${command} ${rest[0]}`)) {
+    command = `${command} ${rest[0]}`;
+    rest = rest.slice(1);
+  }
   if (command === undefined || command === "--help" || command === "-h") return { help: usage(surface), json: false };
   if (command === "help") {
     const about = rest[0];

@@ -11,6 +11,9 @@ import { READ_NOFOLLOW } from "./exclusive-file.js";
 import { eventLine } from "./cli/format.js";
 import { LiveView, startLive } from "./cli/live.js";
 import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
+import { followHost } from "./remote/watch.js";
+import { configuredHosts } from "./remote/hosts-file.js";
+import { RemoteManager } from "./remote/rpc-client.js";
 
 /** @typedef {import("./commands.js").Ctx} Ctx */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -23,6 +26,7 @@ import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
  */
 export async function watch({ tm, opts, json, surface }) {
   const { out, err } = surface.io;
+  if (opts.host !== undefined) return watchRemote(/** @type {any} */ (tm), json, surface);
   const live = json ? null : new LiveView({ out });
   const show = (/** @type {TaskEvent} */ ev) => {
     if (live) live.log(eventLine(ev));
@@ -43,6 +47,10 @@ export async function watch({ tm, opts, json, surface }) {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const refresher = live ? startLive(tm, live, { all: !!opts.all }) : null;
+  // Every configured host's events too (their own monitors keep their tasks going).
+  const remote = Object.values(await configuredHosts(tm)).map((h) =>
+    followHost(new RemoteManager(tm.stateDir, h), { signal: ctl.signal, show: (ev) => (live ? live.log(`[${ev.host}] ${eventLine(ev)}`) : show(ev)) }),
+  );
   // An event redraws the table at once (not only at the next second).
   const onEvent = (/** @type {TaskEvent} */ ev) => {
     show(ev);
@@ -53,8 +61,34 @@ export async function watch({ tm, opts, json, surface }) {
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+    ctl.abort();
+    await Promise.all(remote);
     await refresher?.stop();
     await tm.notificationsIdle();
+  }
+  return 0;
+}
+
+/**
+ * `watch --host NAME`: that host's events as they happen (JSON lines with --json), until Ctrl-C.
+ * @param {RemoteManager} rm
+ * @param {boolean} json
+ * @param {import("./commands-run.js").Surface} surface
+ */
+async function watchRemote(rm, json, surface) {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  if (!json) surface.io.err.write(`following host ${rm.host.name}'s events (its monitor runs there); Ctrl-C to stop\n`);
+  try {
+    await followHost(rm, {
+      signal: ctl.signal,
+      show: (ev) => surface.io.out.write(json ? JSON.stringify(ev) + "\n" : `[${ev.host}] ${eventLine(ev)}\n`),
+    });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
   }
   return 0;
 }

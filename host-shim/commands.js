@@ -12,6 +12,8 @@ import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
 import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
+import { HOST_OPTION, REMOTE_COMMANDS, listFleet } from "./remote/commands.js";
+import { formatDoctor, runDoctor } from "./doctor/index.js";
 
 /**
  * One option. `check` validates the raw value and returns what the handler gets; it throws a
@@ -88,9 +90,11 @@ export const COMMANDS = {
         type: "string", multiple: true, value: "NAME=VALUE", check: envPairs,
         help: "add a variable to the agent's environment (repeatable; kept for recoveries)",
       },
+      host: HOST_OPTION,
     },
     needs: (o) => {
       if ((o.prompt === undefined) === (o["prompt-file"] === undefined)) return "start needs exactly one of --prompt and --prompt-file";
+      if (o.host !== undefined && o.dir === undefined) return "start --host needs --dir, a directory on that host";
       return null;
     },
     async run({ tm, opts, globals, surface, print }) {
@@ -109,12 +113,13 @@ export const COMMANDS = {
       if (view.autonomy !== "full" && surface.agentSandbox(view.agent) === "none") {
         surface.io.err.write(`warning: ${view.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full\n`);
       }
-      const again = surface.again?.(globals) ?? "";
+      // On a remote host the hints name it (a host name is plain a-z0-9-).
+      const again = (surface.again?.(globals) ?? "") + (opts.host !== undefined ? ` --host ${opts.host}` : "");
       print(view, () =>
         [
           `started ${view.session}`,
-          `  watch it live:  ${view.attach}`,
-          `  follow it:      ${surface.prog} logs ${view.session} --follow${again}`,
+          `  watch it live:  ${opts.host !== undefined ? `ssh to ${opts.host}, then ` : ""}${view.attach}`,
+          `  follow it:      ${surface.prog} ${opts.host !== undefined ? "watch" : `logs ${view.session} --follow`}${again}`,
           `  status:         ${surface.prog} status ${view.session}${again}`,
           `  keep it alive:  ${surface.keepAlive(again)}`,
         ].join("\n"),
@@ -125,7 +130,7 @@ export const COMMANDS = {
   status: {
     summary: "show one task and its recent output",
     args: [SESSION],
-    options: { lines: lines("20") },
+    options: { lines: lines("20"), host: HOST_OPTION },
     async run({ tm, args, opts, print }) {
       const view = await tm.status(args.session, { lines: opts.lines });
       print(view, () => taskDetails(view));
@@ -138,9 +143,12 @@ export const COMMANDS = {
     options: {
       state: { type: "string", value: "STATE", help: "only tasks in this state (running, waiting_for_input, completed, failed, …)" },
       all: { type: "boolean", help: "also tmux sessions named codex-*/claude-*/opencode-*/pi-* not started here" },
+      host: HOST_OPTION,
     },
     async run({ tm, opts, print }) {
-      const views = await tm.list({ state: opts.state, all: !!opts.all });
+      // Without --host: this machine and every configured host (a HOST column when there are any).
+      const o = { state: opts.state, all: !!opts.all };
+      const views = opts.host === undefined ? await listFleet(tm, o) : await tm.list(o);
       print(views, () => taskTable(views));
       return 0;
     },
@@ -148,7 +156,8 @@ export const COMMANDS = {
   logs: {
     summary: "print a task's transcript (redacted)",
     args: [SESSION],
-    options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" } },
+    options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" }, host: HOST_OPTION },
+    needs: (o) => (o.host !== undefined && o.follow ? "logs --follow is not available with --host yet: repeat logs --host, or watch --host" : null),
     async run(ctx) {
       const { tm, args, opts, json, surface, print } = ctx;
       // Where following starts is taken before the tail is read: text written in between is
@@ -165,7 +174,7 @@ export const COMMANDS = {
   send: {
     summary: "type text into the agent's terminal and press Enter (answer a waiting agent)",
     args: [SESSION, { name: "text", help: "the text (quote it; after -- if it starts with -)" }],
-    options: { paste: { type: "boolean", help: "paste as one block (multi-line text)" } },
+    options: { paste: { type: "boolean", help: "paste as one block (multi-line text)" }, host: HOST_OPTION },
     async run({ tm, args, opts, print }) {
       await tm.send(args.session, args.text, { paste: !!opts.paste });
       print({ ok: true, session: args.session, sent: args.text.length }, () => `sent ${args.text.length} characters to ${args.session}`);
@@ -175,7 +184,7 @@ export const COMMANDS = {
   resume: {
     summary: "resume a task now, in the same agent conversation",
     args: [SESSION],
-    options: {},
+    options: { host: HOST_OPTION },
     async run({ tm, args, print }) {
       const view = await tm.resume(args.session);
       print(view, () => `resuming ${view.session} (attempt ${view.attempts}, state ${view.state})`);
@@ -185,7 +194,7 @@ export const COMMANDS = {
   stop: {
     summary: "stop a task (kill its tmux session)",
     args: [SESSION],
-    options: { cleanup: { type: "boolean", help: "also delete the task's directory" } },
+    options: { cleanup: { type: "boolean", help: "also delete the task's directory" }, host: HOST_OPTION },
     async run({ tm, args, opts, print }) {
       const view = await tm.stop(args.session, { cleanup: !!opts.cleanup });
       print(view ?? { session: args.session, removed: true }, () =>
@@ -200,7 +209,9 @@ export const COMMANDS = {
     options: {
       once: { type: "boolean", help: "one monitor tick: print its events and exit" },
       all: { type: "boolean", help: "the live table also shows tmux sessions not started here" },
+      host: { ...HOST_OPTION, help: "only follow this configured host's events (its own monitor runs there)" },
     },
+    needs: (o) => (o.host !== undefined && o.once ? "watch --host follows a host's events: without --once" : null),
     run: watch,
   },
   prune: {
@@ -208,6 +219,7 @@ export const COMMANDS = {
     args: [],
     options: {
       "older-than": { type: "string", value: "DURATION", help: "instead of the retention time: e.g. 0 (every finished task), 30m, 12h", check: parseDuration },
+      host: HOST_OPTION,
     },
     async run({ tm, opts, print }) {
       const removed = await tm.prune({ olderThanMs: opts["older-than"] });
@@ -219,6 +231,22 @@ export const COMMANDS = {
       return 0;
     },
   },
+  doctor: {
+    summary: "check the agent CLIs (found, version, flags, login, policy), tmux and the state directory: run it after upgrading a CLI",
+    args: [],
+    options: {
+      agent: { type: "string", multiple: true, value: "AGENT", help: "an agent you use (repeatable; default: every agent found installed)" },
+      host: HOST_OPTION,
+    },
+    async run({ tm, opts, print }) {
+      // --host: the same checks, run there (its agents, its tmux, its state directory).
+      const report = opts.host !== undefined
+        ? await /** @type {any} */ (tm).doctor({ agents: opts.agent })
+        : await runDoctor(tm, { agents: opts.agent });
+      print(report, () => formatDoctor(report));
+      return report.ok ? 0 : 1;
+    },
+  },
   demo: {
     summary: "the whole loop on the built-in simulated agent (start, crash, resume, finish): no API key",
     args: [],
@@ -226,6 +254,7 @@ export const COMMANDS = {
     noManager: true,
     run: ({ surface }) => runDemo({ out: surface.io.out }),
   },
+  ...REMOTE_COMMANDS,
 };
 
 /** How real an agent's "sandboxed" is (the core's profile data): "none" earns a warning. @param {string} agent */

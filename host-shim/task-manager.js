@@ -16,6 +16,8 @@ import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+import { EventJournal } from "./remote/journal.js";
+import { checkHosts } from "./remote/hosts-file.js";
 
 /** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
 const REDACT_CONTEXT_BYTES = 64 * 1024;
@@ -43,6 +45,8 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string[] | null} [notifyEvents] only these event kinds run it (default: every kind)
  * @property {number | null} [retentionMs] finished tasks older than this (since they finished) are
  *   removed by the monitor, session and directory (default 7 days; null = keep forever)
+ * @property {Record<string, unknown>} [hosts] remote hosts by name (see the README's "Remote
+ *   hosts"); default: the hosts file of the state directory (`resilient-agent hosts add`)
  */
 
 /**
@@ -124,6 +128,12 @@ export class TaskManager extends EventEmitter {
       onEvent: (ev) => this.#emitEvent(ev),
       onProblem: (p) => this.emit("problem", p),
     });
+    /** Remote hosts given by the caller (null: the state directory's hosts file). */
+    this.hosts = opts.hosts === undefined ? null : checkHosts(opts.hosts);
+    /** Every announced event, appended in order (what a remote `watch` follows by cursor). */
+    this.journal = new EventJournal(this.stateDir, this.fx.fs);
+    /** @type {Promise<void>} */
+    this.journaled = Promise.resolve();
     /** @type {Promise<void> | null} */
     this.ready = null;
     /** @type {AbortController | null} */
@@ -214,7 +224,7 @@ export class TaskManager extends EventEmitter {
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
-        await this.#launch(taskDir, plan);
+        await performPlan(this.store, this.tmux, taskDir, plan);
       } catch (err) {
         await this.#unclaim(session, taskDir);
         throw err;
@@ -223,33 +233,6 @@ export class TaskManager extends EventEmitter {
     } catch (err) {
       await this.store.removeTaskDir(taskDir).catch(() => {});
       throw startError(err);
-    }
-  }
-
-  /**
-   * Runs a start plan. When it fails after tmux created the session (new-session printed its
-   * id), that session, by id, is killed: never a session found by name, which may be another
-   * start's or one made by hand.
-   * @param {string} taskDir
-   * @param {{ files: any[], commands: any[] }} plan
-   */
-  async #launch(taskDir, plan) {
-    for (const f of plan.files) {
-      if (f.exclusive) await this.store.writeNew(taskDir, f.path, f.contents, f.mode);
-      else await this.store.replaceAtomically(taskDir, f.path, f.contents);
-    }
-    await this.store.syncDir(taskDir);
-    for (const cmd of plan.commands) {
-      const res = await this.tmux.run(cmd);
-      if (res.code === 0) continue;
-      const id = /^\$\d+$/m.exec(res.stdout)?.[0];
-      if (id) await this.tmux.run(viaCore(() => core.planStopSessionId(this.socket, id))).catch(() => {});
-      if (/duplicate session/.test(res.stderr)) {
-        throw new RcaError("task_exists", `a tmux session with this task's name already exists on this server: ${res.stderr.trim()}`);
-      }
-      throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
-        details: { stderr: res.stderr, code: res.code },
-      });
     }
   }
 
@@ -550,12 +533,18 @@ export class TaskManager extends EventEmitter {
   /** @param {TaskEvent} ev */
   #emitEvent(ev) {
     this.notifier?.notify(ev);
+    this.journaled = this.journaled
+      .then(() => this.journal.append(ev))
+      .catch((err) => {
+        this.emit("problem", { code: "state_write_failed", message: `event journal: ${toRcaError(err).message}` });
+      });
     this.emit("event", ev);
     this.emit(ev.kind, ev);
   }
 
   /** Resolves once every notify command queued so far has finished (or timed out). */
   async notificationsIdle() {
+    await this.journaled;
     await this.notifier?.idle();
   }
 

@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { SHARE_MODES } from "./policy.js";
+import { checkHosts } from "../remote/hosts-file.js";
 
 export const PLUGIN_ID = "resilient-coding-agent";
 export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
@@ -33,6 +34,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   retentionMs?: number | null,
  *   passEnv?: string[],
  *   policy: import("./policy.js").Policy,
+ *   hosts?: Record<string, import("../remote/hosts-file.js").HostEntry>,
  * }} PluginConfig
  */
 
@@ -119,6 +121,9 @@ export function normalizeConfig(raw) {
   else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
   // Names of the gateway's variables the agents get too (the TaskManager checks the names).
   if (Array.isArray(cfg.passEnv)) out.passEnv = cfg.passEnv.map(String);
+  // Remote hosts (name → ssh target): the only hosts a tool call may name (checked in full, as
+  // each field ends up in an ssh argv; a bad entry is a config error, not a silent skip).
+  if (cfg.hosts !== undefined) out.hosts = checkHosts(cfg.hosts);
   return out;
 }
 
@@ -168,8 +173,9 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown> }} */
   const opts = { stateDir };
+  if (cfg.hosts) opts.hosts = cfg.hosts;
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
