@@ -56,10 +56,19 @@ export function envPairs(pairs) {
   const env = {};
   for (const pair of pairs) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(pair);
-    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE, got ${JSON.stringify(pair)}`);
+    // The value is never echoed (it is often a key): only the name, when there is one.
+    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE (a letter or _ first, then letters, digits, _), ${envNameSeen(pair)}`);
     env[m[1]] = m[2];
   }
   return env;
+}
+
+/** What a malformed `--env` pair is shown as: its name part, short, and never its value. @param {string} pair */
+function envNameSeen(pair) {
+  const eq = pair.indexOf("=");
+  if (eq < 0) return "got no = (the text itself is not shown: it may be a secret)";
+  const name = pair.slice(0, eq);
+  return `got the name ${JSON.stringify(name.length > 64 ? name.slice(0, 64) + "…" : name)}`;
 }
 
 const SESSION = { name: "session", help: "the task's session, <agent>-<name> (e.g. codex-fix-login-bug)" };
