@@ -51,6 +51,7 @@ demo: pkg
 
 bench: pkg
 	@node bench/run.js
+	@node bench/dashboard.js
 	@node bench/remote.js
 
 clean:

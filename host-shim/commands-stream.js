@@ -1,6 +1,7 @@
 // @ts-check
 // The two commands of the table that run until Ctrl-C: `watch` (the monitor, with a live table
 // or JSON event lines) and `logs --follow` (the transcript as it grows, redacted).
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -123,23 +124,30 @@ export async function follow({ tm, args, json, surface }, from) {
   let stopped = false;
   const stop = () => (stopped = true);
   process.once("SIGINT", stop);
+  // A read that fails (EIO, the transcript replaced by something that is not a file) is
+  // reported once and tried again at the next tick: the machine's trouble, not the end.
+  let failing = "";
   try {
     while (!stopped) {
-      // Never through a symlink (a transcript replaced by a link is not ours to show).
-      const fh = await open(path, READ_NOFOLLOW).catch(() => null);
       let text = "";
-      if (fh) {
-        try {
-          const { size } = await fh.stat();
-          if (size > offset) {
-            const buf = Buffer.alloc(size - offset);
-            await fh.read(buf, 0, buf.length, offset);
-            offset = size;
-            text = decoder.write(buf);
-          }
-        } finally {
-          await fh.close();
+      try {
+        const got = await readNew(path, offset);
+        if (got.truncated) {
+          // Cut short under us (rotated, truncated by hand): what comes next is read from its
+          // start, not from the old offset in the middle of some later line.
+          surface.io.err.write(`warning [transcript_truncated]: the transcript of ${session} got shorter; following it from its start\n`);
+          offset = 0;
+          continue;
         }
+        if (got.bytes.length > 0) {
+          offset += got.bytes.length;
+          text = decoder.write(got.bytes);
+        }
+        failing = "";
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        if (why !== failing) surface.io.err.write(`warning [transcript_unreadable]: cannot read the transcript of ${session} (${why}); trying again\n`);
+        failing = why;
       }
       write(redactor.push(text, performance.now()));
       await tm.fx.sleep(500);
@@ -150,6 +158,40 @@ export async function follow({ tm, args, json, surface }, from) {
   write(redactor.flush(performance.now()));
 }
 
+/** Largest read of new transcript text at a time (a transcript that jumped by GBs is read in steps). */
+const MAX_READ = 8 * 1024 * 1024;
+
+/**
+ * The transcript's bytes from `offset` on (at most MAX_READ), or `truncated` when it is now
+ * shorter than `offset`; no bytes when it does not exist (yet). Opened without following a
+ * symlink (a transcript replaced by a link is not ours to show) and without blocking (a FIFO in
+ * its place would block the open until Ctrl-C could not stop it); anything but a regular file
+ * is an error.
+ * @param {string} path
+ * @param {number} offset
+ * @returns {Promise<{ bytes: Buffer, truncated: boolean }>}
+ */
+async function readNew(path, offset) {
+  const none = { bytes: Buffer.alloc(0), truncated: false };
+  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+    if (e.code === "ENOENT") return null;
+    throw e;
+  });
+  if (!fh) return none;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error("it is not a regular file");
+    if (st.size < offset) return { bytes: none.bytes, truncated: true };
+    const want = Math.min(st.size - offset, MAX_READ);
+    if (want === 0) return none;
+    const buf = Buffer.alloc(want);
+    const { bytesRead } = await fh.read(buf, 0, want, offset);
+    return { bytes: buf.subarray(0, bytesRead), truncated: false };
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Bytes `from..to` of a file as text ("" when it cannot be read).
  * @param {string} path
@@ -157,8 +199,8 @@ export async function follow({ tm, args, json, surface }, from) {
  * @param {number} to
  */
 async function readRange(path, from, to) {
-  const fh = await open(path, READ_NOFOLLOW).catch(() => null);
-  if (!fh || to <= from) {
+  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!fh || to <= from || !(await fh.stat()).isFile()) {
     await fh?.close();
     return "";
   }

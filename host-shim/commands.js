@@ -12,6 +12,8 @@ import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
 import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
+import { dashboardCommand } from "./dashboard/command.js";
+import { parseListen } from "./dashboard/serve.js";
 import { HOST_OPTION, REMOTE_COMMANDS, listFleet } from "./remote/commands.js";
 import { formatDoctor, runDoctor } from "./doctor/index.js";
 
@@ -54,10 +56,19 @@ export function envPairs(pairs) {
   const env = {};
   for (const pair of pairs) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(pair);
-    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE, got ${JSON.stringify(pair)}`);
+    // The value is never echoed (it is often a key): only the name, when there is one.
+    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE (a letter or _ first, then letters, digits, _), ${envNameSeen(pair)}`);
     env[m[1]] = m[2];
   }
   return env;
+}
+
+/** What a malformed `--env` pair is shown as: its name part, short, and never its value. @param {string} pair */
+function envNameSeen(pair) {
+  const eq = pair.indexOf("=");
+  if (eq < 0) return "got no = (the text itself is not shown: it may be a secret)";
+  const name = pair.slice(0, eq);
+  return `got the name ${JSON.stringify(name.length > 64 ? name.slice(0, 64) + "…" : name)}`;
 }
 
 const SESSION = { name: "session", help: "the task's session, <agent>-<name> (e.g. codex-fix-login-bug)" };
@@ -204,6 +215,17 @@ export const COMMANDS = {
     },
     needs: (o) => (o.host !== undefined && o.once ? "watch --host follows a host's events: without --once" : null),
     run: watch,
+  },
+  dashboard: {
+    summary: "serve the web dashboard on 127.0.0.1 (URL with its key printed) and run the monitor, until Ctrl-C",
+    args: [],
+    options: {
+      listen: {
+        type: "string", value: "ADDR[:PORT]", check: parseListen,
+        help: "listen there instead of 127.0.0.1 on a free port (e.g. 0.0.0.0:8080: reachable from other machines)",
+      },
+    },
+    run: dashboardCommand,
   },
   prune: {
     summary: "remove finished tasks older than the retention time (default 7d)",

@@ -4,13 +4,13 @@
 // output and errors are the shared command table (../commands.js, run by ../commands-run.js);
 // this file adds what only this surface has: the options that choose the state directory,
 // tmux server and settings, and the TaskManager built from them.
-import { readFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TaskManager } from "../task-manager.js";
 import { RcaError } from "../errors.js";
 import { coreSandbox } from "../commands.js";
 import { runCommand } from "../commands-run.js";
+import { readBounded } from "./read-bounded.js";
 
 /** The global options of this surface: which state directory, tmux server and settings. */
 const GLOBALS = /** @type {Record<string, import("../commands.js").OptionSpec>} */ ({
@@ -59,11 +59,12 @@ export function main(argv) {
   return runCommand(cliSurface(), argv);
 }
 
+/** A settings file is a few KB; this leaves room and stops a slip (`--config /dev/zero`). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** @param {string} file */
-async function readConfig(file) {
-  const text = await readFile(file, "utf8").catch((e) => {
-    throw new RcaError("usage", `cannot read --config ${file}: ${e.message}`);
-  });
+export async function readConfig(file) {
+  const text = (await readBounded(file, MAX_CONFIG_BYTES, `--config ${file}`)).toString("utf8");
   let value;
   try {
     value = JSON.parse(text);
