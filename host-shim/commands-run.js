@@ -141,8 +141,9 @@ export function parse(surface, argv) {
   const values = /** @type {Record<string, any>} */ (parsed.values);
   const json = values.json === true;
   if (values.help) return { help: commandHelp(surface, command), json };
-  if (parsed.positionals.length !== spec.args.length) {
-    const want = spec.args.length ? spec.args.map((a) => `<${a.name}>`).join(" ") : "no arguments";
+  const required = spec.args.filter((a) => !a.optional).length;
+  if (parsed.positionals.length < required || parsed.positionals.length > spec.args.length) {
+    const want = spec.args.length ? spec.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`)).join(" ") : "no arguments";
     throw bad(`${command} takes ${want}, got ${parsed.positionals.length}`);
   }
   /** @type {Record<string, string>} */
@@ -169,7 +170,7 @@ export function parse(surface, argv) {
 /** `start --agent AGENT --name NAME [--dir DIR] …` @param {Surface} surface @param {string} command */
 export function synopsis(surface, command) {
   const spec = COMMANDS[command];
-  const words = [surface.prog, command, ...spec.args.map((a) => `<${a.name}>`)];
+  const words = [surface.prog, command, ...spec.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`))];
   for (const [name, o] of Object.entries(spec.options)) {
     const flag = `--${name}${o.value ? ` ${o.value}` : ""}`;
     words.push(o.required ? flag : `[${flag}]${o.multiple ? "..." : ""}`);

@@ -6,7 +6,7 @@
 // differs between the surfaces (where the TaskManager comes from, the program's name in hints)
 // is a Surface (./commands-run.js), never a branch here.
 import core from "./core.js";
-import { RcaError } from "./errors.js";
+import { RcaError, viaCore } from "./errors.js";
 import { parseDuration } from "./retention.js";
 import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
@@ -27,7 +27,7 @@ import { formatDoctor, runDoctor } from "./doctor/index.js";
  * }} OptionSpec
  * @typedef {{
  *   summary: string,
- *   args: Array<{ name: string, help: string }>,
+ *   args: Array<{ name: string, help: string, optional?: boolean }>,
  *   options: Record<string, OptionSpec>,
  *   needs?: (opts: Record<string, any>) => string | null,
  *   noManager?: boolean,
@@ -81,7 +81,7 @@ export const COMMANDS = {
     summary: "start a task: its agent runs in tmux session <agent>-<name>",
     args: [],
     options: {
-      agent: { type: "string", required: true, value: "AGENT", help: "the agent CLI: codex, claude, opencode, pi or demo (required)" },
+      agent: { type: "string", required: true, value: "AGENT", help: `the agent CLI: ${core.agentNames().join(", ")}, or one added in the settings (\`agents list\`; required)` },
       name: { type: "string", required: true, value: "NAME", help: "task name: a-z, 0-9 and single hyphens, at most 48 characters (required)" },
       dir: { type: "string", value: "DIR", help: "the project directory the agent works in (default: the current directory)" },
       prompt: { type: "string", value: "TEXT", help: "the task for the agent" },
@@ -242,6 +242,35 @@ export const COMMANDS = {
           : removed.map((r) => `removed ${r.session} (${r.state}, finished ${r.finishedAt})`).join("\n"),
       );
       return 0;
+    },
+  },
+  agents: {
+    summary: "the agents tasks can run (built-in and from the settings' `agents`): `agents list`, `agents show <agent>`",
+    args: [
+      { name: "action", help: "list, or show (one agent's whole profile)" },
+      { name: "agent", help: "the agent to show", optional: true },
+    ],
+    options: {},
+    run: async ({ args, print }) => {
+      const profiles = /** @type {Record<string, any>} */ (JSON.parse(core.agentProfilesJson()));
+      if (args.action === "list" && args.agent === undefined) {
+        // In the core's order: built-ins first, then the operator's.
+        const rows = core.agentNames().map((name) => {
+          const p = profiles[name];
+          const info = JSON.parse(core.agentProfileJson(name));
+          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.verified_version ?? null };
+        });
+        print({ agents: rows }, () =>
+          rows.map((r) => `${r.name.padEnd(10)} ${r.source.padEnd(9)} ${String(r.program ?? "(host argv)").padEnd(12)} sandbox ${r.sandbox.padEnd(12)} ${r.verifiedVersion ? `checked with ${r.verifiedVersion}` : ""}`.trimEnd()).join("\n"),
+        );
+        return 0;
+      }
+      if (args.action === "show" && args.agent !== undefined) {
+        const info = JSON.parse(viaCore(() => core.agentProfileJson(args.agent)));
+        print(info, () => JSON.stringify(info, null, 2));
+        return 0;
+      }
+      throw new RcaError("usage", "agents takes `list` or `show <agent>`");
     },
   },
   doctor: {

@@ -15,7 +15,7 @@ import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
-import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, unmanagedAgents } from "./retention.js";
 import { EventJournal } from "./remote/journal.js";
 import { checkHosts } from "./remote/hosts-file.js";
 
@@ -45,13 +45,16 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string[] | null} [notifyEvents] only these event kinds run it (default: every kind)
  * @property {number | null} [retentionMs] finished tasks older than this (since they finished) are
  *   removed by the monitor, session and directory (default 7 days; null = keep forever)
+ * @property {Record<string, unknown>} [agents] agent profiles by name (the JSON shape of the
+ *   package's agents/*.json) that add agents or override built-in ones; checked by the core
+ *   (`invalid_agent_profile`). Operator configuration only, never a tool call's input.
  * @property {Record<string, unknown>} [hosts] remote hosts by name (see the README's "Remote
  *   hosts"); default: the hosts file of the state directory (`resilient-agent hosts add`)
  */
 
 /**
  * @typedef {object} StartInput
- * @property {string} agent codex | claude | opencode | pi | demo
+ * @property {string} agent a registered agent (`agentNames()`: codex, claude, opencode, pi, demo and the operator's)
  * @property {string} name task name, e.g. "fix-login-bug"
  * @property {string} projectDir absolute path of an existing directory
  * @property {string} prompt
@@ -97,6 +100,9 @@ export class TaskManager extends EventEmitter {
   constructor(opts = {}) {
     super();
     const penv = opts.processEnv ?? process.env;
+    // The core keeps one set of operator agents per process; the last TaskManager built with
+    // `agents` sets it (a CLI run or the plugin has one).
+    if (opts.agents !== undefined) viaCore(() => core.setAgentProfiles(JSON.stringify(opts.agents ?? {})));
     this.fx = makeEffects(opts.effects);
     this.stateDir = resolveStateDir(opts.stateDir, penv);
     const socket = opts.tmuxSocket !== undefined ? opts.tmuxSocket : penv.RCA_TMUX_SOCKET || null;
@@ -202,7 +208,7 @@ export class TaskManager extends EventEmitter {
     await this.#init();
     const programName = core.agentProgram(spec.agent);
     const program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
-    const demoAgent = spec.agent === "demo" ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
+    const demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
 
     const taskDir = await this.store.createTaskDir(session).catch((err) => {
@@ -220,7 +226,10 @@ export class TaskManager extends EventEmitter {
       });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
-      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec }) + "\n");
+      // The effective profile is fixed with the task: a later configuration edit cannot change how
+      // it is resumed (task-files.js checkSameProfile).
+      const agentProfile = JSON.parse(core.agentProfileJson(spec.agent));
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, agentProfile }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -290,7 +299,7 @@ export class TaskManager extends EventEmitter {
       for (const session of sessions) {
         const dash = session.indexOf("-");
         const agent = session.slice(0, dash);
-        if (dash < 1 || known.has(session) || !(/** @type {readonly string[]} */ (UNMANAGED_AGENTS)).includes(agent)) continue;
+        if (dash < 1 || known.has(session) || !unmanagedAgents().includes(agent)) continue;
         out.push(this.#unmanagedView(session, agent, session.slice(dash + 1)));
       }
     }

@@ -78,7 +78,7 @@ export async function readConfig(file) {
 }
 
 /** Settings of the host (not the core's MonitorConfig) that a --config file may hold. */
-const HOST_KEYS = ["notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv"];
+const HOST_KEYS = ["notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv", "agents"];
 
 /**
  * Takes the host's keys out of the --config settings (the rest is the MonitorConfig), and
@@ -108,7 +108,7 @@ function hostSettings(settings, flag, env) {
       throw new RcaError("usage", `${where} must be a JSON array of strings (an argv, no shell), e.g. '["notify-send","coding task"]'`);
     }
   }
-  return /** @type {{ notifyCommand?: string[], notifyTimeoutMs?: number, notifyEvents?: string[], retentionMs?: number | null, passEnv?: string[] }} */ (host);
+  return /** @type {{ notifyCommand?: string[], notifyTimeoutMs?: number, notifyEvents?: string[], retentionMs?: number | null, passEnv?: string[], agents?: Record<string, unknown> }} */ (host);
 }
 
 /** Quotes a word for a command line a person copies (display only). @param {string} s */

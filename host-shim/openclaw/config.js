@@ -5,10 +5,12 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { SHARE_MODES } from "./policy.js";
+import core from "../core.js";
 import { checkHosts } from "../remote/hosts-file.js";
 
 export const PLUGIN_ID = "resilient-coding-agent";
-export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
+/** The registered agents (the core's profiles: built-ins and `agentProfiles`). @returns {string[]} */
+export const agentNames = () => core.agentNames();
 export const AUTONOMY = /** @type {const} */ (["sandboxed", "full"]);
 export const STATES = /** @type {const} */ ([
   "starting", "running", "waiting_for_input", "stalled", "recovering", "completed", "failed", "stopped",
@@ -29,6 +31,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   stateDir?: string,
  *   tmuxSocket?: string,
  *   agents: Record<string, AgentDefaults>,
+ *   agentProfiles?: Record<string, unknown>,
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
  *   retentionMs?: number | null,
@@ -58,6 +61,11 @@ export function expandHome(/** @type {string} */ p) {
  */
 export function normalizeConfig(raw) {
   const cfg = isObject(raw) ? raw : {};
+  // The operator's agent profiles are registered first: agent names in the policy and the tool
+  // schemas are checked against them. An invalid one stops the plugin with
+  // invalid_agent_profile naming the field (an operator's configuration error).
+  const agentProfiles = isObject(cfg.agentProfiles) ? cfg.agentProfiles : undefined;
+  core.setAgentProfiles(JSON.stringify(agentProfiles ?? {}));
   /** @type {Record<string, AgentDefaults>} */
   const agents = {};
   if (isObject(cfg.agents)) {
@@ -101,6 +109,7 @@ export function normalizeConfig(raw) {
   /** @type {PluginConfig} */
   const out = {
     agents,
+    ...(agentProfiles ? { agentProfiles } : {}),
     monitor,
     policy: normalizePolicy(cfg.policy),
     notify: {
@@ -142,7 +151,7 @@ export function normalizePolicy(raw) {
     ? /** @type {import("./policy.js").Policy["shareTasks"]} */ (p.shareTasks)
     : "agent";
   const allow = Array.isArray(p.allowUnsandboxed)
-    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (AGENTS).includes(a))
+    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (agentNames()).includes(a))
     : [];
   return {
     maxAutonomy: p.maxAutonomy === "full" ? "full" : "sandboxed",
@@ -173,9 +182,10 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown> }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown>, agents?: Record<string, unknown> }} */
   const opts = { stateDir };
   if (cfg.hosts) opts.hosts = cfg.hosts;
+  if (cfg.agentProfiles) opts.agents = cfg.agentProfiles;
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;

@@ -4,7 +4,7 @@
 // text for the model plus `details.task` (or `details.tasks`) for machines; errors come back as
 // readable results too — a thrown error reaches the caller only as "tool execution failed".
 // `details` never uses OpenClaw's reserved grading keys (status, ok, success, error, …).
-import { AGENTS, AUTONOMY, STATES } from "./config.js";
+import { agentNames, AUTONOMY, STATES } from "./config.js";
 import { humanDuration, listText, taskText } from "./format.js";
 import { RcaError } from "../errors.js";
 import { callerAgent, checkAutonomy, checkProjectDir, inScope, notFound, present } from "./policy.js";
@@ -21,8 +21,9 @@ export const TOOL_NAMES = /** @type {const} */ ([
 const SESSION = {
   type: "string",
   description: "The task's tmux session, `<agent>-<name>` (e.g. `codex-fix-login`), as returned by coding_task_start or coding_task_list.",
-  pattern: "^(codex|claude|opencode|pi|demo)-[a-z0-9]+(-[a-z0-9]+)*$",
-  maxLength: 60,
+  // Any agent name (the operator may add agents); the core checks it is a registered one.
+  pattern: "^[a-z][a-z0-9]{0,23}-[a-z0-9]+(-[a-z0-9]+)*$",
+  maxLength: 73,
 };
 
 /**
@@ -37,8 +38,11 @@ export const SCHEMAS = {
     properties: {
       agent: {
         type: "string",
-        enum: [...AGENTS],
-        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it); or demo (a simulated agent for trying the plugin, no API key).",
+        // A getter: the registered agents once the operator's agentProfiles are loaded.
+        get enum() {
+          return agentNames();
+        },
+        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it), demo (a simulated agent for trying the plugin, no API key), or another agent the operator configured.",
       },
       name: {
         type: "string",

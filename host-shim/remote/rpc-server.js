@@ -10,7 +10,8 @@ import { dirname, join } from "node:path";
 import { readFileSync } from "node:fs";
 import { RcaError, toRcaError } from "../errors.js";
 import { checkCursor } from "./journal.js";
-import { UNMANAGED_AGENTS } from "../retention.js";
+import { unmanagedAgents } from "../retention.js";
+import core from "../core.js";
 import { resolveProgram } from "../context.js";
 import { runDoctor } from "../doctor/index.js";
 
@@ -161,8 +162,10 @@ async function info(tm) {
   );
   /** @type {Record<string, string | null>} */
   const agents = {};
-  for (const name of UNMANAGED_AGENTS) {
-    agents[name] = await resolveProgram(tm.fx.fs, name, tm.agentEnv.PATH ?? tm.hostPath, "/nonexistent-project").catch(() => null);
+  // Every registered agent with a program of its own (profile data), by its program's name.
+  for (const name of unmanagedAgents()) {
+    const program = String(core.agentProgram(name));
+    agents[name] = await resolveProgram(tm.fx.fs, program, tm.agentEnv.PATH ?? tm.hostPath, "/nonexistent-project").catch(() => null);
   }
   const owner = await tm.lock.owner().catch(() => null);
   return {
