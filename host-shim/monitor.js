@@ -594,7 +594,7 @@ export async function performPlan(store, tmux, taskDir, plan) {
     if (/duplicate session/.test(res.stderr)) {
       throw new RcaError("task_exists", `a tmux session with this task's name already exists on this server: ${res.stderr.trim()}`);
     }
-    throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
+    throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 5).filter((a) => a !== "-u").join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
       details: { stderr: res.stderr, code: res.code },
     });
   }

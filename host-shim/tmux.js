@@ -68,7 +68,7 @@ export class Tmux {
   async runChecked(cmd) {
     const res = await this.run(cmd);
     if (res.code !== 0) {
-      throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
+      throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 5).filter((a) => a !== "-u").join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
         details: { stderr: res.stderr, code: res.code },
       });
     }

@@ -187,8 +187,12 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// `tmux -u [-L socket]`. `-u` tells the client its output is UTF-8 whatever the locale:
+    /// without it, a client started with no UTF-8 locale (a service, cron, a bare ssh
+    /// session) gets every control character of a `-F` format printed as `_` (tmux 3.3a), so
+    /// the tab-separated `list-panes` fields no longer split and every pane looks vanished.
     fn new(socket: Option<&str>) -> Tmux {
-        let mut argv = vec!["tmux".to_string()];
+        let mut argv = vec!["tmux".to_string(), "-u".to_string()];
         if let Some(s) = socket {
             argv.push("-L".to_string());
             argv.push(tmux_arg(s));

@@ -44,11 +44,12 @@ fn hostile() -> Vec<String> {
     v
 }
 
-/// Splits a tmux argv (after `tmux [-L s]`) into commands the way tmux 3.3a does: an argument
+/// Splits a tmux argv (after `tmux -u [-L s]`) into commands the way tmux 3.3a does: an argument
 /// ending in `;` ends a command (a trailing `\;` is a literal `;`).
 fn tmux_commands(argv: &[String]) -> Vec<Vec<String>> {
     assert_eq!(argv[0], "tmux");
-    let start = if argv.get(1).map(String::as_str) == Some("-L") { 3 } else { 1 };
+    assert_eq!(argv[1], "-u");
+    let start = if argv.get(2).map(String::as_str) == Some("-L") { 4 } else { 2 };
     let mut out = vec![Vec::new()];
     for a in &argv[start..] {
         if let Some(head) = a.strip_suffix("\\;") {

@@ -61,7 +61,7 @@ fn start_creates_the_session_and_sets_remain_on_exit_in_one_invocation() {
     assert_eq!(plan.commands.len(), 1);
     let cmd = &plan.commands[0];
     let mut want = s(&[
-        "tmux", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "-c", "/src/app",
+        "tmux", "-u", "-L", "rca", "new-session", "-d", "-s", "codex-fix-bug", "-x", "200", "-y", "50", "-P", "-F", "#{session_id}", "-c", "/src/app",
         "-e", "RCA_TASK_DIR=/state/t.x1", "-e", "RCA_ATTEMPT=1", "-e", "RCA_PROJECT_DIR=/src/app",
     ]);
     want.extend(wrapper_tail(&CODEX_START));
@@ -106,7 +106,7 @@ fn the_agent_environment_never_reaches_tmux_argv() {
 #[test]
 fn start_without_socket_uses_the_default_server() {
     let plan = plan_start(&spec(), "x", &ctx(None), 1).unwrap();
-    assert_eq!(plan.commands[0].argv[..2], s(&["tmux", "new-session"])[..]);
+    assert_eq!(plan.commands[0].argv[..3], s(&["tmux", "-u", "new-session"])[..]);
     assert!(!plan.commands[0].argv.iter().any(|a| a == "-L"));
 }
 
@@ -153,7 +153,7 @@ fn recover_respawns_the_pane_in_place() {
         vec![FileWrite { path: "prompt.2".into(), contents: RESUME_PROMPT.into(), mode: 0o600, exclusive: true }]
     );
     let mut want = s(&[
-        "tmux", "-L", "rca", "respawn-pane", "-k", "-t", "%12", "-c", "/src/app", "-e", "RCA_TASK_DIR=/state/t.x1",
+        "tmux", "-u", "-L", "rca", "respawn-pane", "-k", "-t", "%12", "-c", "/src/app", "-e", "RCA_TASK_DIR=/state/t.x1",
         "-e", "RCA_ATTEMPT=2", "-e", "RCA_PROJECT_DIR=/src/app",
     ]);
     want.extend(wrapper_tail(&[
@@ -168,7 +168,7 @@ fn recover_respawns_the_pane_in_place() {
 fn recover_recreates_a_vanished_session() {
     let plan = plan_recover(&spec(), UUID, &ctx(None), &RecoverMode::Recreate, 3).unwrap();
     let argv = &plan.commands[0].argv;
-    assert_eq!(argv[..5], s(&["tmux", "new-session", "-d", "-s", "codex-fix-bug"])[..]);
+    assert_eq!(argv[..6], s(&["tmux", "-u", "new-session", "-d", "-s", "codex-fix-bug"])[..]);
     assert!(argv.iter().any(|a| a == "RCA_ATTEMPT=3"));
     assert!(argv.ends_with(&s(&[";", "set-option", "-w", "-t", "=codex-fix-bug:", "remain-on-exit", "on"])));
     assert_eq!(plan.files[0].path, "prompt.3");
@@ -212,8 +212,8 @@ fn plans_serialize_in_camel_case() {
 #[test]
 fn list_panes_is_one_call_for_all_panes() {
     let cmd = plan_list_panes(Some("rca")).unwrap();
-    assert_eq!(cmd.argv, s(&["tmux", "-L", "rca", "list-panes", "-a", "-F", PANE_FORMAT]));
-    assert_eq!(plan_list_panes(None).unwrap().argv[1], "list-panes");
+    assert_eq!(cmd.argv, s(&["tmux", "-u", "-L", "rca", "list-panes", "-a", "-F", PANE_FORMAT]));
+    assert_eq!(plan_list_panes(None).unwrap().argv[2], "list-panes");
     assert_eq!(plan_list_panes(Some("a/b")).unwrap_err().code(), "invalid_option");
 }
 
@@ -265,9 +265,9 @@ fn parse_pane_list_skips_junk_and_keeps_odd_session_names() {
 #[test]
 fn capture_reads_the_tail_with_joined_lines() {
     let cmd = plan_capture(Some("rca"), "%4", 200).unwrap();
-    assert_eq!(cmd.argv, s(&["tmux", "-L", "rca", "capture-pane", "-p", "-J", "-S", "-200", "-t", "%4"]));
+    assert_eq!(cmd.argv, s(&["tmux", "-u", "-L", "rca", "capture-pane", "-p", "-J", "-S", "-200", "-t", "%4"]));
     let cmd = plan_capture(None, "claude-fix-bug", 50).unwrap();
-    assert_eq!(cmd.argv, s(&["tmux", "capture-pane", "-p", "-J", "-S", "-50", "-t", "=claude-fix-bug:"]));
+    assert_eq!(cmd.argv, s(&["tmux", "-u", "capture-pane", "-p", "-J", "-S", "-50", "-t", "=claude-fix-bug:"]));
     for bad in ["", "%", "fix-bug", "=claude-x", "claude-x:", "%1 %2"] {
         assert!(plan_capture(None, bad, 5).is_err(), "{bad:?}");
     }
@@ -280,23 +280,23 @@ fn send_types_literal_text_then_enter() {
     assert_eq!(
         plan.commands.iter().map(|c| c.argv.clone()).collect::<Vec<_>>(),
         vec![
-            s(&["tmux", "-L", "rca", "send-keys", "-l", "-t", "=codex-fix-bug:", "--", "yes"]),
-            s(&["tmux", "-L", "rca", "send-keys", "-t", "=codex-fix-bug:", "Enter"]),
+            s(&["tmux", "-u", "-L", "rca", "send-keys", "-l", "-t", "=codex-fix-bug:", "--", "yes"]),
+            s(&["tmux", "-u", "-L", "rca", "send-keys", "-t", "=codex-fix-bug:", "Enter"]),
         ]
     );
     // Text that looks like a flag stays text (after --).
     let plan = plan_send(None, "codex-fix-bug", "-x", false).unwrap();
-    assert_eq!(plan.commands[0].argv[5..], s(&["--", "-x"])[..]);
+    assert_eq!(plan.commands[0].argv[6..], s(&["--", "-x"])[..]);
 }
 
 #[test]
 fn send_pastes_through_a_buffer_from_stdin() {
     let plan = plan_send(None, "claude-x", "line 1\nline 2", true).unwrap();
     assert_eq!(plan.commands.len(), 3);
-    assert_eq!(plan.commands[0].argv, s(&["tmux", "load-buffer", "-b", "rca-claude-x", "-"]));
+    assert_eq!(plan.commands[0].argv, s(&["tmux", "-u", "load-buffer", "-b", "rca-claude-x", "-"]));
     assert_eq!(plan.commands[0].stdin.as_deref(), Some("line 1\nline 2"));
-    assert_eq!(plan.commands[1].argv, s(&["tmux", "paste-buffer", "-p", "-d", "-b", "rca-claude-x", "-t", "=claude-x:"]));
-    assert_eq!(plan.commands[2].argv, s(&["tmux", "send-keys", "-t", "=claude-x:", "Enter"]));
+    assert_eq!(plan.commands[1].argv, s(&["tmux", "-u", "paste-buffer", "-p", "-d", "-b", "rca-claude-x", "-t", "=claude-x:"]));
+    assert_eq!(plan.commands[2].argv, s(&["tmux", "-u", "send-keys", "-t", "=claude-x:", "Enter"]));
     // Multi-line or large text is pasted even when paste was not asked for.
     assert_eq!(plan_send(None, "claude-x", "a\nb", false).unwrap().commands.len(), 3);
     let big = "x".repeat(MAX_SEND_KEYS_BYTES + 1);
@@ -305,7 +305,7 @@ fn send_pastes_through_a_buffer_from_stdin() {
     // Empty text: just Enter.
     let plan = plan_send(None, "claude-x", "", true).unwrap();
     assert_eq!(plan.commands.len(), 1);
-    assert_eq!(plan.commands[0].argv, s(&["tmux", "send-keys", "-t", "=claude-x:", "Enter"]));
+    assert_eq!(plan.commands[0].argv, s(&["tmux", "-u", "send-keys", "-t", "=claude-x:", "Enter"]));
 }
 
 #[test]
@@ -317,14 +317,14 @@ fn send_rejects_bad_sessions_and_text() {
 
 #[test]
 fn stop_kills_the_exact_session() {
-    assert_eq!(plan_stop(Some("rca"), "pi-x").unwrap().argv, s(&["tmux", "-L", "rca", "kill-session", "-t", "=pi-x"]));
-    assert_eq!(plan_stop(None, "pi-x").unwrap().argv, s(&["tmux", "kill-session", "-t", "=pi-x"]));
+    assert_eq!(plan_stop(Some("rca"), "pi-x").unwrap().argv, s(&["tmux", "-u", "-L", "rca", "kill-session", "-t", "=pi-x"]));
+    assert_eq!(plan_stop(None, "pi-x").unwrap().argv, s(&["tmux", "-u", "kill-session", "-t", "=pi-x"]));
     assert_eq!(plan_stop(None, "pi").unwrap_err().code(), "invalid_session");
 }
 
 #[test]
 fn undoing_a_start_kills_the_session_id_it_printed_never_a_name() {
-    assert_eq!(plan_stop_session_id(Some("rca"), "$12").unwrap().argv, s(&["tmux", "-L", "rca", "kill-session", "-t", "$12"]));
+    assert_eq!(plan_stop_session_id(Some("rca"), "$12").unwrap().argv, s(&["tmux", "-u", "-L", "rca", "kill-session", "-t", "$12"]));
     for bad in ["", "$", "12", "=pi-x", "pi-x", "$1;", "$1 ", "$-1", "$12345678901"] {
         assert_eq!(plan_stop_session_id(None, bad).unwrap_err().code(), "invalid_option", "{bad:?}");
     }

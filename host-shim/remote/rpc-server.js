@@ -191,7 +191,7 @@ async function ensureMonitor(tm) {
     () => [launcher],
     () => [process.execPath, join(PKG_ROOT, "host-shim", "cli", "main.js")],
   );
-  const socket = tm.socket ? ["-L", tm.socket] : [];
+  const socket = ["-u", ...(tm.socket ? ["-L", tm.socket] : [])]; // -u: see the core's Tmux::new (C locale)
   // A dead monitor's session (remain-on-exit, or a shell left behind) is replaced.
   await tm.tmux.run({ argv: ["tmux", ...socket, "kill-session", "-t", `=${MONITOR_SESSION}`] });
   await tm.tmux.runChecked({ argv: ["tmux", ...socket, "new-session", "-d", "-s", MONITOR_SESSION, ...program, "watch"] });
