@@ -258,7 +258,7 @@ export const COMMANDS = {
         const rows = core.agentNames().map((name) => {
           const p = profiles[name];
           const info = JSON.parse(core.agentProfileJson(name));
-          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.verified_version ?? null };
+          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.cli?.verified_version ?? null };
         });
         print({ agents: rows }, () =>
           rows.map((r) => `${r.name.padEnd(10)} ${r.source.padEnd(9)} ${String(r.program ?? "(host argv)").padEnd(12)} sandbox ${r.sandbox.padEnd(12)} ${r.verifiedVersion ? `checked with ${r.verifiedVersion}` : ""}`.trimEnd()).join("\n"),
