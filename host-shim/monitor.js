@@ -13,11 +13,13 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, readLaunch, readPrivate, checkSameSpec } from "./task-files.js";
+import { attemptPaths, readLaunch, readPrivate, checkSameSpec, HOST_FILE } from "./task-files.js";
+import { parseWorktreeInfo } from "./worktree.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 import { mapLimit } from "./limit.js";
 import { projectDirProblem } from "./project-dir.js";
+import { RecoveryQueue, loginKey, checkRecoveryOptions } from "./recovery-queue.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./store.js").Store} Store */
@@ -57,8 +59,9 @@ export class Monitor {
    * @param {MonitorLock | null} [o.lock] re-checked before every recovery
    * @param {string[]} [o.demoAgent] the demo agent's argv prefix when the task's host.json has none
    *   (a task started by an older version)
+   * @param {import("./recovery-queue.js").RecoveryOptions} [o.recovery] stagger per login, concurrency
    */
-  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent }) {
+  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent, recovery }) {
     this.store = store;
     this.tmux = tmux;
     this.config = config;
@@ -84,6 +87,15 @@ export class Monitor {
     this.unreadable = new Map();
     /** @type {Map<string, { since: number, reported: boolean }>} task dirs whose record lock is busy */
     this.busySince = new Map();
+    this.recovery = recovery ?? checkRecoveryOptions({});
+    /** When each login may recover next (fleet-safe mass recovery). */
+    this.queue = new RecoveryQueue(this.recovery);
+    /** @type {Map<string, string>} task dir → login key (from its fixed agent.env) */
+    this.loginKeys = new Map();
+    /** @type {Map<string, string | null>} task dir → its worktree branch (host.json), for events */
+    this.branches = new Map();
+    /** Recoveries under way now, and the most at once (for the benchmark). */
+    this.recoveryStats = { inFlight: 0, peak: 0, issued: 0 };
   }
 
   /**
@@ -141,18 +153,27 @@ export class Monitor {
     // vanished), and a run that is in the snapshot but had not written it yet is simply alive.
     const files = await mapLimit(due, (t) => this.observeFiles(t.record));
     const panes = await this.listPanes();
-    for (const [i, task] of due.entries()) {
+    // Tasks are stepped concurrently up to the recovery bound: recoveries of different logins
+    // run side by side; those of one login are spaced by the recovery queue.
+    /** @type {unknown} */
+    let busy = null;
+    await mapLimit(due, async (task, i) => {
+      if (busy) return;
       try {
         const next = await this.#stepTask(task, files[i], panes, events);
         nextCheckMono = Math.min(nextCheckMono, next);
       } catch (err) {
         const e = toRcaError(err);
-        if (e.code === "monitor_busy") throw e;
+        if (e.code === "monitor_busy") {
+          busy = e;
+          return;
+        }
         this.onProblem({ code: e.code, message: e.message, session: task.record.session, taskDir: task.taskDir });
         // Look again soon rather than hammering a task whose step failed.
         this.known.set(task.taskDir, { record: task.record, stamp: task.stamp, nextCheckMono: mono + this.config.pollMs });
       }
-    }
+    }, this.recovery.concurrency);
+    if (busy) throw busy;
     return result();
   }
 
@@ -225,6 +246,17 @@ export class Monitor {
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
+      const wantsRecovery = out.actions.some((a) => a.type === "recover");
+      if (wantsRecovery && obs.holdRecoveryUntil == null) {
+        // The core says recover now; the login's queue says when. Held: step again with the
+        // hold, so the record says `recovering` until its slot (nothing persisted twice).
+        const key = await this.#loginKey(record);
+        const gate = this.queue.ask(key, taskDir, this.fx.mono(), record.recoveryReason === "manual resume");
+        if ("until" in gate) {
+          obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, gate.until - obsMono) };
+          continue;
+        }
+      }
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
         const saved = await this.#persist(taskDir, out.record, stamp);
         if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
@@ -289,8 +321,9 @@ export class Monitor {
               nextCheckAt = failed.nextCheckAt;
               for (const a of failed.actions) {
                 if (a.type !== "announce") continue;
-                events.push(a.event);
-                this.onEvent(a.event);
+                const ev = await this.#withBranch(taskDir, a.event);
+                events.push(ev);
+                this.onEvent(ev);
               }
               again = false;
               break actions;
@@ -298,20 +331,68 @@ export class Monitor {
             if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile
             break;
           }
-          case "announce":
-            events.push(action.event);
-            this.onEvent(action.event);
+          case "announce": {
+            const ev = await this.#withBranch(taskDir, action.event);
+            events.push(ev);
+            this.onEvent(ev);
             break;
+          }
           default:
             this.onProblem({ code: "internal", message: `unknown action ${JSON.stringify(action)}`, session: record.session });
         }
       }
       if (!again) break;
     }
+    const verdict = this.queue.observe(taskDir, record, this.fx.mono());
+    if (verdict && "paused" in verdict) {
+      this.onProblem({
+        code: "recovery_paused",
+        message: `${record.session} failed to authenticate right after a recovery: the other recoveries of its login (${record.spec.agent}, same credentials) are paused; log in again, then resume one of its tasks by hand`,
+        session: record.session,
+        taskDir,
+      });
+    } else if (verdict) {
+      this.onProblem({ code: "recovery_resumed", message: `${record.session} runs again after a manual resume: the paused recoveries of its login continue`, session: record.session, taskDir });
+    }
     const nextCheckMono = obsMono + (nextCheckAt - obs.now);
     this.known.set(taskDir, { record, stamp, nextCheckMono });
     if (files.activityAt !== null) this.activitySeen.set(taskDir, files.activityAt);
     return nextCheckMono;
+  }
+
+  /**
+   * The login a task's recoveries are queued under, from its agent.env fixed at start.
+   * @param {TaskRecord} record
+   */
+  async #loginKey(record) {
+    const known = this.loginKeys.get(record.taskDir);
+    if (known) return known;
+    const launch = await readLaunch(this.fx.fs, record.taskDir).catch(() => null);
+    const key = loginKey(record.spec.agent, launch?.env ?? this.agentEnv);
+    this.loginKeys.set(record.taskDir, key);
+    return key;
+  }
+
+  /**
+   * The event with the task's worktree branch, when it has one (an orchestrator reviews and
+   * merges that branch when the task completes).
+   * @param {string} taskDir
+   * @param {TaskEvent} ev
+   * @returns {Promise<TaskEvent>}
+   */
+  async #withBranch(taskDir, ev) {
+    if (!this.branches.has(taskDir)) {
+      const text = await readPrivate(this.fx.fs, `${taskDir}/${HOST_FILE}`, 64 * 1024).catch(() => null);
+      let branch = null;
+      try {
+        branch = parseWorktreeInfo(text ? JSON.parse(text).worktree : null)?.branch ?? null;
+      } catch {
+        branch = null;
+      }
+      this.branches.set(taskDir, branch);
+    }
+    const branch = this.branches.get(taskDir);
+    return branch ? /** @type {TaskEvent} */ ({ ...ev, branch }) : ev;
   }
 
   /**
@@ -459,7 +540,15 @@ export class Monitor {
     }
     // Issued by this process from here on (if it dies now, its successor issues it again).
     this.issued.add(`${taskDir}#${attempt}`);
-    await performPlan(this.store, this.tmux, taskDir, plan);
+    const stats = this.recoveryStats;
+    stats.inFlight++;
+    stats.peak = Math.max(stats.peak, stats.inFlight);
+    try {
+      await performPlan(this.store, this.tmux, taskDir, plan);
+    } finally {
+      stats.inFlight--;
+      stats.issued++;
+    }
     return true;
   }
 

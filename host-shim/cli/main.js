@@ -77,7 +77,10 @@ async function readConfig(file) {
 }
 
 /** Settings of the host (not the core's MonitorConfig) that a --config file may hold. */
-const HOST_KEYS = ["notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv"];
+const HOST_KEYS = [
+  "notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv",
+  "worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency",
+];
 
 /**
  * Takes the host's keys out of the --config settings (the rest is the MonitorConfig), and
