@@ -43,6 +43,8 @@ const MAX_ROUNDS = 4;
  * tick and looked at again this soon: never waited for, so it cannot hold up the other tasks.
  */
 const BUSY_RETRY_MS = 250;
+/** How long a recovery with more of its login queued waits to see its wrapper start. */
+const LAUNCH_WAIT_MS = 3_000;
 /** A record lock held this long without a break is reported (once per spell). */
 const BUSY_REPORT_MS = 10_000;
 
@@ -244,6 +246,8 @@ export class Monitor {
     let obs = await this.observe(record, files, pane);
     const obsMono = /** @type {{ ms: number }} */ (obs.mono).ms;
     let nextCheckAt = obs.now + this.config.pollMs;
+    /** The login of a recovery granted in this step (told when it is launched). */
+    let grantedKey = null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
       const wantsRecovery = out.actions.some((a) => a.type === "recover");
@@ -256,6 +260,7 @@ export class Monitor {
           obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, gate.until - obsMono) };
           continue;
         }
+        grantedKey = key;
       }
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
         const saved = await this.#persist(taskDir, out.record, stamp);
@@ -328,6 +333,11 @@ export class Monitor {
               again = false;
               break actions;
             }
+            // Not awaited: the tick goes on; the queue holds this login's next slot until known.
+            if (grantedKey) {
+              const key = grantedKey;
+              void this.#launchedAt(key, taskDir, action.attempt).then((at) => this.queue.launched(key, at), () => this.queue.launched(key, this.fx.mono()));
+            }
             if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile
             break;
           }
@@ -358,6 +368,28 @@ export class Monitor {
     this.known.set(taskDir, { record, stamp, nextCheckMono });
     if (files.activityAt !== null) this.activitySeen.set(taskDir, files.activityAt);
     return nextCheckMono;
+  }
+
+  /**
+   * When a recovery just issued began (monotonic ms). With more of its login queued behind it,
+   * that is when its wrapper wrote started.<n> (waited for briefly): a pane that is slow to
+   * start, as on a tmux server just re-created, must not bring the next one closer than the
+   * stagger. Otherwise now.
+   * @param {string} key
+   * @param {string} taskDir
+   * @param {number} attempt
+   */
+  async #launchedAt(key, taskDir, attempt) {
+    if (!this.queue.hasWaiting(key)) return this.fx.mono();
+    const file = attemptPaths(taskDir, attempt).started;
+    const until = this.fx.mono() + LAUNCH_WAIT_MS;
+    while (this.fx.mono() < until) {
+      const text = await this.store.readHeadIfExists(file, 64);
+      const at = Number.parseInt(text, 10);
+      if (/^\s*\d+\s*$/.test(text) && Number.isFinite(at)) return this.fx.mono() - Math.max(0, this.fx.now() - at);
+      await this.fx.sleep(20);
+    }
+    return this.fx.mono();
   }
 
   /**

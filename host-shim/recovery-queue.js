@@ -18,6 +18,10 @@ export const DEFAULT_STAGGER_MS = 5_000;
 export const DEFAULT_RECOVERY_CONCURRENCY = 8;
 /** An auth failure this soon after a recovery was granted trips the breaker. */
 const AUTH_WINDOW_MS = 120_000;
+/** A granted recovery whose launch is not reported this long after is taken as launched. */
+const LAUNCH_UNKNOWN_MS = 10_000;
+/** How soon a slot waiting on the previous launch looks again. */
+const LAUNCH_RECHECK_MS = 50;
 /** A manually resumed task that runs this long without failing closes the breaker. */
 const PROBE_OK_MS = 1_000;
 
@@ -62,7 +66,7 @@ export class RecoveryQueue {
   /** @param {RecoveryOptions} opts */
   constructor(opts) {
     this.staggerMs = opts.staggerMs;
-    /** @type {Map<string, { nextFree: number, slots: Map<string, number>, paused: boolean, probe: string | null }>} */
+    /** @type {Map<string, { nextFree: number, lastGrant: number, lastLaunch: number, slots: Map<string, number>, paused: boolean, probe: string | null }>} */
     this.logins = new Map();
     /** taskDir → { key, at } of the last recovery granted */
     this.granted = new Map();
@@ -72,7 +76,7 @@ export class RecoveryQueue {
   #login(key) {
     let l = this.logins.get(key);
     if (!l) {
-      l = { nextFree: -Infinity, slots: new Map(), paused: false, probe: null };
+      l = { nextFree: -Infinity, lastGrant: -Infinity, lastLaunch: -Infinity, slots: new Map(), paused: false, probe: null };
       this.logins.set(key, l);
     }
     return l;
@@ -96,21 +100,35 @@ export class RecoveryQueue {
       return this.#grant(l, key, taskDir, now);
     }
     if (l.paused) return { go: false, until: now + Math.max(this.staggerMs, 1_000), paused: true };
+    // Two recoveries of one login are `staggerMs` apart, counted from the later of the previous
+    // grant and its launch (its tmux command done): a slow launch (a tmux server starting)
+    // must not squeeze the next one closer. A late slot moves the slots behind it as much.
+    // While the last one granted is still being launched, when it began is not known yet.
+    const launching = l.lastLaunch < l.lastGrant && now - l.lastGrant < LAUNCH_UNKNOWN_MS;
+    const earliest = launching ? Math.max(l.lastGrant + this.staggerMs, now + LAUNCH_RECHECK_MS) : Math.max(l.lastGrant, l.lastLaunch) + this.staggerMs;
     const slot = l.slots.get(taskDir);
     if (slot !== undefined) {
-      if (slot > now) return { go: false, until: slot, paused: false };
+      const at = Math.max(slot, earliest);
+      if (at > now) {
+        if (at > slot) {
+          const delta = at - slot;
+          for (const [dir, t] of l.slots) if (t >= slot) l.slots.set(dir, t + delta);
+          l.nextFree += delta;
+        }
+        return { go: false, until: at, paused: false };
+      }
       l.slots.delete(taskDir);
       return this.#grant(l, key, taskDir, now);
     }
-    if (l.nextFree <= now) return this.#grant(l, key, taskDir, now);
-    const at = l.nextFree;
+    if (l.slots.size === 0 && earliest <= now) return this.#grant(l, key, taskDir, now);
+    const at = Math.max(l.nextFree, earliest, now);
     l.slots.set(taskDir, at);
     l.nextFree = at + this.staggerMs;
     return { go: false, until: at, paused: false };
   }
 
   /**
-   * @param {{ nextFree: number }} l
+   * @param {{ nextFree: number, lastGrant: number }} l
    * @param {string} key
    * @param {string} taskDir
    * @param {number} now
@@ -118,8 +136,21 @@ export class RecoveryQueue {
    */
   #grant(l, key, taskDir, now) {
     l.nextFree = Math.max(l.nextFree, now + this.staggerMs);
+    l.lastGrant = now;
     this.granted.set(taskDir, { key, at: now });
     return { go: true };
+  }
+
+  /**
+   * The granted recovery of a task of login `key` has been launched (its tmux command is done).
+   * @param {string} key
+   * @param {number} now
+   */
+  launched(key, now) {
+    const l = this.#login(key);
+    // At least the grant's time: the launch is known from here on.
+    l.lastLaunch = Math.max(l.lastLaunch, l.lastGrant, now);
+    l.nextFree = Math.max(l.nextFree, now + this.staggerMs);
   }
 
   /**
@@ -150,6 +181,11 @@ export class RecoveryQueue {
     }
     if (now - g.at > AUTH_WINDOW_MS) this.granted.delete(taskDir);
     return null;
+  }
+
+  /** Whether recoveries of login `key` are queued. @param {string} key */
+  hasWaiting(key) {
+    return (this.logins.get(key)?.slots.size ?? 0) > 0;
   }
 
   /** @param {string} key */
