@@ -33,6 +33,8 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   retentionMs?: number | null,
  *   passEnv?: string[],
  *   policy: import("./policy.js").Policy,
+ *   worktree?: boolean, worktreeRoot?: string, setupCommand?: string[], autoResume?: boolean,
+ *   recoveryStaggerMs?: number, recoveryConcurrency?: number,
  * }} PluginConfig
  */
 
@@ -119,6 +121,14 @@ export function normalizeConfig(raw) {
   else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
   // Names of the gateway's variables the agents get too (the TaskManager checks the names).
   if (Array.isArray(cfg.passEnv)) out.passEnv = cfg.passEnv.map(String);
+  // Worktrees, auto-resume and recovery pacing (the TaskManager checks the values).
+  if (typeof cfg.worktree === "boolean") out.worktree = cfg.worktree;
+  if (typeof cfg.autoResume === "boolean") out.autoResume = cfg.autoResume;
+  const root = str(cfg.worktreeRoot);
+  if (root) out.worktreeRoot = expandHome(root);
+  if (Array.isArray(cfg.setupCommand) && cfg.setupCommand.every((a) => typeof a === "string")) out.setupCommand = /** @type {string[]} */ (cfg.setupCommand);
+  if (num(cfg.recoveryStaggerMs) !== undefined) out.recoveryStaggerMs = num(cfg.recoveryStaggerMs);
+  if (num(cfg.recoveryConcurrency) !== undefined) out.recoveryConcurrency = num(cfg.recoveryConcurrency);
   return out;
 }
 
@@ -168,11 +178,14 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] } & Record<string, unknown>} */
   const opts = { stateDir };
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
+  for (const k of /** @type {const} */ (["worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency"])) {
+    if (cfg[k] !== undefined) opts[k] = cfg[k];
+  }
   if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };
   return opts;
 }
