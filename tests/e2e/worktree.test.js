@@ -152,3 +152,25 @@ test("refusals: not a repository, an existing branch, an unknown base (nothing i
   assert.equal(git(["rev-parse", "rca/wt-base"]), git(["rev-parse", "main~1"]));
   await tm.stop(v.session, { cleanup: true, deleteBranch: true });
 });
+
+test("the CLI: start --worktree --no-auto-resume, status and list show the branch, stop --cleanup --delete-branch", async () => {
+  const started = await w.cli(["start", "--agent", "demo", "--name", "wt-cli", "--dir", repo, "--worktree", "--no-auto-resume", "--prompt", "x", "--json"], {
+    env: { RCA_DEMO_MODE: "hang" },
+  });
+  assert.equal(started.code, 0, started.stderr);
+  const view = JSON.parse(started.stdout);
+  assert.equal(view.branch, "rca/wt-cli");
+  assert.equal(view.autoResume, false);
+  const status = await w.cli(["status", "demo-wt-cli", "--json"]);
+  const st = JSON.parse(status.stdout);
+  assert.equal(st.worktree.branch, "rca/wt-cli");
+  assert.equal(st.worktree.commitsAhead, 0);
+  const text = await w.cli(["status", "demo-wt-cli"]);
+  assert.match(text.stdout, /branch\s+rca\/wt-cli \(from HEAD [0-9a-f]{12}; 0 commit\(s\) ahead\)/);
+  assert.match(text.stdout, /auto-resume\s+off/);
+  const list = await w.cli(["list"]);
+  assert.match(list.stdout, /demo-wt-cli .*branch rca\/wt-cli/);
+  const stop = await w.cli(["stop", "demo-wt-cli", "--cleanup", "--delete-branch", "--json"]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.ok(!branchExists("rca/wt-cli") && !existsSync(st.projectDir));
+});
