@@ -240,14 +240,30 @@ export class Monitor {
    * @returns {Promise<number>} when to look at it again, on the monotonic clock
    */
   async #stepTask(task, files, panes, events) {
+    /** A recovery slot granted in this step: given back unless the recovery was launched. */
+    const grant = { key: /** @type {string | null} */ (null), launched: false };
+    try {
+      return await this.#stepTaskOnce(task, files, panes, events, grant);
+    } finally {
+      if (grant.key && !grant.launched) this.queue.cancel(grant.key, task.taskDir);
+    }
+  }
+
+  /**
+   * @param {{ record: TaskRecord, stamp: Stamp | null, taskDir: string }} task
+   * @param {FileFacts} files
+   * @param {PaneInfo[]} panes
+   * @param {TaskEvent[]} events
+   * @param {{ key: string | null, launched: boolean }} grant
+   * @returns {Promise<number>}
+   */
+  async #stepTaskOnce(task, files, panes, events, grant) {
     let { record, stamp } = task;
     const { taskDir } = task;
     const pane = panes.find((p) => p.session === record.session) ?? null;
     let obs = await this.observe(record, files, pane);
     const obsMono = /** @type {{ ms: number }} */ (obs.mono).ms;
     let nextCheckAt = obs.now + this.config.pollMs;
-    /** The login of a recovery granted in this step (told when it is launched). */
-    let grantedKey = null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
       const wantsRecovery = out.actions.some((a) => a.type === "recover");
@@ -260,7 +276,7 @@ export class Monitor {
           obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, gate.until - obsMono) };
           continue;
         }
-        grantedKey = key;
+        grant.key = key;
       }
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
         const saved = await this.#persist(taskDir, out.record, stamp);
@@ -334,8 +350,9 @@ export class Monitor {
               break actions;
             }
             // Not awaited: the tick goes on; the queue holds this login's next slot until known.
-            if (grantedKey) {
-              const key = grantedKey;
+            if (grant.key && persisted) {
+              const key = grant.key;
+              grant.launched = true;
               void this.#launchedAt(key, taskDir, action.attempt).then((at) => this.queue.launched(key, at), () => this.queue.launched(key, this.fx.mono()));
             }
             if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile

@@ -68,7 +68,7 @@ export class RecoveryQueue {
     this.staggerMs = opts.staggerMs;
     /** @type {Map<string, { nextFree: number, lastGrant: number, lastLaunch: number, slots: Map<string, number>, paused: boolean, probe: string | null }>} */
     this.logins = new Map();
-    /** taskDir → { key, at } of the last recovery granted */
+    /** @type {Map<string, { key: string, at: number, undo?: { nextFree: number, lastGrant: number } }>} taskDir → the last recovery granted */
     this.granted = new Map();
   }
 
@@ -135,10 +135,28 @@ export class RecoveryQueue {
    * @returns {Gate}
    */
   #grant(l, key, taskDir, now) {
+    const undo = { nextFree: l.nextFree, lastGrant: l.lastGrant };
     l.nextFree = Math.max(l.nextFree, now + this.staggerMs);
     l.lastGrant = now;
-    this.granted.set(taskDir, { key, at: now });
+    this.granted.set(taskDir, { key, at: now, undo });
     return { go: true };
+  }
+
+  /**
+   * A granted recovery did not happen (another process held the task's record, the recovery
+   * was refused): its slot is given back, unless a later grant of the login came meanwhile.
+   * @param {string} key
+   * @param {string} taskDir
+   */
+  cancel(key, taskDir) {
+    const g = this.granted.get(taskDir);
+    const l = this.logins.get(key);
+    if (!g || !l || g.key !== key) return;
+    this.granted.delete(taskDir);
+    if (g.undo && l.lastGrant === g.at) {
+      l.lastGrant = g.undo.lastGrant;
+      l.nextFree = Math.min(l.nextFree, Math.max(g.undo.nextFree, ...[...l.slots.values()].map((t) => t + this.staggerMs)));
+    }
   }
 
   /**

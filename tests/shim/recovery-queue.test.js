@@ -55,3 +55,11 @@ test("the login key: agent, home, the profile's credential variables and *_CONFI
   assert.throws(() => checkRecoveryOptions({ staggerMs: -1 }), /recoveryStaggerMs/);
   assert.throws(() => checkRecoveryOptions({ concurrency: 0 }), /recoveryConcurrency/);
 });
+
+test("a granted recovery that did not happen gives its slot back", () => {
+  const q = new RecoveryQueue({ staggerMs: 1000, concurrency: 8 });
+  assert.deepEqual(q.ask("a", "held", 0, false), { go: true });
+  // Another process held that task's record: nothing was launched.
+  q.cancel("a", "held");
+  assert.deepEqual(q.ask("a", "other", 5, false), { go: true }, "the next task of the login is not held by it");
+});
