@@ -266,23 +266,32 @@ export class Monitor {
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
-      const wantsRecovery = out.actions.some((a) => a.type === "recover");
-      if (wantsRecovery && obs.holdRecoveryUntil == null) {
-        // The core says recover now; the login's queue says when. Held: step again with the
-        // hold, so the record says `recovering` until its slot (nothing persisted twice).
-        const key = await this.#loginKey(record);
-        const gate = this.queue.ask(key, taskDir, this.fx.mono(), record.recoveryReason === "manual resume");
-        if ("until" in gate) {
-          obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, gate.until - obsMono) };
+      // The core says recover now; the login's queue says when, asked under the record's lock
+      // (so a task another process holds never takes a slot). Held: step again with the hold,
+      // so the record says `recovering` until its slot.
+      const wantsRecovery = out.actions.some((a) => a.type === "recover") && obs.holdRecoveryUntil == null;
+      const key = wantsRecovery ? await this.#loginKey(record) : null;
+      /** @type {import("./recovery-queue.js").Gate | null} */
+      let gate = null;
+      const ask = key === null ? undefined : () => {
+        gate = this.queue.ask(key, taskDir, this.fx.mono(), record.recoveryReason === "manual resume");
+        if (!("until" in gate)) grant.key = key;
+        return "until" in gate;
+      };
+      if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
+        const saved = await this.#persist(taskDir, out.record, stamp, ask);
+        if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
+        if (saved === "held") {
+          const until = /** @type {{ until: number }} */ (/** @type {unknown} */ (gate)).until;
+          obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, until - obsMono) };
           continue;
         }
-        grant.key = key;
-      }
-      if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
-        const saved = await this.#persist(taskDir, out.record, stamp);
-        if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
         stamp = saved;
         if (!stamp) return obsMono; // someone else changed the record meanwhile: re-read at once
+      } else if (ask && ask()) {
+        const until = /** @type {{ until: number }} */ (/** @type {unknown} */ (gate)).until;
+        obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, until - obsMono) };
+        continue;
       }
       record = out.record;
       nextCheckAt = out.nextCheckAt;
@@ -319,7 +328,7 @@ export class Monitor {
                 // The recovery may change the record first (a fresh start forgets an agent id
                 // that the new run replaces); it is persisted before the agent runs, as every change.
                 persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
-                  const saved = await this.#persist(taskDir, next, stamp);
+                  const saved = /** @type {Stamp | null | "busy"} */ (await this.#persist(taskDir, next, stamp)); // never "held" without a gate
                   busy = saved === "busy";
                   stamp = saved === "busy" ? stamp : saved;
                   if (saved && saved !== "busy") record = next;
@@ -334,7 +343,7 @@ export class Monitor {
             if (refused) {
               const { class: failureClass, evidence } = refused;
               const failed = viaCore(() => core.recoveryRefused(record, failureClass, evidence, obs.now));
-              const saved = await this.#persist(taskDir, failed.record, stamp);
+              const saved = /** @type {Stamp | null | "busy"} */ (await this.#persist(taskDir, failed.record, stamp));
               if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
               if (!saved) return obsMono;
               stamp = saved;
@@ -670,9 +679,10 @@ export class Monitor {
    * @param {string} taskDir
    * @param {TaskRecord} record
    * @param {Stamp | null} expected
-   * @returns {Promise<Stamp | null | "busy">} the new stamp, null when we lost the race
+   * @param {() => boolean} [held] asked under the lock, before writing: true = write nothing ("held")
+   * @returns {Promise<Stamp | null | "busy" | "held">} the new stamp, null when we lost the race
    */
-  async #persist(taskDir, record, expected) {
+  async #persist(taskDir, record, expected, held) {
     try {
       const stamp = await this.store.withRecordLock(
         taskDir,
@@ -682,6 +692,7 @@ export class Monitor {
             this.known.delete(taskDir);
             return null;
           }
+          if (held?.()) return "held";
           return this.store.writeRecord(taskDir, record);
         },
         { waitMs: 0 },
