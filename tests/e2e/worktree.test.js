@@ -101,7 +101,11 @@ test("a resume after SIGKILL runs in the same worktree", async () => {
     await waitFor(async () => (await tm.status(v.session)).agentSessionId, { what: "session id" });
     process.kill(pid, "SIGKILL");
     await waitFor(async () => (await tm.status(v.session)).state === "running" && (await tm.status(v.session)).attempts === 2, { what: "attempt 2 running" });
-    const runs = (await w.calls()).filter((c) => c.taskDir === v.taskDir);
+    // The agent logs its run as it begins, a moment after the wrapper: wait for that line.
+    const runs = await waitFor(async () => {
+      const mine = (await w.calls()).filter((c) => c.taskDir === v.taskDir);
+      return mine.length >= 2 ? mine : null;
+    }, { what: "both runs logged" });
     assert.equal(runs.length, 2);
     assert.deepEqual(runs.map((c) => c.cwd), [v.projectDir, v.projectDir]);
     assert.ok(runs[1].argv.includes("resume"));
