@@ -715,7 +715,10 @@ export class Monitor {
 }
 
 /**
- * Writes a plan's files, then runs its commands in order, stopping at the first failure.
+ * Writes a plan's files (and syncs the directory, so they survive a power cut with the
+ * session they are for), then runs its commands in order, stopping at the first failure. When
+ * a command fails after tmux created a session (new-session printed its id), that session is
+ * killed by id: never a session found by name, which may be another start's or one made by hand.
  * @param {Store} store
  * @param {Tmux} tmux
  * @param {string} taskDir
@@ -729,7 +732,19 @@ export async function performPlan(store, tmux, taskDir, plan) {
       await store.replaceAtomically(taskDir, f.path, f.contents);
     }
   }
-  for (const cmd of plan.commands) await tmux.runChecked(cmd);
+  if (plan.files.length > 0) await store.syncDir(taskDir);
+  for (const cmd of plan.commands) {
+    const res = await tmux.run(cmd);
+    if (res.code === 0) continue;
+    const id = /^\$\d+$/m.exec(res.stdout)?.[0];
+    if (id) await tmux.run(viaCore(() => core.planStopSessionId(tmux.socket, id))).catch(() => {});
+    if (/duplicate session/.test(res.stderr)) {
+      throw new RcaError("task_exists", `a tmux session with this task's name already exists on this server: ${res.stderr.trim()}`);
+    }
+    throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
+      details: { stderr: res.stderr, code: res.code },
+    });
+  }
 }
 
 /**

@@ -279,7 +279,7 @@ export class TaskManager extends EventEmitter {
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
-        await this.#launch(taskDir, plan);
+        await performPlan(this.store, this.tmux, taskDir, plan);
       } catch (err) {
         await this.#unclaim(session, taskDir);
         throw err;
@@ -289,33 +289,6 @@ export class TaskManager extends EventEmitter {
       await this.store.removeTaskDir(taskDir).catch(() => {});
       if (worktree) await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});
       throw startError(err);
-    }
-  }
-
-  /**
-   * Runs a start plan. When it fails after tmux created the session (new-session printed its
-   * id), that session, by id, is killed: never a session found by name, which may be another
-   * start's or one made by hand.
-   * @param {string} taskDir
-   * @param {{ files: any[], commands: any[] }} plan
-   */
-  async #launch(taskDir, plan) {
-    for (const f of plan.files) {
-      if (f.exclusive) await this.store.writeNew(taskDir, f.path, f.contents, f.mode);
-      else await this.store.replaceAtomically(taskDir, f.path, f.contents);
-    }
-    await this.store.syncDir(taskDir);
-    for (const cmd of plan.commands) {
-      const res = await this.tmux.run(cmd);
-      if (res.code === 0) continue;
-      const id = /^\$\d+$/m.exec(res.stdout)?.[0];
-      if (id) await this.tmux.run(viaCore(() => core.planStopSessionId(this.socket, id))).catch(() => {});
-      if (/duplicate session/.test(res.stderr)) {
-        throw new RcaError("task_exists", `a tmux session with this task's name already exists on this server: ${res.stderr.trim()}`);
-      }
-      throw new RcaError("tmux_failed", `tmux ${cmd.argv.slice(1, 4).join(" ")}… failed: ${res.stderr.trim() || `exit ${res.code}`}`, {
-        details: { stderr: res.stderr, code: res.code },
-      });
     }
   }
 

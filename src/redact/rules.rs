@@ -33,6 +33,23 @@ const fn at(id: &'static str, keywords: &'static [&'static str], regex: &'static
     Rule { id, keywords, regex, start, scope: Line, mark: super::MARK, not_followed_by: "", lead: "", needs: "" }
 }
 
+/// `NAME <separator> value` where NAME (the run of name characters before the separator)
+/// matches `name` (empty: any name holding one of the keywords): the value is replaced. A value
+/// followed by `(` or `[` is code (`token = getToken()`), not a secret.
+const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &'static str) -> Rule {
+    Rule {
+        id,
+        keywords,
+        regex: ASSIGNED_VALUE,
+        start: Start::AfterRun { run: Run::Name, name },
+        scope: Line,
+        mark: super::MARK,
+        not_followed_by: "([",
+        lead: "=:",
+        needs: "",
+    }
+}
+
 /// `rule` with its cheap pre-checks (see [`Rule::lead`], [`Rule::needs`]).
 const fn checked(rule: Rule, lead: &'static str, needs: &'static str) -> Rule {
     Rule { lead, needs, ..rule }
@@ -143,41 +160,14 @@ pub const RULES: &[Rule] = &[
     // `NAME=value`, `NAME = value`, `NAME: value`, `"name": "value"`, `name => 'value'`: the
     // value, when NAME contains secret, passw(or)d, pwd, token, credential or api key (this
     // rule), ends in key with something before it (optionally then _id/_data/…: the next), or
-    // ends in a pass/auth/pat segment (the one after). A value followed by `(` or `[` is code
-    // (`token = getToken()`), not a secret.
-    Rule {
-        id: "secret-assignment",
-        keywords: &["secret", "passw", "pwd", "token", "credential", "apikey", "api_key", "api-key", "api.key"],
-        regex: ASSIGNED_VALUE,
-        start: Start::AfterRun { run: Run::Name, name: "" },
-        scope: Line,
-        mark: super::MARK,
-        not_followed_by: "([",
-        lead: "=:",
-        needs: "",
-    },
-    Rule {
-        id: "key-assignment",
-        keywords: &["key"],
-        regex: ASSIGNED_VALUE,
-        start: Start::AfterRun { run: Run::Name, name: r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?" },
-        scope: Line,
-        mark: super::MARK,
-        not_followed_by: "([",
-        lead: "=:",
-        needs: "",
-    },
-    Rule {
-        id: "pass-auth-assignment",
-        keywords: &["pass", "auth", "pat"],
-        regex: ASSIGNED_VALUE,
-        start: Start::AfterRun { run: Run::Name, name: r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)" },
-        scope: Line,
-        mark: super::MARK,
-        not_followed_by: "([",
-        lead: "=:",
-        needs: "",
-    },
+    // ends in a pass/auth/pat segment (the one after).
+    assignment(
+        "secret-assignment",
+        &["secret", "passw", "pwd", "token", "credential", "apikey", "api_key", "api-key", "api.key"],
+        "",
+    ),
+    assignment("key-assignment", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?"),
+    assignment("pass-auth-assignment", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)"),
     // Heroku's legacy keys are UUIDs: only next to the word heroku.
     at(
         "heroku-api-key",

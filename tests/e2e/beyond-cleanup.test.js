@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, FAST } from "./helpers.js";
+import { world, waitFor, FAST, watching } from "./helpers.js";
 
 const w = await world();
 const configFile = join(w.root, "config.json");
@@ -34,8 +34,7 @@ test("the monitor removes finished tasks past the retention time, never unfinish
   keeper.on("pruned", (list) => pruned.push(...list));
   const hang = await tm.start({ agent: "codex", name: "keeps-running", projectDir: w.projectDir, prompt: "p", env: { RCA_FAKE_MODE: "hang" } });
   const done = await tm.start({ agent: "codex", name: "done-soon", projectDir: w.projectDir, prompt: "p" });
-  const ctl = new AbortController();
-  const watching = keeper.watch({ signal: ctl.signal });
+  const stopWatching = watching(keeper);
   try {
     const finished = await waitFor(async () => {
       const s = await keeper.status(done.session);
@@ -56,8 +55,7 @@ test("the monitor removes finished tasks past the retention time, never unfinish
     // Stopped = finished: it goes too, once past retention.
     await waitFor(() => !existsSync(still.taskDir) && !hasSession(hang.session), { what: "the stopped task removed after retention" });
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 

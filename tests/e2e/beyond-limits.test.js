@@ -9,7 +9,7 @@
 // The clock times are the next whole minute at least 8 s away, so the test waits ≤ ~70 s.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { world, waitFor, collect } from "./helpers.js";
+import { world, waitFor, collect, watching } from "./helpers.js";
 
 const w = await world();
 const MARGIN = 1000;
@@ -35,8 +35,7 @@ test("limits that name a time are waited out, then the same conversation resumes
   /** @type {any[]} */
   const problems = [];
   tm.on("problem", (p) => problems.push(p));
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const target = Math.ceil((Date.now() + 8_000) / 60_000) * 60_000;
     const projectDir = w.projectDir;
@@ -107,15 +106,13 @@ test("limits that name a time are waited out, then the same conversation resumes
     const noneCalls = (await w.calls()).filter((x) => x.taskDir === failed.taskDir);
     assert.equal(noneCalls.length, 1, "the usage limit without a time was never retried");
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
 test("a reset time beyond the longest wait is capped (maxResetWaitMs)", async () => {
   const tm = w.manager({ config: { resetMarginMs: MARGIN, maxResetWaitMs: 3_000 } });
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     // An hour ago, so its next occurrence is ~23 h away: waited 3 s (+ margin) instead.
     const v = await tm.start({
@@ -136,7 +133,6 @@ test("a reset time beyond the longest wait is capped (maxResetWaitMs)", async ()
     }, { what: "completed after the capped wait" });
     assert.equal(done.attempts, 2);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

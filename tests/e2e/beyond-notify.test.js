@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { writeFile, readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, collect, FAST } from "./helpers.js";
+import { world, waitFor, collect, FAST, watching } from "./helpers.js";
 import { TaskManager } from "../../host-shim/index.js";
 
 const w = await world();
@@ -42,8 +42,7 @@ test("the notify command runs on every edge: event JSON on stdin, RCA_* env, arg
     config: FAST, notifyCommand: [process.execPath, RECORDER, out, tricky],
   });
   const events = collect(real);
-  const ctl = new AbortController();
-  const watching = real.watch({ signal: ctl.signal });
+  const stopWatching = watching(real);
   try {
     const v = await real.start({ agent: "codex", name: "notify-me", projectDir: w.projectDir, prompt: "p" });
     await waitFor(async () => (await real.status(v.session)).state === "completed", { what: "completed" });
@@ -68,8 +67,7 @@ test("the notify command runs on every edge: event JSON on stdin, RCA_* env, arg
     assert.equal(rec?.env.RCA_FAILURE_CLASS, "signal");
     assert.equal(existsSync(canary), false, "no shell ever ran the argv");
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -85,8 +83,7 @@ test("a failing or hanging notify command is a problem, killed at its timeout, a
     /** @type {any[]} */
     const problems = [];
     real.on("problem", (/** @type {any} */ p) => problems.push(p));
-    const ctl = new AbortController();
-    const watching = real.watch({ signal: ctl.signal });
+    const stopWatching = watching(real);
     try {
       const v = await real.start({ agent: "codex", name, projectDir: w.projectDir, prompt: "p" });
       const done = await waitFor(async () => {
@@ -97,8 +94,7 @@ test("a failing or hanging notify command is a problem, killed at its timeout, a
       await real.notificationsIdle();
       return problems;
     } finally {
-      ctl.abort();
-      await watching;
+      await stopWatching();
     }
   };
   const failing = await run([process.execPath, RECORDER, out, "fail"], "notify-fails");

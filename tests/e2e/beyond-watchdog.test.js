@@ -6,7 +6,7 @@
 // finishes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { world, waitFor, collect } from "./helpers.js";
+import { world, waitFor, collect, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -26,8 +26,7 @@ function until(tm, session, pred, what) {
 test("silence becomes stalled, announced once; without the opt-in restart it stays stalled", async () => {
   const tm = w.manager({ config: { stallMs: 1_000 } });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "silent", projectDir: w.projectDir, prompt: "p", env: { RCA_FAKE_MODE: "hang-once" } });
     await until(tm, v.session, (s) => s.state === "stalled", "stalled");
@@ -40,16 +39,14 @@ test("silence becomes stalled, announced once; without the opt-in restart it sta
     assert.equal((await w.calls()).filter((c) => c.taskDir === v.taskDir).length, 1, "never restarted");
     await tm.stop(v.session);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
 test("opt-in restart: a stalled agent is restarted after stallRestartMs through the recovery path", async () => {
   const tm = w.manager({ config: { stallMs: 1_000, stallRestartMs: 1_500 } });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "silent-restart", projectDir: w.projectDir, prompt: "p", env: { RCA_FAKE_MODE: "hang-once", RCA_FAKE_WORK_MS: "300" } });
     const done = await until(tm, v.session, (s) => s.state === "completed", "completed after the watchdog restart");
@@ -67,16 +64,14 @@ test("opt-in restart: a stalled agent is restarted after stallRestartMs through 
     assert.equal(calls.length, 2);
     assert.equal(calls[1].resumeId, done.agentSessionId, "resumed by its session id");
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
 test("Codex repeating 'Reconnecting... waiting for network' is a stall even while output flows; restarted as network", async () => {
   const tm = w.manager({ config: { stallMs: 600_000, stallRestartMs: 2_500, liveRecheckMs: 1_000 } });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "no-network", projectDir: w.projectDir, prompt: "p", env: { RCA_FAKE_MODE: "reconnect-once", RCA_FAKE_RECONNECT_MS: "250", RCA_FAKE_WORK_MS: "300" } });
     const stalled = await until(tm, v.session, (s) => s.state === "stalled", "stalled by the retry loop");
@@ -93,7 +88,6 @@ test("Codex repeating 'Reconnecting... waiting for network' is a stall even whil
     const calls = (await w.calls()).filter((c) => c.taskDir === v.taskDir);
     assert.equal(calls[1].resumeId, done.agentSessionId);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { world, waitFor, collect, agentPid } from "./helpers.js";
+import { world, waitFor, collect, agentPid, watching } from "./helpers.js";
 
 const w = await world();
 const HOUR = 3_600_000;
@@ -35,8 +35,7 @@ test("+6 h: a quiet healthy task is not stalled, and its next crash is resumed, 
   // The fake prints its first events and then nothing (thinking) for 10 minutes.
   const { tm, offset } = steppedManager({ RCA_FAKE_WORK_MS: "600000" });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "ahead", projectDir: w.projectDir, prompt: "long job" });
     await waitFor(async () => (await tm.status(v.session)).state === "running", { what: "running" });
@@ -55,8 +54,7 @@ test("+6 h: a quiet healthy task is not stalled, and its next crash is resumed, 
     assert.ok(!kinds().includes("gave_up"), kinds().join(","));
     await tm.stop(v.session);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -64,8 +62,7 @@ test("−1 h: a recovery due in 5 s is issued after about 5 s, not an hour", asy
   // Every run is killed after 300 ms: the second recovery waits the 5 s backoff.
   const { tm, offset } = steppedManager({ RCA_FAKE_MODE: "crash-always", RCA_FAKE_WORK_MS: "300" }, { recoveryBaseDelayMs: 5_000 });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "behind", projectDir: w.projectDir, prompt: "crashy job" });
     const recovering = () => events.filter((e) => e.session === v.session && e.kind === "recovering");
@@ -79,7 +76,6 @@ test("−1 h: a recovery due in 5 s is issued after about 5 s, not an hour", asy
     assert.ok(waited < 30_000, `attempt 3 started ${waited} ms after the step`);
     await tm.stop(v.session);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

@@ -26,7 +26,7 @@ import { randomBytes } from "node:crypto";
 import { TaskManager, agentSandbox } from "../../host-shim/index.js";
 import { startMockServer } from "../conformance/mock-server.js";
 import { AGENTS, MODEL, agentEnv, installAgents, sessionIdInEvents, sessionInStore } from "../conformance/agents.js";
-import { waitFor, agentPid, killServer } from "./helpers.js";
+import { waitFor, agentPid, killServer, watching } from "./helpers.js";
 import { makeTestDir } from "../support/dirs.js";
 
 /** @typedef {import("../conformance/agents.js").Agent} Agent */
@@ -78,11 +78,9 @@ for (const agent of agents) {
     /** @type {unknown[]} */
     const problems = [];
     tm.on("problem", (p) => problems.push(p));
-    const ctl = new AbortController();
-    const watching = tm.watch({ signal: ctl.signal });
+    const stopWatching = watching(tm);
     t.after(async () => {
-      ctl.abort();
-      await watching.catch(() => {});
+      await stopWatching().catch(() => {});
       await tm.close();
       killServer(socket);
       if (!process.env.RCA_CONFORMANCE_KEEP) await rm(root, { recursive: true, force: true });

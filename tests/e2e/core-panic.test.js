@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import core from "../../host-shim/core.js";
-import { world, waitFor } from "./helpers.js";
+import { world, waitFor, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -25,8 +25,7 @@ test("a core panic on one task's step is reported as internal; the monitor serve
     }
     return monitorStep(...(/** @type {Parameters<typeof monitorStep>} */ (args)));
   };
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     for (const name of ["panic-a", "panic-b"]) {
       await tm.start({ agent: "demo", name, projectDir: w.projectDir, prompt: `work (${name})` });
@@ -49,7 +48,6 @@ test("a core panic on one task's step is reported as internal; the monitor serve
     });
   } finally {
     /** @type {any} */ (core).monitorStep = monitorStep;
-    ctl.abort();
-    await watching.catch(() => {});
+    await stopWatching().catch(() => {});
   }
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TaskManager, DEMO_AGENT_PATH } from "../../host-shim/index.js";
-import { world, waitFor } from "./helpers.js";
+import { world, waitFor, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -32,8 +32,7 @@ test("demoAgent: the start and a recovery by another manager run the given prefi
 
   // Another manager, without the option, watches: the crash is recovered with the task's prefix.
   const other = w.manager({ env });
-  const ctl = new AbortController();
-  const watching = other.watch({ signal: ctl.signal });
+  const stopWatching = watching(other);
   try {
     const s = await waitFor(async () => {
       const s = await other.status(v.session);
@@ -45,8 +44,7 @@ test("demoAgent: the start and a recovery by another manager run the given prefi
     assert.ok(!runs[0].includes("resume"), JSON.stringify(runs[0]));
     assert.deepEqual(runs[1].slice(runs[1].indexOf("resume"), runs[1].indexOf("resume") + 2), ["resume", s.agentSessionId]);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 

@@ -169,6 +169,21 @@ export function collect(tm) {
 }
 
 /**
+ * Runs `tm.watch()` (the monitor loop) until the returned function is called; that function
+ * stops it and resolves when the loop has ended (rejecting if the loop failed).
+ * @param {TaskManager} tm
+ * @returns {() => Promise<void>}
+ */
+export function watching(tm) {
+  const ctl = new AbortController();
+  const done = tm.watch({ signal: ctl.signal });
+  return async () => {
+    ctl.abort();
+    await done;
+  };
+}
+
+/**
  * The pid of attempt `n`'s agent (written by the wrapper).
  * @param {string} taskDir
  * @param {number} n

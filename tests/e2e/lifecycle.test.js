@@ -5,15 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { world, waitFor, collect } from "./helpers.js";
+import { world, waitFor, collect, watching } from "./helpers.js";
 
 const w = await world();
 
 test("every agent runs to completion in its own tmux session, with its session id recorded", async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_DEMO_MODE: "succeed" }) });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const agents = ["demo", "codex", "claude", "opencode", "pi"];
     const views = [];
@@ -75,7 +74,6 @@ test("every agent runs to completion in its own tmux session, with its session i
     assert.equal(status.failure, null);
     assert.match(status.recentOutput, /__TASK_DONE__/);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

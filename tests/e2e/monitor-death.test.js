@@ -10,7 +10,7 @@ import { chmod, readFile, writeFile, rm } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { makeTestDir } from "../support/dirs.js";
-import { world, waitFor, collect, agentPid, FAST } from "./helpers.js";
+import { world, waitFor, collect, agentPid, FAST, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -56,8 +56,7 @@ test("a recovery its monitor did not finish is issued again, uncharged", async (
 
   // The next monitor: after the start grace (3 s) it issues the recovery again, at once.
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const run = await waitFor(async () => (await w.calls()).find((c) => c.taskDir === v.taskDir && c.attempt === 3), { what: "attempt 3 ran", timeoutMs: 60_000 });
     assert.ok(run.resumeId, "resumed by id");
@@ -72,7 +71,6 @@ test("a recovery its monitor did not finish is issued again, uncharged", async (
     assert.deepEqual(kinds, ["resumed"], kinds.join(","));
     await tm.stop(v.session);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { writeFile, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, agentPid } from "./helpers.js";
+import { world, waitFor, agentPid, watching } from "./helpers.js";
 
 const w = await world();
 const STORE = new URL("../../host-shim/store.js", import.meta.url).href;
@@ -27,8 +27,10 @@ function sessions() {
 
 test("a record lock held by another live process does not delay another task's crash → resume", { timeout: 120_000 }, async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "60000" }) });
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  /** @type {any[]} */
+  const problems = [];
+  tm.on("problem", (p) => problems.push(p));
+  const stopWatching = watching(tm);
   /** @type {import("node:child_process").ChildProcess | null} */
   let holder = null;
   try {
@@ -59,15 +61,23 @@ test("a record lock held by another live process does not delay another task's c
     process.stderr.write(`# crash → resume of b-other while a-held's lock is held: ${resumeMs} ms\n`);
     assert.ok(resumeMs < 5_000, `b-other waited ${resumeMs} ms behind a-held's lock`);
     assert.equal(await agentPid(held.taskDir, 2), 0, "a-held is not touched while another process holds its lock");
+    // A lock held for 10 s is reported, once for the whole spell, however many ticks find it busy.
+    const busy = () => problems.filter((p) => p.code === "task_busy" && p.session === held.session);
+    await waitFor(() => busy().length > 0, { what: "task_busy reported for a-held", timeoutMs: 40_000 });
+    const reportedAfter = Date.now() - killedAt;
+    await new Promise((r) => setTimeout(r, 3_000)); // a dozen more busy ticks
+    assert.equal(busy().length, 1, JSON.stringify(busy()));
+    assert.ok(reportedAfter >= 9_000, `task_busy reported ${reportedAfter} ms after the lock was found busy (expected ≥ 10 s)`);
+    assert.match(busy()[0].message, /\S/, "the report says something");
     // The holder dies: its lock is free at once, and a-held is resumed too.
     h.kill("SIGKILL");
     await waitFor(() => agentPid(held.taskDir, 2), { what: "a-held resumed once its lock was free", timeoutMs: 30_000 });
+    assert.equal(busy().length, 1, "no second report after the lock was free");
     await tm.stop(held.session, { cleanup: true });
     await tm.stop(other.session, { cleanup: true });
   } finally {
     holder?.kill("SIGKILL");
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import core from "../../host-shim/core.js";
 import { hostContext } from "../../host-shim/context.js";
 import { makeTestDir } from "../support/dirs.js";
-import { world, waitFor, collect, agentPid } from "./helpers.js";
+import { world, waitFor, collect, agentPid, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -26,16 +26,14 @@ async function runningTask(name) {
   const real = await realpath(projectDir);
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "600000" }) });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   const v = await tm.start({ agent: "codex", name, projectDir, prompt: "long job" });
   await waitFor(async () => (await tm.status(v.session)).state === "running", { what: `${name} running` });
   const pid = await waitFor(() => agentPid(v.taskDir, 1), { what: "pid.1" });
   // The agent itself is up (it logged its run), not only the wrapper's pid file.
   await waitFor(async () => (await w.calls()).some((c) => c.taskDir === v.taskDir), { what: "the agent's first run" });
   const stop = async () => {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   };
   return { tm, v, events, pid, projectDir, real, stop };
 }

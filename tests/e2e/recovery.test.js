@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { world, waitFor, collect, agentPid } from "./helpers.js";
+import { world, waitFor, collect, agentPid, watching } from "./helpers.js";
 
 const w = await world();
 
@@ -14,8 +14,7 @@ test("SIGKILL of the agent mid-run is recovered with the same session id", async
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "30000" }) });
   const events = collect(tm);
   firstEvents = events;
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "kill-me", projectDir: w.projectDir, prompt: "long job" });
     const running = await waitFor(async () => {
@@ -41,8 +40,7 @@ test("SIGKILL of the agent mid-run is recovered with the same session id", async
     assert.ok((await stat(join(v.taskDir, "pane.1.log"))).size > 0);
     await tm.stop(v.session);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -55,8 +53,7 @@ test("a crash loop follows the schedule and gives up; an auth failure is never r
   const problems = [];
   loop.on("problem", (p) => problems.push(p));
   const earlier = (await w.calls()).length;
-  const ctl = new AbortController();
-  const watching = loop.watch({ signal: ctl.signal });
+  const stopWatching = watching(loop);
   try {
     const l = await loop.start({ agent: "claude", name: "crash-loop", projectDir: w.projectDir, prompt: "crash" });
     const a = await auth.start({ agent: "codex", name: "no-key", projectDir: w.projectDir, prompt: "hello" });
@@ -96,7 +93,6 @@ test("a crash loop follows the schedule and gives up; an auth failure is never r
     assert.equal(codexCalls.length, 1, JSON.stringify({ codexCalls, events: events.filter((e) => e.session !== l.session), problems, first: firstEvents, list: await loop.list() }));
     assert.equal((await loop.status(a.session)).attempts, 1);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

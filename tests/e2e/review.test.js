@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readFile, writeFile, chmod, rm, symlink } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, FAKES, agentPid } from "./helpers.js";
+import { world, waitFor, FAKES, agentPid, watching } from "./helpers.js";
 import { makeTestDir } from "../support/dirs.js";
 import { TaskManager } from "../../host-shim/index.js";
 
@@ -80,8 +80,7 @@ test("a recovery refused for an unsafe task file fails the task once, instead of
   /** @type {any[]} */
   const problems = [];
   tm.on("problem", (p) => problems.push(p));
-  const ctl = new AbortController();
-  const done = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "demo", name: "unsafe-file", projectDir: w.projectDir, prompt: "p" });
     // host.json no longer private (a restore from backup, a chmod): the recovery must not use it.
@@ -99,8 +98,7 @@ test("a recovery refused for an unsafe task file fails the task once, instead of
     assert.equal(problems.filter((p) => p.code === "task_file_unsafe").length, 1, JSON.stringify(problems));
     assert.equal(failedEvents.length, 0, "no second announcement");
   } finally {
-    ctl.abort();
-    await done;
+    await stopWatching();
     await tm.close();
   }
 });
@@ -178,8 +176,7 @@ test("a forward step of the wall clock does not age finished tasks into the rete
     effects: { now: () => Date.now() + offset },
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? w.root, RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "300" },
   });
-  const ctl = new AbortController();
-  const done = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "demo", name: "just-finished", projectDir: w.projectDir, prompt: "p" });
     await waitFor(async () => (await tm.status(v.session)).state === "completed", { what: "completed" });
@@ -190,8 +187,7 @@ test("a forward step of the wall clock does not age finished tasks into the rete
     assert.equal(existsSync(v.taskDir), true, "the finished task's directory was pruned after a wall-clock step");
     assert.equal((await tm.status(v.session)).state, "completed");
   } finally {
-    ctl.abort();
-    await done;
+    await stopWatching();
     await tm.close();
   }
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile, lstat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { world, waitFor, collect } from "./helpers.js";
+import { world, waitFor, collect, watching } from "./helpers.js";
 
 const w = await world();
 const canaryDir = join(w.root, "canaries");
@@ -18,8 +18,7 @@ const inject = (tag) =>
 
 test("hostile prompts and directory names run as plain text; no canary ever appears", async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_DEMO_MODE: "succeed", RCA_DEMO_WORK_MS: "300" }) });
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     // A directory name cannot hold "/": its injection would touch a relative CANARY file, in
     // whatever directory a shell ran it (the project directory, the state directory, here).
@@ -46,8 +45,7 @@ test("hostile prompts and directory names run as plain text; no canary ever appe
     assert.equal(call.argv.at(-1), "-", "the prompt came on stdin, not as an argument");
     assert.equal((await tm.status(c.session)).projectDir, hostileDir);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -99,8 +97,7 @@ test("bad names, agents, directories and prompts are refused with codes and leav
 
 test("every file and directory the package creates is 0700/0600", async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_DEMO_MODE: "crash-once", RCA_DEMO_WORK_MS: "600" }) });
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "demo", name: "perms", projectDir: w.projectDir, prompt: "p", origin: { sessionKey: "k" } });
     await waitFor(async () => (await tm.status(v.session)).state === "completed", { what: "perms completed" });
@@ -125,8 +122,7 @@ test("every file and directory the package creates is 0700/0600", async () => {
     }
     assert.deepEqual((await tm.status(v.session)).origin, { sessionKey: "k" });
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -134,8 +130,7 @@ test("secrets in the agent's output are redacted in status, logs and events", as
   const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6";
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_MODE: "auth-fail", RCA_FAKE_KEY: key, RCA_FAKE_ECHO: `OPENAI_API_KEY=${key}` }) });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const v = await tm.start({ agent: "codex", name: "leaky", projectDir: w.projectDir, prompt: "p" });
     await waitFor(async () => (await tm.status(v.session)).state === "failed", { what: "leaky failed" });
@@ -155,8 +150,7 @@ test("secrets in the agent's output are redacted in status, logs and events", as
     assert.match(logs, /REDACTED/);
     assert.equal(status.failure?.class, "auth");
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 
@@ -168,8 +162,7 @@ test("a corrupt record is set aside; the other tasks keep working", async () => 
   const bad = await tm.start({ agent: "demo", name: "corrupt-me", projectDir: w.projectDir, prompt: "p" });
   const good = await tm.start({ agent: "demo", name: "healthy", projectDir: w.projectDir, prompt: "p" });
   await writeFile(join(bad.taskDir, "record.json"), '{"version": 1, "session": tru');
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     await waitFor(async () => (await tm.status(good.session)).state === "completed", { what: "healthy completed" });
     const p = problems.find((x) => x.code === "record_corrupt");
@@ -183,7 +176,6 @@ test("a corrupt record is set aside; the other tasks keep working", async () => 
     assert.ok(list.some((v) => v.session === good.session));
     assert.ok(!list.some((v) => v.session === bad.session));
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });

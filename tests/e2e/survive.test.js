@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { world, waitFor, collect, killServer, FAST } from "./helpers.js";
+import { world, waitFor, collect, killServer, FAST, watching } from "./helpers.js";
 
 const w = await world();
 const configFile = join(w.root, "config.json");
@@ -22,8 +22,7 @@ const eventsOf = (stdout) =>
 test("killing the tmux server: unfinished tasks are re-created and resumed by their session ids", async () => {
   const tm = w.manager({ env: w.agentEnv({ RCA_FAKE_WORK_MS: "4000" }) });
   const events = collect(tm);
-  const ctl = new AbortController();
-  const watching = tm.watch({ signal: ctl.signal });
+  const stopWatching = watching(tm);
   try {
     const a = await tm.start({ agent: "codex", name: "server-a", projectDir: w.projectDir, prompt: "a" });
     const b = await tm.start({ agent: "claude", name: "server-b", projectDir: w.projectDir, prompt: "b" });
@@ -47,8 +46,7 @@ test("killing the tmux server: unfinished tasks are re-created and resumed by th
     for (const c of resumes) assert.equal(c.cwd, w.projectDir, "resumed in the original directory");
     assert.equal(events.filter((e) => e.kind === "recovering").length, 2);
   } finally {
-    ctl.abort();
-    await watching;
+    await stopWatching();
   }
 });
 

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TaskManager, DEMO_AGENT_PATH } from "../../host-shim/index.js";
-import { world, waitFor, FAKES, CLI, killServer } from "./helpers.js";
+import { world, waitFor, FAKES, CLI, killServer, watching } from "./helpers.js";
 
 // A secret of the process that starts tasks (a gateway's API key): it must reach no tmux server
 // and no agent unless the operator passes it. Set before this file starts any tmux server.
@@ -27,16 +27,6 @@ function paneText(session) {
   } catch {
     return "";
   }
-}
-
-/** @param {TaskManager} tm */
-function watching(tm) {
-  const ctl = new AbortController();
-  const done = tm.watch({ signal: ctl.signal });
-  return async () => {
-    ctl.abort();
-    await done;
-  };
 }
 
 test("a hostile agent's edits and planted programs do not change what its recovery runs", async () => {

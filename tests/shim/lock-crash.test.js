@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Store } from "../../host-shim/store.js";
 import { MonitorLock } from "../../host-shim/lock.js";
 import { makeEffects } from "../../host-shim/effects.js";
-import { makeTestDir } from "../support/dirs.js";
+import { makeTestDir, withTestDir } from "../support/dirs.js";
 
 const STORE = new URL("../../host-shim/store.js", import.meta.url).href;
 const LOCK = new URL("../../host-shim/lock.js", import.meta.url).href;
@@ -68,59 +68,50 @@ async function within(fn, ms) {
   return ok;
 }
 
-test("a record-lock holder SIGKILLed at a random instant of taking or releasing the lock never wedges it", { timeout: 300_000 }, async () => {
-  const root = makeTestDir("rca-lockkill-");
-  try {
+/**
+ * Makes `<root>/<name>`, starts a child that takes and releases the lock there in a loop
+ * (`body`, after it printed `ready`), and SIGKILLs it at a random instant; resolves the
+ * directory once the child is gone.
+ * @param {string} root @param {string} name @param {string} body
+ */
+async function killedAtRandomInstant(root, name, body) {
+  const dir = join(root, name);
+  await mkdir(dir, { mode: 0o700 });
+  const h = child(`process.stdout.write("ready");\n${body}`, [dir]);
+  await h.ready;
+  await sleep(Math.random() * 25);
+  h.c.kill("SIGKILL");
+  await h.exited;
+  return dir;
+}
+
+test("a record-lock holder SIGKILLed at a random instant of taking or releasing the lock never wedges it", { timeout: 300_000 }, () =>
+  withTestDir("rca-lockkill-", async (root) => {
     const store = new Store(root, makeEffects());
     const rounds = 60;
     let wedged = 0;
     for (let i = 0; i < rounds; i++) {
-      const dir = join(root, `t${i}`);
-      await mkdir(dir, { mode: 0o700 });
       // The child takes and releases the lock as fast as it can; it dies at a random instant.
-      const h = child(
+      const dir = await killedAtRandomInstant(root, `t${i}`,
         `const store = new Store(args[0], fx);
-         process.stdout.write("ready");
-         for (;;) await store.withRecordLock(args[0], async () => {});`,
-        [dir],
-      );
-      await h.ready;
-      await sleep(Math.random() * 25);
-      h.c.kill("SIGKILL");
-      await h.exited;
+         for (;;) await store.withRecordLock(args[0], async () => {});`);
       if (!(await within(() => store.withRecordLock(dir, async () => {}), 3000))) wedged++;
     }
     assert.equal(wedged, 0, `${wedged} of ${rounds} rounds left a lock nobody could take`);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("a monitor-lock holder SIGKILLed at a random instant never wedges it: the next monitor takes it at once", { timeout: 300_000 }, async () => {
-  const root = makeTestDir("rca-lockkill-");
-  try {
+test("a monitor-lock holder SIGKILLed at a random instant never wedges it: the next monitor takes it at once", { timeout: 300_000 }, () =>
+  withTestDir("rca-lockkill-", async (root) => {
     const rounds = 40;
     let refused = 0;
     for (let i = 0; i < rounds; i++) {
-      const dir = join(root, `s${i}`);
-      await mkdir(dir, { mode: 0o700 });
-      const h = child(
+      const dir = await killedAtRandomInstant(root, `s${i}`,
         `const l = new MonitorLock(args[0], fx);
-         process.stdout.write("ready");
-         for (;;) if (await l.tryAcquire()) await l.release();`,
-        [dir],
-      );
-      await h.ready;
-      await sleep(Math.random() * 25);
-      h.c.kill("SIGKILL");
-      await h.exited;
+         for (;;) if (await l.tryAcquire()) await l.release();`);
       if (!(await new MonitorLock(dir, makeEffects()).tryAcquire())) refused++;
     }
     assert.equal(refused, 0, `${refused} of ${rounds} rounds: the dead holder's lock was not free`);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-});
+  }));
 
 test("two processes that find the same dead holder never both enter (many rounds)", { timeout: 300_000 }, async () => {
   const root = makeTestDir("rca-lockrace-");
