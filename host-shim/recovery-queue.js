@@ -100,6 +100,8 @@ export class RecoveryQueue {
       return this.#grant(l, key, taskDir, now);
     }
     if (l.paused) return { go: false, until: now + Math.max(this.staggerMs, 1_000), paused: true };
+    // No stagger: every recovery goes at once (only the circuit breaker applies).
+    if (this.staggerMs === 0) return this.#grant(l, key, taskDir, now);
     // Two recoveries of one login are `staggerMs` apart, counted from the later of the previous
     // grant and its launch (its tmux command done): a slow launch (a tmux server starting)
     // must not squeeze the next one closer. A late slot moves the slots behind it as much.

@@ -63,3 +63,10 @@ test("a granted recovery that did not happen gives its slot back", () => {
   q.cancel("a", "held");
   assert.deepEqual(q.ask("a", "other", 5, false), { go: true }, "the next task of the login is not held by it");
 });
+
+test("with no stagger every recovery goes at once; the circuit breaker still applies", () => {
+  const q = new RecoveryQueue({ staggerMs: 0, concurrency: 8 });
+  for (let i = 0; i < 5; i++) assert.deepEqual(q.ask("a", `t${i}`, 0, false), { go: true });
+  assert.deepEqual(q.observe("t0", { state: "failed", failure: { class: "auth" } }, 10), { paused: "a" });
+  assert.equal(q.ask("a", "t9", 20, false).go, false);
+});
