@@ -51,6 +51,8 @@ demo: pkg
 
 bench: pkg
 	@node bench/run.js
+	@node bench/dashboard.js
+	@node bench/remote.js
 
 clean:
 	rm -rf target target-wasm pkg host-shim/wasm

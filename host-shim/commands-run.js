@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { RcaError, toRcaError } from "./errors.js";
 import { COMMANDS } from "./commands.js";
+import { remoteManager } from "./remote/commands.js";
 
 /**
  * @typedef {import("./commands.js").OptionSpec} OptionSpec
@@ -60,7 +61,9 @@ export async function runCommand(surface, argv) {
       return 0;
     }
     const spec = COMMANDS[cli.command];
-    const tm = spec.noManager ? /** @type {Manager} */ (/** @type {unknown} */ (null)) : await surface.manager(cli.globals);
+    const local = spec.noManager ? /** @type {Manager} */ (/** @type {unknown} */ (null)) : await surface.manager(cli.globals);
+    // --host NAME: the same handler, with the operation done on that configured host.
+    const tm = cli.opts.host === undefined ? local : /** @type {Manager} */ (/** @type {unknown} */ (await remoteManager(local, cli.opts.host)));
     // Each distinct problem once (the live view lists the tasks every second).
     const warned = new Set();
     const onProblem = (/** @type {{ code: string, message: string }} */ p) => {
@@ -109,7 +112,12 @@ export function printError(err, json, error) {
  * @returns {Parsed}
  */
 export function parse(surface, argv) {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
+  // A command of two words (`hosts add`): the second word names it too.
+  if (rest.length > 0 && Object.hasOwn(COMMANDS, `${command} ${rest[0]}`)) {
+    command = `${command} ${rest[0]}`;
+    rest = rest.slice(1);
+  }
   if (command === undefined || command === "--help" || command === "-h") return { help: usage(surface), json: false };
   if (command === "help") {
     const about = rest[0];
@@ -133,8 +141,9 @@ export function parse(surface, argv) {
   const values = /** @type {Record<string, any>} */ (parsed.values);
   const json = values.json === true;
   if (values.help) return { help: commandHelp(surface, command), json };
-  if (parsed.positionals.length !== spec.args.length) {
-    const want = spec.args.length ? spec.args.map((a) => `<${a.name}>`).join(" ") : "no arguments";
+  const required = spec.args.filter((a) => !a.optional).length;
+  if (parsed.positionals.length < required || parsed.positionals.length > spec.args.length) {
+    const want = spec.args.length ? spec.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`)).join(" ") : "no arguments";
     throw bad(`${command} takes ${want}, got ${parsed.positionals.length}`);
   }
   /** @type {Record<string, string>} */
@@ -161,7 +170,7 @@ export function parse(surface, argv) {
 /** `start --agent AGENT --name NAME [--dir DIR] …` @param {Surface} surface @param {string} command */
 export function synopsis(surface, command) {
   const spec = COMMANDS[command];
-  const words = [surface.prog, command, ...spec.args.map((a) => `<${a.name}>`)];
+  const words = [surface.prog, command, ...spec.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`))];
   for (const [name, o] of Object.entries(spec.options)) {
     const flag = `--${name}${o.value ? ` ${o.value}` : ""}`;
     words.push(o.required ? flag : `[${flag}]${o.multiple ? "..." : ""}`);

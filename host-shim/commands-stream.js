@@ -1,6 +1,7 @@
 // @ts-check
 // The two commands of the table that run until Ctrl-C: `watch` (the monitor, with a live table
 // or JSON event lines) and `logs --follow` (the transcript as it grows, redacted).
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -10,6 +11,9 @@ import { READ_NOFOLLOW } from "./exclusive-file.js";
 import { eventLine } from "./cli/format.js";
 import { LiveView, startLive } from "./cli/live.js";
 import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
+import { followHost } from "./remote/watch.js";
+import { configuredHosts } from "./remote/hosts-file.js";
+import { RemoteManager } from "./remote/rpc-client.js";
 
 /** @typedef {import("./commands.js").Ctx} Ctx */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -22,6 +26,7 @@ import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
  */
 export async function watch({ tm, opts, json, surface }) {
   const { out, err } = surface.io;
+  if (opts.host !== undefined) return watchRemote(/** @type {any} */ (tm), json, surface);
   const live = json ? null : new LiveView({ out });
   const show = (/** @type {TaskEvent} */ ev) => {
     if (live) live.log(eventLine(ev));
@@ -42,6 +47,10 @@ export async function watch({ tm, opts, json, surface }) {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const refresher = live ? startLive(tm, live, { all: !!opts.all }) : null;
+  // Every configured host's events too (their own monitors keep their tasks going).
+  const remote = Object.values(await configuredHosts(tm)).map((h) =>
+    followHost(new RemoteManager(tm.stateDir, h), { signal: ctl.signal, show: (ev) => (live ? live.log(`[${ev.host}] ${eventLine(ev)}`) : show(ev)) }),
+  );
   // An event redraws the table at once (not only at the next second).
   const onEvent = (/** @type {TaskEvent} */ ev) => {
     show(ev);
@@ -52,8 +61,34 @@ export async function watch({ tm, opts, json, surface }) {
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+    ctl.abort();
+    await Promise.all(remote);
     await refresher?.stop();
     await tm.notificationsIdle();
+  }
+  return 0;
+}
+
+/**
+ * `watch --host NAME`: that host's events as they happen (JSON lines with --json), until Ctrl-C.
+ * @param {RemoteManager} rm
+ * @param {boolean} json
+ * @param {import("./commands-run.js").Surface} surface
+ */
+async function watchRemote(rm, json, surface) {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  if (!json) surface.io.err.write(`following host ${rm.host.name}'s events (its monitor runs there); Ctrl-C to stop\n`);
+  try {
+    await followHost(rm, {
+      signal: ctl.signal,
+      show: (ev) => surface.io.out.write(json ? JSON.stringify(ev) + "\n" : `[${ev.host}] ${eventLine(ev)}\n`),
+    });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
   }
   return 0;
 }
@@ -89,23 +124,30 @@ export async function follow({ tm, args, json, surface }, from) {
   let stopped = false;
   const stop = () => (stopped = true);
   process.once("SIGINT", stop);
+  // A read that fails (EIO, the transcript replaced by something that is not a file) is
+  // reported once and tried again at the next tick: the machine's trouble, not the end.
+  let failing = "";
   try {
     while (!stopped) {
-      // Never through a symlink (a transcript replaced by a link is not ours to show).
-      const fh = await open(path, READ_NOFOLLOW).catch(() => null);
       let text = "";
-      if (fh) {
-        try {
-          const { size } = await fh.stat();
-          if (size > offset) {
-            const buf = Buffer.alloc(size - offset);
-            await fh.read(buf, 0, buf.length, offset);
-            offset = size;
-            text = decoder.write(buf);
-          }
-        } finally {
-          await fh.close();
+      try {
+        const got = await readNew(path, offset);
+        if (got.truncated) {
+          // Cut short under us (rotated, truncated by hand): what comes next is read from its
+          // start, not from the old offset in the middle of some later line.
+          surface.io.err.write(`warning [transcript_truncated]: the transcript of ${session} got shorter; following it from its start\n`);
+          offset = 0;
+          continue;
         }
+        if (got.bytes.length > 0) {
+          offset += got.bytes.length;
+          text = decoder.write(got.bytes);
+        }
+        failing = "";
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        if (why !== failing) surface.io.err.write(`warning [transcript_unreadable]: cannot read the transcript of ${session} (${why}); trying again\n`);
+        failing = why;
       }
       write(redactor.push(text, performance.now()));
       await tm.fx.sleep(500);
@@ -116,6 +158,40 @@ export async function follow({ tm, args, json, surface }, from) {
   write(redactor.flush(performance.now()));
 }
 
+/** Largest read of new transcript text at a time (a transcript that jumped by GBs is read in steps). */
+const MAX_READ = 8 * 1024 * 1024;
+
+/**
+ * The transcript's bytes from `offset` on (at most MAX_READ), or `truncated` when it is now
+ * shorter than `offset`; no bytes when it does not exist (yet). Opened without following a
+ * symlink (a transcript replaced by a link is not ours to show) and without blocking (a FIFO in
+ * its place would block the open until Ctrl-C could not stop it); anything but a regular file
+ * is an error.
+ * @param {string} path
+ * @param {number} offset
+ * @returns {Promise<{ bytes: Buffer, truncated: boolean }>}
+ */
+async function readNew(path, offset) {
+  const none = { bytes: Buffer.alloc(0), truncated: false };
+  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+    if (e.code === "ENOENT") return null;
+    throw e;
+  });
+  if (!fh) return none;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error("it is not a regular file");
+    if (st.size < offset) return { bytes: none.bytes, truncated: true };
+    const want = Math.min(st.size - offset, MAX_READ);
+    if (want === 0) return none;
+    const buf = Buffer.alloc(want);
+    const { bytesRead } = await fh.read(buf, 0, want, offset);
+    return { bytes: buf.subarray(0, bytesRead), truncated: false };
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Bytes `from..to` of a file as text ("" when it cannot be read).
  * @param {string} path
@@ -123,8 +199,8 @@ export async function follow({ tm, args, json, surface }, from) {
  * @param {number} to
  */
 async function readRange(path, from, to) {
-  const fh = await open(path, READ_NOFOLLOW).catch(() => null);
-  if (!fh || to <= from) {
+  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!fh || to <= from || !(await fh.stat()).isFile()) {
     await fh?.close();
     return "";
   }

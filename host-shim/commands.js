@@ -6,12 +6,16 @@
 // differs between the surfaces (where the TaskManager comes from, the program's name in hints)
 // is a Surface (./commands-run.js), never a branch here.
 import core from "./core.js";
-import { RcaError } from "./errors.js";
+import { RcaError, viaCore } from "./errors.js";
 import { parseDuration } from "./retention.js";
 import { taskDetails, taskTable } from "./cli/format.js";
 import { runDemo } from "./cli/demo.js";
 import { readPromptFile } from "./cli/prompt-file.js";
 import { follow, transcriptSize, watch } from "./commands-stream.js";
+import { dashboardCommand } from "./dashboard/command.js";
+import { parseListen } from "./dashboard/serve.js";
+import { HOST_OPTION, REMOTE_COMMANDS, listFleet } from "./remote/commands.js";
+import { formatDoctor, runDoctor } from "./doctor/index.js";
 
 /**
  * One option. `check` validates the raw value and returns what the handler gets; it throws a
@@ -23,7 +27,7 @@ import { follow, transcriptSize, watch } from "./commands-stream.js";
  * }} OptionSpec
  * @typedef {{
  *   summary: string,
- *   args: Array<{ name: string, help: string }>,
+ *   args: Array<{ name: string, help: string, optional?: boolean }>,
  *   options: Record<string, OptionSpec>,
  *   needs?: (opts: Record<string, any>) => string | null,
  *   noManager?: boolean,
@@ -52,10 +56,19 @@ export function envPairs(pairs) {
   const env = {};
   for (const pair of pairs) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(pair);
-    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE, got ${JSON.stringify(pair)}`);
+    // The value is never echoed (it is often a key): only the name, when there is one.
+    if (!m) throw new RcaError("usage", `--env wants NAME=VALUE (a letter or _ first, then letters, digits, _), ${envNameSeen(pair)}`);
     env[m[1]] = m[2];
   }
   return env;
+}
+
+/** What a malformed `--env` pair is shown as: its name part, short, and never its value. @param {string} pair */
+function envNameSeen(pair) {
+  const eq = pair.indexOf("=");
+  if (eq < 0) return "got no = (the text itself is not shown: it may be a secret)";
+  const name = pair.slice(0, eq);
+  return `got the name ${JSON.stringify(name.length > 64 ? name.slice(0, 64) + "…" : name)}`;
 }
 
 const SESSION = { name: "session", help: "the task's session, <agent>-<name> (e.g. codex-fix-login-bug)" };
@@ -68,7 +81,7 @@ export const COMMANDS = {
     summary: "start a task: its agent runs in tmux session <agent>-<name>",
     args: [],
     options: {
-      agent: { type: "string", required: true, value: "AGENT", help: "the agent CLI: codex, claude, opencode, pi or demo (required)" },
+      agent: { type: "string", required: true, value: "AGENT", help: `the agent CLI: ${core.agentNames().join(", ")}, or one added in the settings (\`agents list\`; required)` },
       name: { type: "string", required: true, value: "NAME", help: "task name: a-z, 0-9 and single hyphens, at most 48 characters (required)" },
       dir: { type: "string", value: "DIR", help: "the project directory the agent works in (default: the current directory)" },
       prompt: { type: "string", value: "TEXT", help: "the task for the agent" },
@@ -82,9 +95,11 @@ export const COMMANDS = {
       worktree: { type: "boolean", help: "run the agent in its own git worktree on a new branch rca/<name>" },
       base: { type: "string", value: "REF", help: "with --worktree: the branch, tag or commit the new branch starts from (default HEAD)" },
       "no-auto-resume": { type: "boolean", help: "never recover this task automatically: a crash or limit stops it until `resume`" },
+      host: HOST_OPTION,
     },
     needs: (o) => {
       if ((o.prompt === undefined) === (o["prompt-file"] === undefined)) return "start needs exactly one of --prompt and --prompt-file";
+      if (o.host !== undefined && o.dir === undefined) return "start --host needs --dir, a directory on that host";
       return null;
     },
     async run({ tm, opts, globals, surface, print }) {
@@ -106,12 +121,13 @@ export const COMMANDS = {
       if (view.autonomy !== "full" && surface.agentSandbox(view.agent) === "none") {
         surface.io.err.write(`warning: ${view.agent} has no sandbox: this task runs with all of your rights, as with --autonomy full\n`);
       }
-      const again = surface.again?.(globals) ?? "";
+      // On a remote host the hints name it (a host name is plain a-z0-9-).
+      const again = (surface.again?.(globals) ?? "") + (opts.host !== undefined ? ` --host ${opts.host}` : "");
       print(view, () =>
         [
           `started ${view.session}`,
-          `  watch it live:  ${view.attach}`,
-          `  follow it:      ${surface.prog} logs ${view.session} --follow${again}`,
+          `  watch it live:  ${opts.host !== undefined ? `ssh to ${opts.host}, then ` : ""}${view.attach}`,
+          `  follow it:      ${surface.prog} ${opts.host !== undefined ? "watch" : `logs ${view.session} --follow`}${again}`,
           `  status:         ${surface.prog} status ${view.session}${again}`,
           `  keep it alive:  ${surface.keepAlive(again)}`,
         ].join("\n"),
@@ -122,7 +138,7 @@ export const COMMANDS = {
   status: {
     summary: "show one task and its recent output",
     args: [SESSION],
-    options: { lines: lines("20") },
+    options: { lines: lines("20"), host: HOST_OPTION },
     async run({ tm, args, opts, print }) {
       const view = await tm.status(args.session, { lines: opts.lines });
       print(view, () => taskDetails(view));
@@ -135,9 +151,12 @@ export const COMMANDS = {
     options: {
       state: { type: "string", value: "STATE", help: "only tasks in this state (running, waiting_for_input, completed, failed, …)" },
       all: { type: "boolean", help: "also tmux sessions named codex-*/claude-*/opencode-*/pi-* not started here" },
+      host: HOST_OPTION,
     },
     async run({ tm, opts, print }) {
-      const views = await tm.list({ state: opts.state, all: !!opts.all });
+      // Without --host: this machine and every configured host (a HOST column when there are any).
+      const o = { state: opts.state, all: !!opts.all };
+      const views = opts.host === undefined ? await listFleet(tm, o) : await tm.list(o);
       print(views, () => taskTable(views));
       return 0;
     },
@@ -145,7 +164,8 @@ export const COMMANDS = {
   logs: {
     summary: "print a task's transcript (redacted)",
     args: [SESSION],
-    options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" } },
+    options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" }, host: HOST_OPTION },
+    needs: (o) => (o.host !== undefined && o.follow ? "logs --follow is not available with --host yet: repeat logs --host, or watch --host" : null),
     async run(ctx) {
       const { tm, args, opts, json, surface, print } = ctx;
       // Where following starts is taken before the tail is read: text written in between is
@@ -162,7 +182,7 @@ export const COMMANDS = {
   send: {
     summary: "type text into the agent's terminal and press Enter (answer a waiting agent)",
     args: [SESSION, { name: "text", help: "the text (quote it; after -- if it starts with -)" }],
-    options: { paste: { type: "boolean", help: "paste as one block (multi-line text)" } },
+    options: { paste: { type: "boolean", help: "paste as one block (multi-line text)" }, host: HOST_OPTION },
     async run({ tm, args, opts, print }) {
       await tm.send(args.session, args.text, { paste: !!opts.paste });
       print({ ok: true, session: args.session, sent: args.text.length }, () => `sent ${args.text.length} characters to ${args.session}`);
@@ -172,7 +192,7 @@ export const COMMANDS = {
   resume: {
     summary: "resume a task now, in the same agent conversation",
     args: [SESSION],
-    options: {},
+    options: { host: HOST_OPTION },
     async run({ tm, args, print }) {
       const view = await tm.resume(args.session);
       print(view, () => `resuming ${view.session} (attempt ${view.attempts}, state ${view.state})`);
@@ -186,6 +206,7 @@ export const COMMANDS = {
       cleanup: { type: "boolean", help: "also delete the task's directory (and its worktree; the branch stays)" },
       "delete-branch": { type: "boolean", help: "with --cleanup: delete the task's worktree branch too (refused when unmerged)" },
       force: { type: "boolean", help: "with --delete-branch: delete it even with unmerged commits" },
+      host: HOST_OPTION,
     },
     async run({ tm, args, opts, print }) {
       const view = await tm.stop(args.session, { cleanup: !!opts.cleanup, deleteBranch: !!opts["delete-branch"], force: !!opts.force });
@@ -201,14 +222,28 @@ export const COMMANDS = {
     options: {
       once: { type: "boolean", help: "one monitor tick: print its events and exit" },
       all: { type: "boolean", help: "the live table also shows tmux sessions not started here" },
+      host: { ...HOST_OPTION, help: "only follow this configured host's events (its own monitor runs there)" },
     },
+    needs: (o) => (o.host !== undefined && o.once ? "watch --host follows a host's events: without --once" : null),
     run: watch,
+  },
+  dashboard: {
+    summary: "serve the web dashboard on 127.0.0.1 (URL with its key printed) and run the monitor, until Ctrl-C",
+    args: [],
+    options: {
+      listen: {
+        type: "string", value: "ADDR[:PORT]", check: parseListen,
+        help: "listen there instead of 127.0.0.1 on a free port (e.g. 0.0.0.0:8080: reachable from other machines)",
+      },
+    },
+    run: dashboardCommand,
   },
   prune: {
     summary: "remove finished tasks older than the retention time (default 7d)",
     args: [],
     options: {
       "older-than": { type: "string", value: "DURATION", help: "instead of the retention time: e.g. 0 (every finished task), 30m, 12h", check: parseDuration },
+      host: HOST_OPTION,
     },
     async run({ tm, opts, print }) {
       const removed = await tm.prune({ olderThanMs: opts["older-than"] });
@@ -220,6 +255,51 @@ export const COMMANDS = {
       return 0;
     },
   },
+  agents: {
+    summary: "the agents tasks can run (built-in and from the settings' `agents`): `agents list`, `agents show <agent>`",
+    args: [
+      { name: "action", help: "list, or show (one agent's whole profile)" },
+      { name: "agent", help: "the agent to show", optional: true },
+    ],
+    options: {},
+    run: async ({ args, print }) => {
+      const profiles = /** @type {Record<string, any>} */ (JSON.parse(core.agentProfilesJson()));
+      if (args.action === "list" && args.agent === undefined) {
+        // In the core's order: built-ins first, then the operator's.
+        const rows = core.agentNames().map((name) => {
+          const p = profiles[name];
+          const info = JSON.parse(core.agentProfileJson(name));
+          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.verified_version ?? null };
+        });
+        print({ agents: rows }, () =>
+          rows.map((r) => `${r.name.padEnd(10)} ${r.source.padEnd(9)} ${String(r.program ?? "(host argv)").padEnd(12)} sandbox ${r.sandbox.padEnd(12)} ${r.verifiedVersion ? `checked with ${r.verifiedVersion}` : ""}`.trimEnd()).join("\n"),
+        );
+        return 0;
+      }
+      if (args.action === "show" && args.agent !== undefined) {
+        const info = JSON.parse(viaCore(() => core.agentProfileJson(args.agent)));
+        print(info, () => JSON.stringify(info, null, 2));
+        return 0;
+      }
+      throw new RcaError("usage", "agents takes `list` or `show <agent>`");
+    },
+  },
+  doctor: {
+    summary: "check the agent CLIs (found, version, flags, login, policy), tmux and the state directory: run it after upgrading a CLI",
+    args: [],
+    options: {
+      agent: { type: "string", multiple: true, value: "AGENT", help: "an agent you use (repeatable; default: every agent found installed)" },
+      host: HOST_OPTION,
+    },
+    async run({ tm, opts, print }) {
+      // --host: the same checks, run there (its agents, its tmux, its state directory).
+      const report = opts.host !== undefined
+        ? await /** @type {any} */ (tm).doctor({ agents: opts.agent })
+        : await runDoctor(tm, { agents: opts.agent });
+      print(report, () => formatDoctor(report));
+      return report.ok ? 0 : 1;
+    },
+  },
   demo: {
     summary: "the whole loop on the built-in simulated agent (start, crash, resume, finish): no API key",
     args: [],
@@ -227,6 +307,7 @@ export const COMMANDS = {
     noManager: true,
     run: ({ surface }) => runDemo({ out: surface.io.out }),
   },
+  ...REMOTE_COMMANDS,
 };
 
 /** How real an agent's "sandboxed" is (the core's profile data): "none" earns a warning. @param {string} agent */

@@ -13,7 +13,7 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, readLaunch, readPrivate, checkSameSpec, HOST_FILE } from "./task-files.js";
+import { attemptPaths, readLaunch, readPrivate, checkSameSpec, checkSameProfile, HOST_FILE } from "./task-files.js";
 import { parseWorktreeInfo } from "./worktree.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
@@ -559,8 +559,10 @@ export class Monitor {
     // operator-side settings; never from anything the agent's environment could name.
     const launch = await readLaunch(this.fx.fs, taskDir);
     checkSameSpec(launch.spec, record.spec, taskDir);
+    checkSameProfile(launch.agentProfile, currentProfile(record.spec.agent), taskDir);
     const agentEnv = launch.env ?? this.agentEnv;
-    const program = record.spec.agent === "demo" ? null
+    // A profile without a program (the demo agent) runs the argv prefix the host gives it.
+    const program = !core.agentProgram(record.spec.agent) ? null
       : launch.program ?? (await this.#program(record.spec.agent, record.spec.projectDir));
     const base = {
       taskDir,
@@ -763,4 +765,13 @@ function paneFacts(pane) {
  */
 function sameStamp(a, b) {
   return !!a && !!b && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
+}
+
+/** The core's effective profile of an agent as JSON text, or "" when no agent has that name now. @param {string} agent */
+function currentProfile(agent) {
+  try {
+    return core.agentProfileJson(agent);
+  } catch {
+    return "";
+  }
 }

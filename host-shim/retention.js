@@ -13,8 +13,15 @@ import { RECORD_FILE } from "./store.js";
 /** @typedef {import("./tmux.js").Tmux} Tmux */
 
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
-/** The agents of the original skill's session names (`<agent>-<name>`), for `list --all`. */
-export const UNMANAGED_AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi"]);
+/**
+ * The agents whose tmux sessions (`<agent>-<name>`, the original skill's convention) `list --all`
+ * shows when this package did not start them: every registered agent that runs a program of its
+ * own (profile data; not the simulated demo agent).
+ * @returns {string[]}
+ */
+export function unmanagedAgents() {
+  return core.agentNames().filter((a) => core.agentProgram(a));
+}
 const FINAL = new Set(["completed", "failed", "stopped"]);
 const MAX_MS = 100 * 365 * 86_400_000;
 

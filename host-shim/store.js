@@ -302,8 +302,10 @@ export class Store {
     try {
       return { record: await checkRecordPlace(this.fx.fs, parse(text), taskDir), stamp };
     } catch (e) {
-      // A fault of the parser itself says nothing about the bytes: keep them.
+      // A fault of the parser itself says nothing about the bytes: keep them. Nor does an agent
+      // this process has no profile for (an operator agent left out of this configuration).
       if (/** @type {{ code?: unknown }} */ (e)?.code === "internal") throw e;
+      if (/** @type {{ code?: unknown }} */ (e)?.code === "invalid_agent") throw e;
       throw await this.#setAside(taskDir, e instanceof Error ? e.message : String(e));
     }
   }

@@ -85,14 +85,16 @@ export async function readPrivate(fs, path, max) {
  * wrapper reads the file itself). `null` fields mean the task predates these files.
  * @param {Fs} fs
  * @param {string} taskDir
- * @returns {Promise<{ program: string | null, demoAgent: string[] | null, spec: any, env: Record<string, string> | null }>}
+ * @returns {Promise<{ program: string | null, demoAgent: string[] | null, spec: any, agentProfile: any, env: Record<string, string> | null }>}
  */
 export async function readLaunch(fs, taskDir) {
-  const hostText = await readPrivate(fs, join(taskDir, HOST_FILE), 64 * 1024);
+  // The agent's profile is kept there too (at most 1 MiB, the core's limit).
+  const hostText = await readPrivate(fs, join(taskDir, HOST_FILE), 1088 * 1024);
   const envText = await readPrivate(fs, join(taskDir, ENV_FILE), 4 * 1024 * 1024);
   let program = null;
   let demoAgent = null;
   let spec = null;
+  let agentProfile = null;
   if (hostText !== null) {
     let host;
     try {
@@ -104,8 +106,9 @@ export async function readLaunch(fs, taskDir) {
     const d = host?.demoAgent;
     if (Array.isArray(d) && d.length > 0 && d.every((v) => typeof v === "string")) demoAgent = d;
     if (host?.spec && typeof host.spec === "object") spec = host.spec;
+    if (host?.agentProfile && typeof host.agentProfile === "object") agentProfile = host.agentProfile;
   }
-  return { program, demoAgent, spec, env: envText === null ? null : parseEnvFile(envText) };
+  return { program, demoAgent, spec, agentProfile, env: envText === null ? null : parseEnvFile(envText) };
 }
 
 /**
@@ -126,6 +129,26 @@ export function checkSameSpec(fixed, spec, taskDir) {
       { details: { taskDir, changed } },
     );
   }
+}
+
+/**
+ * Refuses a recovery when the task was started with an operator-defined agent profile and the
+ * profile of that name is now another one (or gone): a configuration edit must not change how
+ * an existing task is resumed (DESIGN §3a). Built-in profiles change only with the package (and
+ * the CLI versions it was checked against), so a task started on one follows the package.
+ * @param {any} kept host.json's agentProfile ({ name, source, profile }; null: older task)
+ * @param {string} current the core's agentProfileJson for the task's agent, or "" when unknown
+ * @param {string} taskDir
+ */
+export function checkSameProfile(kept, current, taskDir) {
+  if (!kept || kept.source !== "operator") return;
+  const now = current ? JSON.parse(current) : null;
+  if (now && now.source === "operator" && JSON.stringify(now.profile) === JSON.stringify(kept.profile)) return;
+  throw new RcaError(
+    "task_file_unsafe",
+    `the agent profile ${JSON.stringify(kept.name)} this task was started with has changed or is gone from the configuration; it is not resumed (restore the profile, or start the task again)`,
+    { details: { taskDir, agent: kept.name } },
+  );
 }
 
 /**

@@ -15,7 +15,9 @@ import { TRANSCRIPT, HOST_FILE, readPrivate } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
-import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, UNMANAGED_AGENTS } from "./retention.js";
+import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, unmanagedAgents } from "./retention.js";
+import { EventJournal } from "./remote/journal.js";
+import { checkHosts } from "./remote/hosts-file.js";
 import {
   planWorktree, createWorktree, removeWorktree, worktreeStatus, parseWorktreeInfo, checkSetupCommand, defaultWorktreeRoot, gitEnv, unmergedCommits, unmergedError,
 } from "./worktree.js";
@@ -57,11 +59,16 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {number} [recoveryStaggerMs] least time between two recoveries of one login (same
  *   agent and credential/config directory) when many tasks die at once (default 5000)
  * @property {number} [recoveryConcurrency] most recoveries under way at once (default 8)
+ * @property {Record<string, unknown>} [agents] agent profiles by name (the JSON shape of the
+ *   package's agents/*.json) that add agents or override built-in ones; checked by the core
+ *   (`invalid_agent_profile`). Operator configuration only, never a tool call's input.
+ * @property {Record<string, unknown>} [hosts] remote hosts by name (see the README's "Remote
+ *   hosts"); default: the hosts file of the state directory (`resilient-agent hosts add`)
  */
 
 /**
  * @typedef {object} StartInput
- * @property {string} agent codex | claude | opencode | pi | demo
+ * @property {string} agent a registered agent (`agentNames()`: codex, claude, opencode, pi, demo and the operator's)
  * @property {string} name task name, e.g. "fix-login-bug"
  * @property {string} projectDir absolute path of an existing directory
  * @property {string} prompt
@@ -116,6 +123,9 @@ export class TaskManager extends EventEmitter {
   constructor(opts = {}) {
     super();
     const penv = opts.processEnv ?? process.env;
+    // The core keeps one set of operator agents per process; the last TaskManager built with
+    // `agents` sets it (a CLI run or the plugin has one).
+    if (opts.agents !== undefined) viaCore(() => core.setAgentProfiles(JSON.stringify(opts.agents ?? {})));
     this.fx = makeEffects(opts.effects);
     this.stateDir = resolveStateDir(opts.stateDir, penv);
     const socket = opts.tmuxSocket !== undefined ? opts.tmuxSocket : penv.RCA_TMUX_SOCKET || null;
@@ -158,6 +168,12 @@ export class TaskManager extends EventEmitter {
       onEvent: (ev) => this.#emitEvent(ev),
       onProblem: (p) => this.emit("problem", p),
     });
+    /** Remote hosts given by the caller (null: the state directory's hosts file). */
+    this.hosts = opts.hosts === undefined ? null : checkHosts(opts.hosts);
+    /** Every announced event, appended in order (what a remote `watch` follows by cursor). */
+    this.journal = new EventJournal(this.stateDir, this.fx.fs);
+    /** @type {Promise<void>} */
+    this.journaled = Promise.resolve();
     /** @type {Promise<void> | null} */
     this.ready = null;
     /** @type {AbortController | null} */
@@ -234,7 +250,7 @@ export class TaskManager extends EventEmitter {
     await this.#init();
     const programName = core.agentProgram(spec.agent);
     let program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
-    let demoAgent = spec.agent === "demo" ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
+    let demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
     /** @type {import("./worktree.js").WorktreeInfo | null} */
     let worktree = null;
@@ -251,7 +267,7 @@ export class TaskManager extends EventEmitter {
         identity = wtIdentity;
         if (agentEnv.PATH !== undefined) agentEnv.PATH = await agentPath(this.fx.fs, agentEnv.PATH, spec.projectDir);
         program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
-        demoAgent = spec.agent === "demo" ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
+        demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
       } catch (err) {
         await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});
         throw err;
@@ -275,7 +291,10 @@ export class TaskManager extends EventEmitter {
       });
       const plan = viaCore(() => core.planStart(spec, prompt, ctx, 1));
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
-      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, ...(worktree ? { worktree } : {}) }) + "\n");
+      // The effective profile is fixed with the task: a later configuration edit cannot change how
+      // it is resumed (task-files.js checkSameProfile).
+      const agentProfile = JSON.parse(core.agentProfileJson(spec.agent));
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, agentProfile, ...(worktree ? { worktree } : {}) }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -351,7 +370,7 @@ export class TaskManager extends EventEmitter {
       for (const session of sessions) {
         const dash = session.indexOf("-");
         const agent = session.slice(0, dash);
-        if (dash < 1 || known.has(session) || !(/** @type {readonly string[]} */ (UNMANAGED_AGENTS)).includes(agent)) continue;
+        if (dash < 1 || known.has(session) || !unmanagedAgents().includes(agent)) continue;
         out.push(this.#unmanagedView(session, agent, session.slice(dash + 1)));
       }
     }
@@ -605,12 +624,18 @@ export class TaskManager extends EventEmitter {
   /** @param {TaskEvent} ev */
   #emitEvent(ev) {
     this.notifier?.notify(ev);
+    this.journaled = this.journaled
+      .then(() => this.journal.append(ev))
+      .catch((err) => {
+        this.emit("problem", { code: "state_write_failed", message: `event journal: ${toRcaError(err).message}` });
+      });
     this.emit("event", ev);
     this.emit(ev.kind, ev);
   }
 
   /** Resolves once every notify command queued so far has finished (or timed out). */
   async notificationsIdle() {
+    await this.journaled;
     await this.notifier?.idle();
   }
 

@@ -3,7 +3,7 @@
 # Idempotent: a second run only checks. Every make target runs it first.
 #
 # What it may install (first run on a fresh machine, a few minutes):
-#   tmux (Debian package), the wasm32 toolchain (rustup's target if installed, otherwise
+#   tmux, chromium and openssh-server (Debian packages), the wasm32 toolchain (rustup's target if installed, otherwise
 #   Debian's rustc-web/cargo-web/rust-web-src/lld, which build std for wasm32 from source),
 #   the wasm-bindgen CLI at exactly the version Cargo.lock pins, and the Node dev packages.
 set -euo pipefail
@@ -28,6 +28,20 @@ apt_install() {
 # --- tmux -----------------------------------------------------------------------------------
 if ! command -v tmux >/dev/null 2>&1; then
   apt_install tmux
+fi
+
+# --- chromium (Debian's; the dashboard's browser tests drive it with playwright-core) --------
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+
+# --- OpenSSH (the remote-host tests run a real sshd and the user's ssh client) ---------------
+if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }; then
+    apt_install openssh-server openssh-client
+  else
+    say "no sshd and no apt-get: the remote-host e2e tests will be skipped"
+  fi
 fi
 
 # --- Node (20 or later) ---------------------------------------------------------------------

@@ -20,6 +20,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { mode: 0o755 });
 cpSync(join(root, "host-shim"), join(out, "host-shim"), { recursive: true });
 cpSync(join(root, "skill"), join(out, "skills"), { recursive: true });
+// The verified agent CLI versions `doctor` reads (host-shim/doctor/facts.js: ../../agents/).
+cpSync(join(root, "agents"), join(out, "agents"), { recursive: true });
 // Type declarations of the Node API ("types": host-shim/index.d.ts), emitted from the JSDoc.
 execFileSync(
   join(root, "node_modules/.bin/tsc"),

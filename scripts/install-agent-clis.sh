@@ -4,10 +4,10 @@
 #
 # Where: ${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}/agents/<agent>/ (one npm
 # prefix per CLI, binaries in agents/<agent>/node_modules/.bin/), outside the clone so a fresh
-# clone in CI reuses them. Claude Code 2.1.330 needs Node >= 22: Node 24 comes from
-# scripts/install-node24.sh ($CACHE/node-24/) and `claude` is run with it first on PATH.
+# clone in CI reuses them. A CLI whose needs_node is above the running Node (Claude Code, Pi
+# 1.x: Node >= 22) gets Node 24 from scripts/install-node24.sh ($CACHE/node-24/), first on PATH.
 #
-# To verify a CLI upgrade: change its pin below, run `make test` (or just
+# To verify a CLI upgrade: change its verified_version in agents/versions.json, run `make test` (or just
 # `node --test tests/e2e/conformance.test.js`), fix what breaks, update the README.
 #
 # Prints one line per agent: "<agent> <version> <bin dir>". On a download error it exits
@@ -18,29 +18,33 @@ cd "$(dirname "$0")/.."
 CACHE="${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}"
 AGENTS="$CACHE/agents"
 
-# agent  npm package                       version   bin name
-PINS=(
-  "codex    @openai/codex                    0.169.0   codex"
-  "claude   @anthropic-ai/claude-code        2.1.330   claude"
-  "opencode opencode-ai                      1.18.33   opencode"
-  "pi       @mariozechner/pi-coding-agent    0.73.1    pi"
-)
+# The pins come from agents/versions.json (the one place the verified versions live; `doctor`
+# reads it too): one line per agent "<agent> <package> <version> <program> <needs_node>".
+command -v node >/dev/null 2>&1 || { printf 'install-agent-clis: error: node is not on PATH\n' >&2; exit 1; }
+mapfile -t PINS < <(node -e '
+  const { agents } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  for (const [name, a] of Object.entries(agents)) console.log([name, a.package, a.verified_version, a.program, a.needs_node ?? 0].join(" "));
+' agents/versions.json)
+[ "${#PINS[@]}" -gt 0 ] || { printf 'install-agent-clis: error: no agents in agents/versions.json\n' >&2; exit 1; }
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install-agent-clis: error: %s\n' "$*" >&2; exit 1; }
 
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH (Node.js 20+ with npm is required)"
 
-# Node 24 for Claude Code (>= 22 required from 2.1.198 on), installed on first need.
+# Node 24 for the CLIs whose needs_node is above this Node's major (Claude Code, Pi 1.x),
+# installed on first need.
 NODE24_BIN="$CACHE/node-24/bin"
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 need_node24() {
-  [ -f scripts/install-node24.sh ] || die "scripts/install-node24.sh is missing (Node 24 is needed by Claude Code 2.1.330)"
+  [ -f scripts/install-node24.sh ] || die "scripts/install-node24.sh is missing (Node 24 is needed by $1)"
   bash scripts/install-node24.sh >/dev/null || die "scripts/install-node24.sh failed (see above)"
   [ -x "$NODE24_BIN/node" ] || die "Node 24 not found at $NODE24_BIN/node after scripts/install-node24.sh"
 }
 
-# Optional arguments: the agents to install (default: all four).
-want_agents=" ${*:-codex claude opencode pi} "
+# Optional arguments: the agents to install (default: all of agents/versions.json).
+all_agents="$(printf '%s\n' "${PINS[@]}" | cut -d' ' -f1 | tr '\n' ' ')"
+want_agents=" ${*:-$all_agents} "
 
 installed_version() { # dir package -> version or empty
   local pj="$1/node_modules/$2/package.json"
@@ -49,9 +53,10 @@ installed_version() { # dir package -> version or empty
 }
 
 for line in "${PINS[@]}"; do
-  read -r agent pkg version bin <<<"$line"
+  read -r agent pkg version bin needs_node <<<"$line"
   case "$want_agents" in *" $agent "*) ;; *) continue ;; esac
-  [ "$agent" = claude ] && need_node24
+  node24=0
+  if [ "$needs_node" -gt "$NODE_MAJOR" ]; then node24=1; need_node24 "$pkg@$version"; fi
   dir="$AGENTS/$agent"
   have="$(installed_version "$dir" "$pkg")"
   if [ "$have" != "$version" ] || [ ! -x "$dir/node_modules/.bin/$bin" ] || [ ! -f "$dir/.rca-installed" ]; then
@@ -60,8 +65,8 @@ for line in "${PINS[@]}"; do
     rm -f "$dir/.rca-installed"
     [ -f "$dir/package.json" ] || printf '{"name":"rca-agent-%s","private":true}\n' "$agent" >"$dir/package.json"
     npm_path="$PATH"
-    # Claude's package checks the engine at install time: install it with Node 24.
-    [ "$agent" = claude ] && npm_path="$NODE24_BIN:$PATH"
+    # Such a package checks the engine at install time: install it with Node 24.
+    [ "$node24" = 1 ] && npm_path="$NODE24_BIN:$PATH"
     log="$dir/npm-install.log"
     if ! PATH="$npm_path" npm install --prefix "$dir" --no-audit --no-fund --no-save \
         --loglevel=error "$pkg@$version" >"$log" 2>&1; then
@@ -74,7 +79,7 @@ for line in "${PINS[@]}"; do
   fi
   # Check that the binary runs (its native part is an optional npm dependency that can be missing).
   run_path="$dir/node_modules/.bin:$PATH"
-  [ "$agent" = claude ] && run_path="$dir/node_modules/.bin:$NODE24_BIN:$PATH"
+  [ "$node24" = 1 ] && run_path="$dir/node_modules/.bin:$NODE24_BIN:$PATH"
   if ! out="$(cd "$dir" && HOME="$dir/.probe-home" PI_OFFLINE=1 PATH="$run_path" timeout 60 "$bin" --version 2>&1)"; then
     printf '%s\n' "$out" >&2
     die "$bin --version failed after installing $pkg@$version (output above)"

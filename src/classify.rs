@@ -10,6 +10,7 @@
 
 use crate::model::{AgentKind, Failure, FailureClass};
 use crate::patterns;
+use crate::profiles::EventGrammar;
 use crate::redact::redact;
 use crate::reset_hint::parse_reset_hint;
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,8 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         return failed(failure);
     }
     let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
-    let mut stream = read_stream(agent, events);
+    let profile = crate::profiles::profile(agent);
+    let mut stream = read_stream(profile, events);
     if stream.succeeded {
         return Outcome::Completed;
     }
@@ -102,18 +104,14 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         // mention "rate limit" without meaning it, so it is not searched.
         return Outcome::Completed;
     }
-    if let Some(failure) = classify_candidates(&stream.finals).or_else(|| classify_candidates(&others)) {
+    if let Some(failure) = classify_candidates(profile, &stream.finals).or_else(|| classify_candidates(profile, &others)) {
         return failed(failure);
     }
     if is_signal(facts.exit_status, facts.signal) {
         return failed(Failure { class: FailureClass::Signal, evidence: status_desc, reset: None });
     }
-    if exit_zero && agent == AgentKind::Claude {
-        return failed(Failure {
-            class: FailureClass::Signal,
-            evidence: "exit status 0 without a result event (Claude exits 0 when interrupted)".into(),
-            reset: None,
-        });
+    if let (true, Some(evidence)) = (exit_zero, &profile.data.interrupted_exit_zero) {
+        return failed(Failure { class: FailureClass::Signal, evidence: evidence.clone(), reset: None });
     }
     // A crash: show the run's own last error if it had one, else an error-looking line, else
     // the bare status.
@@ -125,7 +123,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         .map(|t| evidence_line(&t))
         .unwrap_or_else(|| {
             if exit_zero {
-                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(agent))
+                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(&profile.data.events))
             } else {
                 status_desc
             }
@@ -135,6 +133,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
 
 /// What a live pane shows: a prompt waiting for a person, a retry loop, or work.
 pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
+    let profile = crate::profiles::profile(agent);
     let text = tail_str(pane_tail, MAX_INPUT_BYTES);
     // The last WAITING_WINDOW_LINES non-empty lines (cleaned), newest first, read from the end
     // of the text: only the bottom of the screen matters.
@@ -152,7 +151,7 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
             continue;
         }
         if patterns::contains_any(line, patterns::WAITING_COMMON)
-            || patterns::contains_any(line, patterns::waiting_patterns(agent))
+            || profile.waiting.iter().any(|w| patterns::contains_any(line, &[w.as_str()]))
         {
             return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
         }
@@ -219,27 +218,55 @@ struct StreamView {
 }
 
 impl StreamView {
-    fn unfinished_reason(&self, agent: AgentKind) -> String {
-        match (agent, &self.last_reason) {
-            (AgentKind::Opencode, Some(r)) => format!("last step_finish reason {r:?}"),
-            (AgentKind::Opencode, None) => "no step_finish event".into(),
-            (AgentKind::Pi, Some(r)) => format!("last stopReason {r:?}"),
-            (AgentKind::Pi, None) => "no agent_end event".into(),
-            (AgentKind::Codex | AgentKind::Demo, _) => "no turn.completed event".into(),
-            (AgentKind::Claude, _) => "no result event".into(),
+    fn unfinished_reason(&self, grammar: &EventGrammar) -> String {
+        match (grammar, &self.last_reason) {
+            (EventGrammar::OpencodeRunJson, Some(r)) => format!("last step_finish reason {r:?}"),
+            (EventGrammar::OpencodeRunJson, None) => "no step_finish event".into(),
+            (EventGrammar::PiJson, Some(r)) => format!("last stopReason {r:?}"),
+            (EventGrammar::PiJson, None) => "no agent_end event".into(),
+            (EventGrammar::CodexExecJson, _) => "no turn.completed event".into(),
+            (EventGrammar::ClaudeStreamJson, _) => "no result event".into(),
+            (EventGrammar::Lines { .. }, _) => "no line matching the profile's success pattern".into(),
         }
     }
 }
 
-fn read_stream(agent: AgentKind, events: &str) -> StreamView {
+fn read_stream(profile: &crate::profiles::Profile, events: &str) -> StreamView {
     let mut v = StreamView::default();
-    match agent {
-        AgentKind::Codex | AgentKind::Demo => read_codex(events, &mut v),
-        AgentKind::Claude => read_claude(events, &mut v),
-        AgentKind::Opencode => read_opencode(events, &mut v),
-        AgentKind::Pi => read_pi(events, &mut v),
+    match &profile.data.events {
+        EventGrammar::CodexExecJson => read_codex(events, &mut v),
+        EventGrammar::ClaudeStreamJson => read_claude(events, &mut v),
+        EventGrammar::OpencodeRunJson => read_opencode(events, &mut v),
+        EventGrammar::PiJson => read_pi(events, &mut v),
+        EventGrammar::Lines { .. } => {
+            if let Some(rules) = &profile.lines {
+                read_lines(rules, events, &mut v)
+            }
+        }
     }
     v
+}
+
+/// A profile's own line grammar ([`EventGrammar::Lines`]).
+fn read_lines(rules: &crate::profiles::LineRules, events: &str, v: &mut StreamView) {
+    for line in events.lines() {
+        let line = clean_line(line);
+        let line = line.get(..MAX_LINE_BYTES.min(line.len())).unwrap_or(&line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        // Any output at all is this CLI's "format": exit 0 without the success line is then an
+        // unfinished run, not a text-mode answer.
+        v.structured = true;
+        if let Some(c) = rules.failure.as_ref().and_then(|re| re.captures(line)) {
+            let text = c.get(1).or_else(|| c.get(0)).map(|m| m.as_str()).unwrap_or(line);
+            v.finals.push(Candidate::text(text.to_string()));
+            v.succeeded = false;
+        } else if rules.success.is_match(line) {
+            v.succeeded = true;
+            v.finals.clear();
+        }
+    }
 }
 
 /// Codex `exec --json`: success is `turn.completed` with no `turn.failed`.
@@ -449,7 +476,7 @@ fn to_status(n: f64) -> Option<u16> {
 // ---------------------------------------------------------------------------------------------
 // Choosing a class and evidence.
 
-fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
+fn classify_candidates(profile: &crate::profiles::Profile, cands: &[Candidate]) -> Option<Failure> {
     // One pass over each line finds all its classes (see patterns::line_facts).
     let classified: Vec<(&Candidate, u8)> = cands
         .iter()
@@ -461,6 +488,12 @@ fn classify_candidates(cands: &[Candidate]) -> Option<Failure> {
             let mut classes = facts.classes;
             if let Some(class) = c.status.and_then(patterns::class_of_status) {
                 classes |= patterns::class_bit(class);
+            }
+            // The profile's own failure texts: a regex runs only behind one of its keywords.
+            for p in &profile.failure {
+                if p.keywords.iter().any(|k| patterns::contains_ci(&c.text, k)) && p.re.is_match(&c.text) {
+                    classes |= patterns::class_bit(p.class);
+                }
             }
             Some((c, classes))
         })

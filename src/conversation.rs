@@ -7,7 +7,7 @@
 //! fails ("No conversation found"). So before a recovery the host checks whether the file named
 //! by [`conversation_probe`] exists and passes that fact to [`choose_recovery`], which decides
 //! between resuming and starting again with the original prompt (same preset id, same session
-//! file). Where the file lives is profile data ([`crate::profiles::Profile::conversation`]).
+//! file). Where the file lives is profile data ([`crate::profiles::ProfileData::conversation`]).
 
 use crate::error::CoreResult;
 use crate::model::{Millis, TaskSpec};
@@ -26,14 +26,14 @@ pub fn conversation_probe(spec: &TaskSpec, agent_session_id: &str, ctx: &HostCon
     crate::spec::check_spec(spec)?;
     check_context(ctx)?;
     crate::session_id::validate_session_id(spec.agent, agent_session_id)?;
-    let Some(parts) = profiles::profile(spec.agent).conversation else {
+    let Some(parts) = &profiles::profile(spec.agent).data.conversation else {
         return Ok(None);
     };
     let mut path = String::new();
     for part in parts {
-        let piece = match *part {
+        let piece = match part {
             PathPart::TaskDir => ctx.task_dir.trim_end_matches('/').to_string(),
-            PathPart::Lit(s) => s.to_string(),
+            PathPart::Lit(s) => s.clone(),
             PathPart::EnvOrHome { env, home_sub } => match env_value(ctx, env) {
                 Some(v) if v.starts_with('/') => v.trim_end_matches('/').to_string(),
                 // A relative value is resolved by the agent against a directory we cannot be
@@ -44,13 +44,13 @@ pub fn conversation_probe(spec: &TaskSpec, agent_session_id: &str, ctx: &HostCon
                     _ => return Ok(None),
                 },
             },
-            PathPart::ClaudeProjectKey { max_len, override_env, config_env } => {
+            PathPart::ProjectKey { max_len, override_env, config_env } => {
                 let custom = env_value(ctx, config_env).is_some_and(|v| !v.is_empty());
                 match env_value(ctx, override_env) {
                     Some(name) if custom && valid_dir_name_override(name) => name.to_string(),
                     _ => {
                         let dir = ctx.project_real_dir.as_deref().unwrap_or(&spec.project_dir);
-                        claude_project_key(trim_dir(dir), max_len)
+                        claude_project_key(trim_dir(dir), *max_len)
                     }
                 }
             }

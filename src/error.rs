@@ -9,8 +9,11 @@ pub enum CoreError {
     #[error("invalid task name {0:?}: use 1-48 characters of a-z and 0-9, in words joined by single hyphens (e.g. \"fix-login-bug\")")]
     InvalidTaskName(String),
 
-    #[error("unknown agent {0:?}: expected one of codex, claude, opencode, pi, demo")]
-    InvalidAgent(String),
+    #[error("unknown agent {name:?}: expected one of {known}")]
+    InvalidAgent { name: String, known: String },
+
+    #[error("invalid agent profile: {0}")]
+    InvalidAgentProfile(String),
 
     #[error("invalid project directory {path:?}: {reason}")]
     InvalidProjectDir { path: String, reason: &'static str },
@@ -48,7 +51,8 @@ impl CoreError {
     pub fn code(&self) -> &'static str {
         match self {
             CoreError::InvalidTaskName(_) => "invalid_task_name",
-            CoreError::InvalidAgent(_) => "invalid_agent",
+            CoreError::InvalidAgent { .. } => "invalid_agent",
+            CoreError::InvalidAgentProfile(_) => "invalid_agent_profile",
             CoreError::InvalidProjectDir { .. } => "invalid_project_dir",
             CoreError::InvalidOption { .. } => "invalid_option",
             CoreError::InvalidAutonomy(_) => "invalid_autonomy",
@@ -59,6 +63,16 @@ impl CoreError {
             CoreError::InvalidConfig(_) => "invalid_config",
             CoreError::InvalidInput(_) => "invalid_input",
             CoreError::NotResumable { .. } => "not_resumable",
+        }
+    }
+}
+
+impl CoreError {
+    /// `invalid_agent` for a name no profile has, listing the registered ones.
+    pub fn unknown_agent(name: &str) -> CoreError {
+        CoreError::InvalidAgent {
+            name: crate::validate::truncate_for_message(name),
+            known: crate::agents::names().join(", "),
         }
     }
 }

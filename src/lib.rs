@@ -21,6 +21,7 @@
 //! Input from outside never panics: it is validated into a [`error::CoreError`] with a stable
 //! code.
 
+pub mod agents;
 pub mod classify;
 pub mod clock;
 pub mod conversation;

@@ -11,41 +11,78 @@ use serde::{Deserialize, Serialize};
 #[tsify::declare]
 pub type Millis = f64;
 
-/// The coding-agent CLIs the package drives. `Demo` is the simulated agent shipped with the
-/// package (Codex-style events, no model, no key) for the demo and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, tsify::Tsify)]
-#[tsify(missing_as_null)]
-#[serde(rename_all = "lowercase")]
-pub enum AgentKind {
-    Codex,
-    Claude,
-    Opencode,
-    Pi,
-    Demo,
+/// A registered agent's name (a built-in profile or one from the operator's configuration,
+/// see [`crate::agents`]). Made only from a registered name, so it always has a profile.
+/// Serialized as the plain name (`"codex"`); reading one checks the registry.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentKind(&'static str);
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const AGENT_KIND_TS: &str = "/** A registered agent's name (`agentNames()` lists them). */\nexport type AgentKind = string;";
+
+/// The built-in agents by name, for tests and examples. No code decides anything by an agent's
+/// name: what differs between agents is in their profiles.
+#[allow(non_upper_case_globals)]
+impl AgentKind {
+    pub const Codex: AgentKind = AgentKind("codex");
+    pub const Claude: AgentKind = AgentKind("claude");
+    pub const Opencode: AgentKind = AgentKind("opencode");
+    pub const Pi: AgentKind = AgentKind("pi");
+    pub const Demo: AgentKind = AgentKind("demo");
+    /// The built-in agents (tests/core_profiles.rs checks this matches `agents/`).
+    pub const ALL: [AgentKind; 5] = [AgentKind::Codex, AgentKind::Claude, AgentKind::Opencode, AgentKind::Pi, AgentKind::Demo];
 }
 
 impl AgentKind {
-    pub const ALL: [AgentKind; 5] = [
-        AgentKind::Codex,
-        AgentKind::Claude,
-        AgentKind::Opencode,
-        AgentKind::Pi,
-        AgentKind::Demo,
-    ];
-
     /// The name used on the command line, in session names and in records.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AgentKind::Codex => "codex",
-            AgentKind::Claude => "claude",
-            AgentKind::Opencode => "opencode",
-            AgentKind::Pi => "pi",
-            AgentKind::Demo => "demo",
-        }
+        self.0
     }
 
+    /// The registered agent called `s`, if any.
     pub fn parse(s: &str) -> Option<AgentKind> {
-        AgentKind::ALL.into_iter().find(|a| a.as_str() == s)
+        crate::agents::find(s).map(|p| p.agent)
+    }
+
+    /// Every registered agent.
+    pub fn all() -> Vec<AgentKind> {
+        crate::agents::names().into_iter().map(AgentKind).collect()
+    }
+
+    /// For the registry only: the name of a profile it has just built.
+    pub(crate) fn named(name: &'static str) -> AgentKind {
+        AgentKind(name)
+    }
+}
+
+impl std::fmt::Debug for AgentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::fmt::Display for AgentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for AgentKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AgentKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AgentKind, D::Error> {
+        let name = String::deserialize(d)?;
+        AgentKind::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown agent {:?}: expected one of {}",
+                crate::validate::truncate_for_message(&name),
+                crate::agents::names().join(", ")
+            ))
+        })
     }
 }
 

@@ -7,7 +7,7 @@
 //! all phrases by their first two bytes); HTTP status codes are read out of error lines by a small hand-written
 //! matcher.
 
-use crate::model::{AgentKind, FailureClass};
+use crate::model::FailureClass;
 
 /// When several classes match, the first in this list wins: the most specific and least
 /// recoverable explanation is the one to report.
@@ -157,25 +157,7 @@ pub const WAITING_COMMON: &[&str] = &[
     "(y/n)",
 ];
 
-/// Prompts specific to one agent.
-pub fn waiting_patterns(agent: AgentKind) -> &'static [&'static str] {
-    match agent {
-        AgentKind::Claude => &[
-            "no, and tell claude what to do differently",
-            "do you want to make this edit",
-            "do you want to create",
-        ],
-        AgentKind::Codex | AgentKind::Demo => &[
-            "no, and tell codex what to do differently",
-            "would you like to run the following command",
-            "would you like to make the following edits",
-        ],
-        AgentKind::Opencode => &["permission required"], // "△ Permission required"
-        // Pi has no approval prompts; this one appears when a session from another directory
-        // is resumed by id and would hang in tmux.
-        AgentKind::Pi => &["fork this session into current directory?"],
-    }
-}
+// Prompts specific to one agent are profile data (`waiting` in agents/<name>.json).
 
 /// Lines an agent prints while it retries or waits for the network instead of working.
 pub const RETRY_TEXT: &[&str] = &[
@@ -557,3 +539,19 @@ static PAIR_INDEX: PairIndex = {
     }
     PairIndex { entries, start }
 };
+
+/// The stable name of a failure class (as serialized), for profile data.
+pub fn class_name(class: FailureClass) -> &'static str {
+    match class {
+        FailureClass::Crash => "crash",
+        FailureClass::Signal => "signal",
+        FailureClass::Network => "network",
+        FailureClass::RateLimit => "rate_limit",
+        FailureClass::Auth => "auth",
+        FailureClass::UsageLimit => "usage_limit",
+        FailureClass::BadInvocation => "bad_invocation",
+        FailureClass::ContextOverflow => "context_overflow",
+        FailureClass::ProjectDirMissing => "project_dir_missing",
+        FailureClass::TaskFileUnsafe => "task_file_unsafe",
+    }
+}

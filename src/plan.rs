@@ -23,7 +23,7 @@
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Autonomy, TaskSpec};
-use crate::profiles::{self, Arg, ArgValues, IdSource, RESUME_PROMPT, SESSION_FILE};
+use crate::profiles::{self, Arg, ArgValues, IdSource, RESUME_PROMPT};
 use crate::spec::{self, check_abs_path};
 use crate::validate::truncate_for_message;
 use crate::wrapper::{prompt_file, ENV_FILE, WRAPPER_NAME, WRAPPER_SCRIPT};
@@ -369,33 +369,33 @@ fn check_session_id(agent: AgentKind, id: &str) -> CoreResult<()> {
 /// The agent's argv (program first), from the profile's start or resume template.
 fn agent_argv(spec: &TaskSpec, ctx: &HostContext, resume_id: Option<&str>) -> CoreResult<Vec<String>> {
     let profile = profiles::profile(spec.agent);
-    let template = if resume_id.is_some() { profile.resume } else { profile.start };
+    let template = if resume_id.is_some() { &profile.resume } else { &profile.start };
 
-    let mut argv: Vec<String> = match (spec.agent, &ctx.demo_agent, &ctx.program, profile.program) {
-        (AgentKind::Demo, Some(prefix), _, _) => prefix.clone(),
-        (AgentKind::Demo, None, _, _) => {
-            return Err(invalid("demoAgent", "", "the demo agent needs its argv prefix, e.g. [\"node\", \"/abs/demo-agent.js\"]"))
+    // A profile without a program (the demo agent) always gets its argv prefix from the host.
+    let mut argv: Vec<String> = match (&profile.program, &ctx.demo_agent, &ctx.program) {
+        (None, Some(prefix), _) => prefix.clone(),
+        (None, None, _) => {
+            return Err(invalid("demoAgent", "", "this agent has no program: it needs its argv prefix, e.g. [\"node\", \"/abs/demo-agent.js\"]"))
         }
-        (_, _, Some(program), _) => vec![program.clone()],
-        (_, _, None, Some(name)) => vec![name.to_string()],
-        (_, _, None, None) => return Err(invalid("program", "", "this agent needs a program")),
+        (Some(_), _, Some(program)) => vec![program.clone()],
+        (Some(name), _, None) => vec![name.clone()],
     };
 
     let session_id = match resume_id {
         Some(id) => Some(id),
-        None if profiles::uses(template, Arg::SessionId) => match (profile.id_source, &ctx.preset_session_id) {
+        None if profiles::uses(template, &Arg::SessionId) => match (profile.id_source, &ctx.preset_session_id) {
             (IdSource::Preset, Some(id)) => {
                 check_session_id(spec.agent, id)?;
                 Some(id.as_str())
             }
             (IdSource::Preset, None) => {
-                return Err(invalid("presetSessionId", "", "claude needs a session id (a UUID) chosen by the host"))
+                return Err(invalid("presetSessionId", "", "this agent needs a session id chosen by the host (its id source is preset)"))
             }
             _ => None,
         },
         None => None,
     };
-    let session_file = format!("{}/{}", ctx.task_dir.trim_end_matches('/'), SESSION_FILE);
+    let session_file = format!("{}/{}", ctx.task_dir.trim_end_matches('/'), profile.session_file());
     let values = ArgValues {
         autonomy: spec.autonomy,
         model: spec.model.as_deref(),
@@ -421,16 +421,21 @@ fn pane_env(spec: &TaskSpec, ctx: &HostContext, attempt: u32) -> Vec<String> {
     // Sandboxed restrictions that a CLI takes from its environment (profile data, constants:
     // set on every attempt from the spec kept at start, never from the agent.env file).
     if spec.autonomy == Autonomy::Sandboxed {
-        for (k, v) in profiles::profile(spec.agent).sandboxed_env {
+        for (k, v) in &profiles::profile(spec.agent).data.sandboxed_env {
             e.push(format!("{k}={v}"));
         }
     }
     if spec.autonomy == Autonomy::Full && ctx.is_root {
-        for (k, v) in profiles::profile(spec.agent).full_root_env {
+        for (k, v) in &profiles::profile(spec.agent).data.full_root_env {
             e.push(format!("{k}={v}"));
         }
     }
     e
+}
+
+/// The variables the agent must never inherit (profile data).
+fn unset_env(spec: &TaskSpec) -> Vec<&'static str> {
+    profiles::profile(spec.agent).data.unset_env.iter().map(String::as_str).collect()
 }
 
 /// The contents of [`ENV_FILE`]: `NAME=VALUE` entries, each ended by a NUL byte (a value may hold
@@ -514,7 +519,7 @@ pub fn plan_start(spec: &TaskSpec, prompt: &str, ctx: &HostContext, attempt: u32
     let agent = agent_argv(spec, ctx, None)?;
     let mut files = vec![prompt_write(attempt, prompt)];
     if attempt == 1 {
-        files.push(FileWrite { path: ENV_FILE.to_string(), contents: env_file_contents(&ctx.env, profiles::profile(spec.agent).unset_env), mode: FILE_MODE, exclusive: true });
+        files.push(FileWrite { path: ENV_FILE.to_string(), contents: env_file_contents(&ctx.env, &unset_env(spec)), mode: FILE_MODE, exclusive: true });
     }
     Ok(Plan { files, commands: vec![new_session_command(spec, ctx, attempt, &agent)] })
 }

@@ -1,21 +1,22 @@
-//! How each agent CLI is run and resumed, as data (facts from agent-clis.md).
+//! How each agent CLI is run and resumed, as data.
 //!
-//! A profile is a table, not code: the argv templates below are the only place that knows a
-//! CLI's flags, so a CLI release that renames a flag is a one-line change here. The planner
-//! ([`crate::plan`]) expands the templates with [`expand`].
+//! A profile is a JSON document, not code: the built-in ones are `agents/<name>.json` (embedded
+//! in the core, see [`crate::agents`]), and an operator adds or overrides agents with the same
+//! shape in the configuration (`agents: { "<name>": <profile> }`). [`ProfileData`] is that
+//! shape; [`Profile`] is the checked form the planner ([`crate::plan`]) and the classifier use.
 //!
 //! Rules every profile follows:
 //! - The prompt always reaches the agent on **stdin** (the wrapper redirects it from a file),
 //!   never as an argv string: Linux caps one argv string at 128 KiB, prompts can be larger.
-//!   Codex reads stdin when the prompt argument is `-`; Claude, OpenCode and Pi read it when no
-//!   prompt argument is given and stdin is not a terminal.
 //! - Resume names the conversation explicitly (id or session file) and runs from the original
 //!   project directory; never `--last`, `--continue` or a bare `--resume`.
-//! - Machine-readable output on stdout (JSONL), so the session id and the outcome can be read
-//!   from the event file.
+//! - Machine-readable output on stdout, so the session id and the outcome can be read from the
+//!   event file.
 
-use crate::model::{AgentKind, Autonomy};
+use crate::error::{CoreError, CoreResult};
+use crate::model::Autonomy;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where the agent's own conversation id comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, tsify::Tsify)]
@@ -62,256 +63,475 @@ impl Sandbox {
     }
 }
 
-/// One element of an argv template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One element of an argv template: a literal, or one of the placeholders `{autonomy}`,
+/// `{model}`, `{session_id}`, `{session_file}`, `{title}` (written like that in the JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     /// A fixed argument.
-    Lit(&'static str),
+    Lit(String),
     /// The autonomy flags of the profile for the task's autonomy (zero or more arguments).
     Autonomy,
     /// The model flags (zero arguments when the task names no model).
     Model,
     /// The conversation id: the host's preset id on start, the recorded id on resume.
     SessionId,
-    /// The absolute path of the session file (`<task_dir>/<SESSION_FILE>`).
+    /// The absolute path of the session file (`<task_dir>/<session_id.file>`).
     SessionFile,
-    /// `--title <tag>` when the host gave a title tag (OpenCode early id discovery), else nothing.
+    /// `<title_flag> <tag>` when the host gave a title tag (OpenCode early id discovery), else
+    /// nothing.
     Title,
 }
 
-/// How the model is passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModelFlag {
-    /// `<flag> <model>`.
-    Flag(&'static str),
-    /// `provider/model` split at the first `/` into `<provider flag> <provider> <model flag>
-    /// <model>`; a model without `/` is passed as `<model flag> <model>` only.
-    ProviderModel { provider: &'static str, model: &'static str },
+impl Arg {
+    fn parse(s: &str) -> Result<Arg, String> {
+        Ok(match s {
+            "{autonomy}" => Arg::Autonomy,
+            "{model}" => Arg::Model,
+            "{session_id}" => Arg::SessionId,
+            "{session_file}" => Arg::SessionFile,
+            "{title}" => Arg::Title,
+            _ if s.starts_with('{') && s.ends_with('}') => {
+                return Err(format!(
+                    "unknown placeholder {s:?}: use {{autonomy}}, {{model}}, {{session_id}}, {{session_file}} or {{title}}"
+                ))
+            }
+            _ => Arg::Lit(s.to_string()),
+        })
+    }
 }
 
-/// Everything the planner needs to know about one agent CLI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Profile {
-    pub agent: AgentKind,
-    /// Program name looked up on `PATH` (the host may override it with an absolute path). The
-    /// demo agent has none: the host always gives its argv prefix (`node /abs/demo-agent.js`).
-    pub program: Option<&'static str>,
-    /// Arguments after the program to start a new conversation (prompt on stdin).
-    pub start: &'static [Arg],
-    /// Arguments after the program to resume the recorded conversation (prompt on stdin).
-    pub resume: &'static [Arg],
-    /// Flags for [`Autonomy::Sandboxed`] (edits inside the project, no prompts).
-    pub sandboxed: &'static [&'static str],
-    /// Environment for [`Autonomy::Sandboxed`], for CLIs whose restrictions are configured
-    /// rather than passed as flags. Set on the pane at every attempt, so a resume runs under
-    /// the same rules; the agent cannot change its own environment.
-    pub sandboxed_env: &'static [(&'static str, &'static str)],
-    /// How real the sandboxed mode is.
-    pub sandbox: Sandbox,
-    /// Flags for [`Autonomy::Full`] (no approvals, no sandbox).
-    pub full: &'static [&'static str],
-    /// Environment for the agent when autonomy is full and the host runs as root (Claude's
-    /// bypass modes refuse to run as root unless `IS_SANDBOX=1`).
-    pub full_root_env: &'static [(&'static str, &'static str)],
-    /// Variables this CLI reads its login from (API keys, base URLs). A host that builds the
-    /// agent's environment from its own (no explicit `env`) copies those it has into the task's
-    /// 0600 env file, so an API key in the operator's shell still reaches the agent now that no
-    /// tmux server inherits the caller's environment. Never on a command line.
-    pub credential_env: &'static [&'static str],
-    /// Variables this CLI must never inherit (the wrapper unsets them, whatever the tmux server
-    /// or the operator's environment holds): with Claude's `CLAUDE_CODE_RETRY_WATCHDOG` set,
-    /// `claude -p` sleeps silently through a usage limit instead of printing it, which the
-    /// monitor would see as a stall instead of a limit it can wait out.
-    pub unset_env: &'static [&'static str],
-    pub model_flag: ModelFlag,
-    pub id_source: IdSource,
-    /// Where the agent keeps a conversation once it has saved it, for agents that can be
-    /// killed before saving (see [`crate::conversation`]); `None` when the conversation exists
-    /// as soon as its id is known.
-    pub conversation: Option<&'static [PathPart]>,
+/// How the model is passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelFlag {
+    /// `<flag> <model>`.
+    Flag(String),
+    /// `provider/model` split at the first `/` into `<provider flag> <provider> <model flag>
+    /// <model>`; a model without `/` is passed as `<model flag> <model>` only.
+    ProviderModel { provider: String, model: String },
+}
+
+/// What a task's model must look like for this agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelRequirement {
+    /// A model is required, written `provider/model` (OpenCode falls back to a free hosted
+    /// model without one, which is never what a user running a task wants).
+    ProviderModel,
 }
 
 /// One piece of the path of an agent's saved conversation ([`Profile::conversation`]), joined
 /// with `/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PathPart {
     /// The task directory.
     TaskDir,
     /// The agent's environment variable `env` when it is set to an absolute path, else
     /// `$HOME/<home_sub>` (both from the host's agent environment).
-    EnvOrHome { env: &'static str, home_sub: &'static str },
+    EnvOrHome { env: String, home_sub: String },
     /// A fixed name.
-    Lit(&'static str),
+    Lit(String),
     /// Claude Code's folder name for the project directory (as the agent's `getcwd()` sees it):
     /// every UTF-16 unit that is not `[A-Za-z0-9]` becomes `-`; names longer than
     /// `max_len` are cut to `max_len` and get `-<base36 of |Java hashCode(dir)|>`. With
     /// `config_env` set, a valid `override_env` (`[A-Za-z0-9_-]{1,64}`) replaces the name.
-    ClaudeProjectKey { max_len: usize, override_env: &'static str, config_env: &'static str },
+    ProjectKey { max_len: usize, override_env: String, config_env: String },
     /// The session id followed by `suffix`.
-    SessionId { suffix: &'static str },
+    SessionId { suffix: String },
 }
 
-/// File name (inside the task directory) of a session file for [`IdSource::SessionFile`].
-pub const SESSION_FILE: &str = "pi-session.jsonl";
+/// Which event grammar the classifier reads an agent's stdout with (success, its own final
+/// error, transient retry events). A grammar is a file format, shared by every CLI that prints
+/// it (the demo agent prints Codex's); [`EventGrammar::Lines`] describes any other CLI with two
+/// regexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventGrammar {
+    /// `codex exec --json`: success is `turn.completed` with no `turn.failed`.
+    CodexExecJson,
+    /// `claude -p --output-format stream-json`: success is a `result` with `is_error: false`.
+    ClaudeStreamJson,
+    /// `opencode run --format json`: no `error` line and a last `step_finish` reason `stop`.
+    OpencodeRunJson,
+    /// `pi --mode json`: an `agent_end` whose last assistant message stopped normally.
+    PiJson,
+    /// Any CLI, line by line: success is a line matching `success` with no `failure` line after
+    /// it; a line matching `failure` is the run's own final error (its first capture group, or
+    /// the whole line), classified with the shared failure texts.
+    Lines {
+        success: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
+    },
+}
+
+/// One failure text of a profile: a regex that runs only on a line holding one of `keywords`
+/// (literal, case-insensitive), so most lines cost a substring search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailurePatternData {
+    pub keywords: Vec<String>,
+    pub regex: String,
+}
+
+/// A checked [`FailurePatternData`].
+#[derive(Debug, Clone)]
+pub struct FailurePattern {
+    pub class: crate::model::FailureClass,
+    /// Lowercased.
+    pub keywords: Vec<String>,
+    pub re: regex_lite::Regex,
+}
+
+/// The checked regexes of [`EventGrammar::Lines`].
+#[derive(Debug, Clone)]
+pub struct LineRules {
+    pub success: regex_lite::Regex,
+    pub failure: Option<regex_lite::Regex>,
+}
+
+/// An event that carries the session id: a JSON line whose `type` is `type` (any line when
+/// absent) and whose string field `field` holds the id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdEvent {
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub field: String,
+}
+
+/// The shape every session id of an agent has; checked before an id reaches a command line
+/// (Codex takes a non-UUID resume argument as a thread *name* and silently starts a new one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IdFormatData {
+    /// `"uuid"`: 8-4-4-4-12 hex digits, any version, not the nil UUID.
+    Named(String),
+    /// A whole-id regex (anchor it) and the sentence that explains it.
+    Pattern { pattern: String, hint: String },
+}
+
+/// Where the session id comes from and what it looks like (the JSON `session_id` object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionIdData {
+    pub source: IdSource,
+    /// Events that carry the id (first match in the head of the first attempt's output wins).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<IdEvent>,
+    /// A regex with one capture group, tried on the non-JSON lines (a text-mode header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    pub format: IdFormatData,
+    /// The session file's name inside the task directory, for [`IdSource::SessionFile`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Flags per autonomy level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutonomyFlags {
+    /// Flags for [`Autonomy::Sandboxed`] (edits inside the project, no prompts).
+    pub sandboxed: Vec<String>,
+    /// Flags for [`Autonomy::Full`] (no approvals, no sandbox).
+    pub full: Vec<String>,
+}
+
+/// How the prompt reaches the agent. Only stdin today (see the module rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptDelivery {
+    Stdin,
+}
+
+/// One agent profile exactly as written in `agents/<name>.json` or in the operator's
+/// configuration. See the README ("Adding an agent") for every field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileData {
+    /// What this CLI is and why the profile looks the way it does (documentation only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// Program name looked up on `PATH` (the host may override it with an absolute path).
+    /// `null`: the host always gives its argv prefix (the demo agent: `node /abs/demo-agent.js`).
+    #[serde(default)]
+    pub program: Option<String>,
+    /// The CLI version the conformance suite last checked this profile against.
+    #[serde(default)]
+    pub verified_version: Option<String>,
+    /// The flags this profile relies on (for a version check against the CLI's `--help`).
+    #[serde(default)]
+    pub help_flags: Vec<String>,
+    /// Arguments after the program to start a new conversation (prompt on stdin).
+    pub start: Vec<String>,
+    /// Arguments after the program to resume the recorded conversation (prompt on stdin).
+    pub resume: Vec<String>,
+    pub prompt: PromptDelivery,
+    pub model: ModelFlag,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_required: Option<ModelRequirement>,
+    /// The flag `{title}` expands to (followed by the host's title tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_flag: Option<String>,
+    pub autonomy: AutonomyFlags,
+    pub sandbox: Sandbox,
+    /// Environment for [`Autonomy::Sandboxed`], for CLIs whose restrictions are configured
+    /// rather than passed as flags. Set on the pane at every attempt, so a resume runs under
+    /// the same rules; the agent cannot change its own environment.
+    #[serde(default)]
+    pub sandboxed_env: BTreeMap<String, String>,
+    /// Environment when autonomy is full and the host runs as root (Claude's bypass modes
+    /// refuse to run as root unless `IS_SANDBOX=1`).
+    #[serde(default)]
+    pub full_root_env: BTreeMap<String, String>,
+    /// Variables this CLI reads its login from (API keys, base URLs), copied from the host's
+    /// environment into the task's 0600 env file. Never on a command line.
+    #[serde(default)]
+    pub credential_env: Vec<String>,
+    /// Variables this CLI must never inherit (the wrapper unsets them): with Claude's
+    /// `CLAUDE_CODE_RETRY_WATCHDOG` set, `claude -p` sleeps silently through a usage limit.
+    #[serde(default)]
+    pub unset_env: Vec<String>,
+    pub session_id: SessionIdData,
+    /// Where the agent keeps a conversation once it has saved it, for agents that can be
+    /// killed before saving (see [`crate::conversation`]); absent when the conversation exists
+    /// as soon as its id is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Vec<PathPart>>,
+    /// The grammar of the agent's stdout.
+    pub events: EventGrammar,
+    /// When set, an exit status 0 without a successful final event is an interruption (class
+    /// `signal`) with this text as evidence, not a crash (Claude exits 0 on SIGINT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_exit_zero: Option<String>,
+    /// Texts (matched case-insensitively) of this CLI's prompts that wait for a person.
+    #[serde(default)]
+    pub waiting: Vec<String>,
+    /// This CLI's own failure texts by class (`auth`, `usage_limit`, `rate_limit`, `network`,
+    /// `context_overflow`, `bad_invocation`), on top of the shared ones.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failure: BTreeMap<String, Vec<FailurePatternData>>,
+}
+
+/// The checked form of a session-id shape.
+#[derive(Debug, Clone)]
+pub enum IdFormat {
+    Uuid,
+    Pattern { re: regex_lite::Regex, hint: &'static str },
+}
+
+/// Everything the planner and classifier need to know about one agent CLI (a checked
+/// [`ProfileData`], kept for the life of the process).
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The agent's name (the configuration key, or the built-in file's name).
+    pub name: &'static str,
+    pub agent: crate::model::AgentKind,
+    pub data: ProfileData,
+    pub program: Option<String>,
+    pub start: Vec<Arg>,
+    pub resume: Vec<Arg>,
+    pub sandbox: Sandbox,
+    pub id_source: IdSource,
+    /// Regex for the text-mode session id header.
+    pub id_text: Option<regex_lite::Regex>,
+    pub id_format: IdFormat,
+    /// Lowercased [`ProfileData::waiting`].
+    pub waiting: Vec<String>,
+    /// The regexes of a [`EventGrammar::Lines`] grammar.
+    pub lines: Option<LineRules>,
+    /// [`ProfileData::failure`], checked.
+    pub failure: Vec<FailurePattern>,
+}
+
+/// File name (inside the task directory) of a session file when the profile names none.
+pub const SESSION_FILE: &str = "session.jsonl";
 
 /// The text given on stdin when a conversation is resumed after a failure.
 pub const RESUME_PROMPT: &str = "Continue the task. Your previous run was interrupted before it finished (the process crashed, was killed or hit a temporary error). Pick up where you left off, check what is already done, and complete the original request.\n";
 
-use Arg::{Autonomy as A, Lit as L, Model as M, SessionFile as F, SessionId as I, Title as T};
+/// Longest list or string a profile may hold (bounds the work on a hostile configuration).
+const MAX_ITEMS: usize = 64;
+const MAX_TEXT: usize = 1024;
 
-/// Codex: `codex exec --json --skip-git-repo-check [autonomy] [-m M] -`; resume puts the
-/// autonomy flags before `resume` (`--sandbox` is rejected after it).
-static CODEX: Profile = Profile {
-    agent: AgentKind::Codex,
-    program: Some("codex"),
-    start: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("-")],
-    resume: &[L("exec"), L("--json"), L("--skip-git-repo-check"), A, M, L("resume"), I, L("-")],
-    sandboxed: &["--sandbox", "workspace-write"],
-    sandboxed_env: &[],
-    sandbox: Sandbox::Os,
-    full: &["--dangerously-bypass-approvals-and-sandbox"],
-    full_root_env: &[],
-    credential_env: &["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"],
-    unset_env: &[],
-    model_flag: ModelFlag::Flag("-m"),
-    id_source: IdSource::FromEvents,
-    // The rollout file is created with the thread, before `thread.started` is printed (checked
-    // with codex 0.169.0: `resume <id>` after a kill during the first model call carries the
-    // prompt), so there is nothing to probe.
-    conversation: None,
-};
-
-/// Claude Code: print mode, stream-json (which requires `--verbose`), id preset by the host.
-/// `--resume` takes an optional value, so the id always follows it directly.
-static CLAUDE: Profile = Profile {
-    agent: AgentKind::Claude,
-    program: Some("claude"),
-    start: &[
-        L("-p"),
-        L("--output-format"),
-        L("stream-json"),
-        L("--verbose"),
-        L("--session-id"),
-        I,
-        A,
-        M,
-    ],
-    resume: &[
-        L("-p"),
-        L("--resume"),
-        I,
-        L("--output-format"),
-        L("stream-json"),
-        L("--verbose"),
-        A,
-        M,
-    ],
-    // acceptEdits: edits inside the working directories are accepted; in print mode every other
-    // tool that needs a permission (Bash, edits outside the project) is denied, never asked.
-    sandboxed: &["--permission-mode", "acceptEdits"],
-    sandboxed_env: &[],
-    sandbox: Sandbox::Permissions,
-    full: &["--permission-mode", "bypassPermissions"],
-    full_root_env: &[("IS_SANDBOX", "1")],
-    credential_env: &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_OAUTH_TOKEN"],
-    unset_env: &["CLAUDE_CODE_RETRY_WATCHDOG"],
-    model_flag: ModelFlag::Flag("--model"),
-    id_source: IdSource::Preset,
-    // `<CLAUDE_CONFIG_DIR or ~/.claude>/projects/<project key>/<id>.jsonl`, written ~100 ms
-    // after the prompt is read (claude 2.1.330). Before that `--resume <id>` fails ("No
-    // conversation found"), while `--session-id <id>` still starts it afresh.
-    conversation: Some(&[
-        PathPart::EnvOrHome { env: "CLAUDE_CONFIG_DIR", home_sub: ".claude" },
-        PathPart::Lit("projects"),
-        PathPart::ClaudeProjectKey {
-            max_len: 200,
-            override_env: "CLAUDE_CODE_PROJECT_DIR_NAME",
-            config_env: "CLAUDE_CONFIG_DIR",
-        },
-        PathPart::SessionId { suffix: ".jsonl" },
-    ]),
-};
-
-/// OpenCode: `run --format json -m provider/model`; `--title` tags the session so the host can
-/// find its id with `opencode session list` before the first event. Without `--auto`, `ask`
-/// permissions are auto-rejected. Sandboxed has no flag: it is OpenCode's permission config in
-/// `OPENCODE_PERMISSION` (merged over every config file, checked with opencode 1.18.33): no
-/// shell (a bash command can write anywhere, whatever its path checks see), no file access
-/// outside the project. `OPENCODE_DISABLE_PROJECT_CONFIG` keeps the project's own
-/// `opencode.json` and `.opencode/` (which the agent can edit, and which can start MCP servers
-/// and plugins with the user's rights) from being loaded when the task is resumed.
-static OPENCODE: Profile = Profile {
-    agent: AgentKind::Opencode,
-    program: Some("opencode"),
-    start: &[L("run"), L("--format"), L("json"), M, T, A],
-    resume: &[L("run"), L("--format"), L("json"), L("--session"), I, M, A],
-    sandboxed: &[],
-    sandboxed_env: &[
-        ("OPENCODE_PERMISSION", r#"{"bash":"deny","external_directory":"deny"}"#),
-        ("OPENCODE_DISABLE_PROJECT_CONFIG", "1"),
-    ],
-    sandbox: Sandbox::Permissions,
-    full: &["--auto"],
-    full_root_env: &[],
-    credential_env: &["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENERATIVE_AI_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "DEEPSEEK_API_KEY", "MISTRAL_API_KEY"],
-    unset_env: &[],
-    model_flag: ModelFlag::Flag("-m"),
-    id_source: IdSource::FromEvents,
-    // The session is created (and stored) before `sessionID` is printed (opencode 1.18.33:
-    // `--session <id>` after a kill during the first model call carries the prompt).
-    conversation: None,
-};
-
-/// Pi: JSON mode with a session file we own; the same flag resumes and appends. Pi has no
-/// approval prompts and no sandbox (pi 0.73.1): autonomy adds nothing, and its "sandboxed" is
-/// [`Sandbox::None`].
-static PI: Profile = Profile {
-    agent: AgentKind::Pi,
-    program: Some("pi"),
-    start: &[L("--mode"), L("json"), L("--session"), F, M],
-    resume: &[L("--mode"), L("json"), L("--session"), F, M],
-    sandboxed: &[],
-    sandboxed_env: &[],
-    sandbox: Sandbox::None,
-    full: &[],
-    full_root_env: &[],
-    credential_env: &["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "CEREBRAS_API_KEY", "MISTRAL_API_KEY"],
-    unset_env: &[],
-    model_flag: ModelFlag::ProviderModel { provider: "--provider", model: "--model" },
-    id_source: IdSource::SessionFile,
-    // Pi writes the session file only after the first assistant message (pi 0.73.1); on a
-    // missing file `--session` silently starts a new conversation without the prompt.
-    conversation: Some(&[PathPart::TaskDir, PathPart::Lit(SESSION_FILE)]),
-};
-
-/// The simulated agent: Codex's interface on another program (host-shim/demo-agent.js).
-static DEMO: Profile = Profile {
-    agent: AgentKind::Demo,
-    program: None,
-    start: &[L("exec"), L("--json"), A, M, L("-")],
-    resume: &[L("exec"), L("--json"), L("resume"), I, L("-")],
-    sandboxed: &["--sandbox", "workspace-write"],
-    sandboxed_env: &[],
-    sandbox: Sandbox::Simulated,
-    full: &["--dangerously-bypass-approvals-and-sandbox"],
-    full_root_env: &[],
-    credential_env: &[],
-    unset_env: &[],
-    model_flag: ModelFlag::Flag("-m"),
-    id_source: IdSource::FromEvents,
-    // The demo agent keeps no conversation on disk: its resume needs only the id.
-    conversation: None,
-};
-
-/// The profile of an agent.
-pub fn profile(agent: AgentKind) -> &'static Profile {
-    match agent {
-        AgentKind::Codex => &CODEX,
-        AgentKind::Claude => &CLAUDE,
-        AgentKind::Opencode => &OPENCODE,
-        AgentKind::Pi => &PI,
-        AgentKind::Demo => &DEMO,
+impl Profile {
+    /// Checks `data` and builds the profile of agent `name` (`invalid_agent_profile` naming the
+    /// field, e.g. `agents.aider.session_id.text: regex parse error …`).
+    pub fn build(name: &'static str, data: ProfileData) -> CoreResult<Profile> {
+        let bad = |field: &str, why: String| CoreError::InvalidAgentProfile(format!("agents.{name}.{field}: {why}"));
+        let start = parse_template(&data.start).map_err(|(i, e)| bad(&format!("start[{i}]"), e))?;
+        let resume = parse_template(&data.resume).map_err(|(i, e)| bad(&format!("resume[{i}]"), e))?;
+        if let Some(p) = &data.program {
+            if p.is_empty() || p.starts_with('-') || p.len() > MAX_TEXT || p.chars().any(char::is_control) {
+                return Err(bad("program", "expected a program name or absolute path, not starting with -".into()));
+            }
+        }
+        for (field, list) in [
+            ("help_flags", &data.help_flags),
+            ("autonomy.sandboxed", &data.autonomy.sandboxed),
+            ("autonomy.full", &data.autonomy.full),
+            ("start", &data.start),
+            ("resume", &data.resume),
+            ("credential_env", &data.credential_env),
+            ("unset_env", &data.unset_env),
+            ("waiting", &data.waiting),
+        ] {
+            check_strings(list).map_err(|(i, e)| bad(&format!("{field}[{i}]"), e))?;
+        }
+        for (field, list) in [("credential_env", &data.credential_env), ("unset_env", &data.unset_env)] {
+            if let Some((i, _)) = list.iter().enumerate().find(|(_, v)| !is_env_name(v)) {
+                return Err(bad(&format!("{field}[{i}]"), "expected a variable name ([A-Za-z_][A-Za-z0-9_]*)".into()));
+            }
+        }
+        for (field, map) in [("sandboxed_env", &data.sandboxed_env), ("full_root_env", &data.full_root_env)] {
+            for (k, v) in map {
+                if !is_env_name(k) || v.len() > MAX_TEXT || v.contains('\0') || v.contains('\n') {
+                    return Err(bad(&format!("{field}.{k}"), "expected NAME: value (one line)".into()));
+                }
+            }
+        }
+        if data.waiting.iter().any(|w| w.trim().is_empty()) {
+            return Err(bad("waiting", "an empty text would match every line".into()));
+        }
+        let uses = |a: &Arg| start.contains(a) || resume.contains(a);
+        if uses(&Arg::Title) && data.title_flag.is_none() {
+            return Err(bad("title_flag", "{title} is used but no title_flag is given".into()));
+        }
+        let sid = &data.session_id;
+        if !resume.iter().any(|a| matches!(a, Arg::SessionId | Arg::SessionFile)) {
+            return Err(bad("resume", "must name the conversation with {session_id} or {session_file}".into()));
+        }
+        if sid.source == IdSource::Preset && !start.contains(&Arg::SessionId) {
+            return Err(bad("session_id.source", "preset ids must be passed at start with {session_id}".into()));
+        }
+        if sid.source == IdSource::SessionFile && sid.file.is_none() {
+            return Err(bad("session_id.file", "a session_file source needs the file's name".into()));
+        }
+        if let Some(f) = &sid.file {
+            let ok = !f.is_empty() && f.len() <= 64 && !f.starts_with('.') && f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if !ok {
+                return Err(bad("session_id.file", "use 1-64 characters of A-Z a-z 0-9 . _ - (not starting with .)".into()));
+            }
+        }
+        if sid.source == IdSource::FromEvents && sid.events.is_empty() && sid.text.is_none() {
+            return Err(bad("session_id.events", "a from_events source needs events or a text regex".into()));
+        }
+        let id_text = match &sid.text {
+            None => None,
+            Some(t) => {
+                let re = compile(t).map_err(|e| bad("session_id.text", e))?;
+                if re.captures_len() != 2 {
+                    return Err(bad("session_id.text", "expected exactly one capture group (the id)".into()));
+                }
+                Some(re)
+            }
+        };
+        let id_format = match &sid.format {
+            IdFormatData::Named(n) if n == "uuid" => IdFormat::Uuid,
+            IdFormatData::Named(n) => return Err(bad("session_id.format", format!("unknown format {n:?}: use \"uuid\" or {{\"pattern\", \"hint\"}}"))),
+            IdFormatData::Pattern { pattern, hint } => IdFormat::Pattern {
+                re: compile(pattern).map_err(|e| bad("session_id.format.pattern", e))?,
+                hint: Box::leak(hint.clone().into_boxed_str()),
+            },
+        };
+        let lines = match &data.events {
+            EventGrammar::Lines { success, failure } => Some(LineRules {
+                success: compile(success).map_err(|e| bad("events.lines.success", e))?,
+                failure: match failure {
+                    Some(f) => Some(compile(f).map_err(|e| bad("events.lines.failure", e))?),
+                    None => None,
+                },
+            }),
+            _ => None,
+        };
+        let mut failure = Vec::new();
+        for (class_name, list) in &data.failure {
+            let class = crate::patterns::CLASS_PRIORITY
+                .into_iter()
+                .find(|c| crate::patterns::class_name(*c) == class_name)
+                .ok_or_else(|| bad(&format!("failure.{class_name}"), "unknown class: use auth, usage_limit, rate_limit, network, context_overflow or bad_invocation".into()))?;
+            if list.len() > MAX_ITEMS {
+                return Err(bad(&format!("failure.{class_name}"), format!("at most {MAX_ITEMS} patterns")));
+            }
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("failure.{class_name}[{i}]");
+                if p.keywords.is_empty() || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > 64) {
+                    return Err(bad(&format!("{at}.keywords"), "give 1 or more literal words (at most 64 bytes each) the line must hold before the regex runs".into()));
+                }
+                let re = compile(&p.regex).map_err(|e| bad(&at, e))?;
+                failure.push(FailurePattern { class, keywords: p.keywords.iter().map(|k| k.to_lowercase()).collect(), re });
+            }
+        }
+        Ok(Profile {
+            failure,
+            lines,
+            name,
+            agent: crate::model::AgentKind::named(name),
+            program: data.program.clone(),
+            start,
+            resume,
+            sandbox: data.sandbox,
+            id_source: sid.source,
+            id_text,
+            id_format,
+            waiting: data.waiting.iter().map(|w| w.to_lowercase()).collect(),
+            data,
+        })
     }
+
+    /// Flags for an autonomy level.
+    pub fn autonomy_flags(&self, autonomy: Autonomy) -> &[String] {
+        match autonomy {
+            Autonomy::Sandboxed => &self.data.autonomy.sandboxed,
+            Autonomy::Full => &self.data.autonomy.full,
+        }
+    }
+
+    /// The session file's name inside the task directory.
+    pub fn session_file(&self) -> &str {
+        self.data.session_id.file.as_deref().unwrap_or(SESSION_FILE)
+    }
+}
+
+fn compile(re: &str) -> Result<regex_lite::Regex, String> {
+    if re.len() > MAX_TEXT {
+        return Err(format!("longer than {MAX_TEXT} bytes"));
+    }
+    regex_lite::Regex::new(re).map_err(|e| format!("regex parse error: {}", one_line(&e.to_string())))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn parse_template(list: &[String]) -> Result<Vec<Arg>, (usize, String)> {
+    list.iter().enumerate().map(|(i, s)| Arg::parse(s).map_err(|e| (i, e))).collect()
+}
+
+fn check_strings(list: &[String]) -> Result<(), (usize, String)> {
+    if list.len() > MAX_ITEMS {
+        return Err((MAX_ITEMS, format!("at most {MAX_ITEMS} items")));
+    }
+    for (i, s) in list.iter().enumerate() {
+        if s.len() > MAX_TEXT || s.contains('\0') {
+            return Err((i, format!("at most {MAX_TEXT} bytes, no NUL")));
+        }
+    }
+    Ok(())
+}
+
+fn is_env_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    s.len() <= 128
+        && b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+/// The profile of an agent (see [`crate::agents`] for where profiles come from).
+pub fn profile(agent: crate::model::AgentKind) -> &'static Profile {
+    crate::agents::profile_of(agent)
 }
 
 /// Values that fill an argv template.
@@ -329,31 +549,25 @@ pub struct ArgValues<'a> {
 pub fn expand(profile: &Profile, template: &[Arg], v: &ArgValues<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for arg in template {
-        match *arg {
-            Arg::Lit(s) => out.push(s.to_string()),
-            Arg::Autonomy => {
-                let flags = match v.autonomy {
-                    Autonomy::Sandboxed => profile.sandboxed,
-                    Autonomy::Full => profile.full,
-                };
-                out.extend(flags.iter().map(|s| s.to_string()));
-            }
+        match arg {
+            Arg::Lit(s) => out.push(s.clone()),
+            Arg::Autonomy => out.extend(profile.autonomy_flags(v.autonomy).iter().cloned()),
             Arg::Model => {
                 if let Some(m) = v.model {
-                    match profile.model_flag {
+                    match &profile.data.model {
                         ModelFlag::Flag(flag) => {
-                            out.push(flag.to_string());
+                            out.push(flag.clone());
                             out.push(m.to_string());
                         }
                         ModelFlag::ProviderModel { provider, model } => match m.split_once('/') {
                             Some((p, rest)) if !p.is_empty() && !rest.is_empty() => {
-                                out.push(provider.to_string());
+                                out.push(provider.clone());
                                 out.push(p.to_string());
-                                out.push(model.to_string());
+                                out.push(model.clone());
                                 out.push(rest.to_string());
                             }
                             _ => {
-                                out.push(model.to_string());
+                                out.push(model.clone());
                                 out.push(m.to_string());
                             }
                         },
@@ -371,8 +585,8 @@ pub fn expand(profile: &Profile, template: &[Arg], v: &ArgValues<'_>) -> Vec<Str
                 }
             }
             Arg::Title => {
-                if let Some(t) = v.title {
-                    out.push("--title".to_string());
+                if let (Some(t), Some(flag)) = (v.title, &profile.data.title_flag) {
+                    out.push(flag.clone());
                     out.push(t.to_string());
                 }
             }
@@ -382,6 +596,6 @@ pub fn expand(profile: &Profile, template: &[Arg], v: &ArgValues<'_>) -> Vec<Str
 }
 
 /// Whether a template uses a placeholder.
-pub fn uses(template: &[Arg], arg: Arg) -> bool {
-    template.contains(&arg)
+pub fn uses(template: &[Arg], arg: &Arg) -> bool {
+    template.contains(arg)
 }

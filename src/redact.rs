@@ -178,13 +178,19 @@ fn redact_clean(text: &str) -> String {
     replace_spans(text, spans)
 }
 
+/// The part of a match that is replaced: group `s`, else group `e` (the same value in another
+/// alternative: names cannot repeat), else the whole match.
+fn replaced<'h>(caps: &regex_lite::Captures<'h>) -> Option<regex_lite::Match<'h>> {
+    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.get(0))
+}
+
 /// The rule's expression compiled at first use (and whether it has a group `s`), or None when
 /// it does not compile.
 fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
     let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = rules::RULES.get(i)?;
-    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| n == Some("s"))));
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e")))));
     all.get(i)?.get_or_init(compile).as_ref()
 }
 
@@ -205,7 +211,7 @@ fn name_matches(i: usize, name: &str) -> bool {
 fn find_in_window(text: &str, lo: usize, hi: usize, rule: &Rule, re: &Regex, spans: &mut Vec<Span>) {
     let Some(hay) = text.get(lo..hi) else { return };
     for caps in re.captures_iter(hay) {
-        let Some(m) = caps.name("s").or_else(|| caps.get(0)) else { continue };
+        let Some(m) = replaced(&caps) else { continue };
         add_span(text, lo + m.start(), lo + m.end(), hi, rule, spans);
     }
 }
@@ -226,9 +232,12 @@ fn add_span(text: &str, mut start: usize, mut end: usize, hi: usize, rule: &Rule
                 end += 1;
             }
         }
-        // A quoted value keeps its quotes.
+        // A quoted value keeps its quotes (JSON-escaped ones too: `\"…\"`).
         let q = b.get(start).copied();
-        if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
+        if end >= start + 4 && q == Some(b'\\') && b.get(start + 1) == Some(&b'"') && b.get(end - 2..end) == Some(b"\\\"") {
+            start += 2;
+            end -= 2;
+        } else if end >= start + 2 && matches!(q, Some(b'"' | b'\'')) && b.get(end - 1).copied() == q {
             start += 1;
             end -= 1;
         }
@@ -316,6 +325,8 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
     // Per rule, the last start tried (several keywords of one name lead to the same start).
     let mut tried: Vec<usize> = vec![usize::MAX; rules::RULES.len()];
     let mut last_try: (usize, *const u8) = (usize::MAX, std::ptr::null());
+    let mut runs = Runs::default();
+    let mut needs = vec![(usize::MAX, 0usize); rules::RULES.len()];
     let mut line_start = 0;
     let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
     for i in 0..b.len().saturating_sub(1) {
@@ -347,9 +358,9 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                 }
                 continue;
             }
-            let Some(start) = anchor(b, rule.start, line_start, i) else { continue };
+            let Some(start) = anchor(b, rule.start, line_start, i, &mut runs) else { continue };
             if let Start::AfterRun { run, .. } = rule.start {
-                let name_start = run_start(b, run, line_start, i);
+                let name_start = runs.around(b, run, line_start, i).0;
                 let rest = b.get(start..hi.max(start)).unwrap_or(&[]);
                 if tried.get(r) == Some(&start)
                     || !precheck(rest, rule)
@@ -358,13 +369,13 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                     continue;
                 }
             }
-            if attempt(text, r, start, hi, &mut tried, &mut last_try, spans) {
+            if attempt(text, r, start, hi, &mut tried, &mut last_try, &mut needs, spans) {
                 continue;
             }
             // A run that does not start with the rule's name (`X-Custom-Authorization:`): the
             // keyword itself is the other place the match can start.
             if matches!(rule.start, Start::Run { .. }) && start != i {
-                attempt(text, r, i, hi, &mut tried, &mut last_try, spans);
+                attempt(text, r, i, hi, &mut tried, &mut last_try, &mut needs, spans);
             }
         }
     }
@@ -380,6 +391,7 @@ fn attempt(
     hi: usize,
     tried: &mut [usize],
     last_try: &mut (usize, *const u8),
+    needs: &mut [(usize, usize)],
     spans: &mut Vec<Span>,
 ) -> bool {
     let Some(rule) = rules::RULES.get(r) else { return false };
@@ -398,12 +410,12 @@ fn attempt(
     }
     *last_try = same;
     let (Some((re, has_s)), Some(hay)) = (compiled(r), text.get(start..hi.max(start))) else { return false };
-    if !precheck(hay.as_bytes(), rule) {
+    if !lead_ok(hay.as_bytes(), rule) || !needs_before(text.as_bytes(), rule, start, hi, needs.get_mut(r)) {
         return false;
     }
     // `find` is cheaper than `captures` in regex-lite: captures only for a group `s`.
     let found = if *has_s {
-        re.captures(hay).and_then(|c| c.name("s")).map(|m| (m.start(), m.end()))
+        re.captures(hay).and_then(|c| replaced(&c)).map(|m| (m.start(), m.end()))
     } else {
         re.find(hay).map(|m| (m.start(), m.end()))
     };
@@ -414,9 +426,15 @@ fn attempt(
 
 /// The rule's `lead` and `needs` checks on the text from the start on.
 fn precheck(hay: &[u8], rule: &Rule) -> bool {
+    lead_ok(hay, rule) && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+}
+
+/// The rule's `lead` check on the text from the start on.
+fn lead_ok(hay: &[u8], rule: &Rule) -> bool {
     let lead_at = match rule.start {
         Start::AfterRun { .. } => {
-            let mut i = usize::from(matches!(hay.first(), Some(b'"' | b'\'')));
+            let esc = usize::from(hay.first() == Some(&b'\\'));
+            let mut i = esc + usize::from(matches!(hay.get(esc), Some(b'"' | b'\'')));
             while matches!(hay.get(i), Some(b' ' | b'\t')) {
                 i += 1;
             }
@@ -424,22 +442,69 @@ fn precheck(hay: &[u8], rule: &Rule) -> bool {
         }
         _ => 0,
     };
-    (rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c)))
-        && (rule.needs.is_empty() || hay.iter().any(|c| rule.needs.as_bytes().contains(c)))
+    rule.lead.is_empty() || hay.get(lead_at).is_some_and(|c| rule.lead.as_bytes().contains(c))
 }
 
-/// Start of the run of `run` characters (within the line) that holds `at`.
-fn run_start(b: &[u8], run: Run, line_start: usize, at: usize) -> usize {
-    let mut s = at;
-    while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
-        s -= 1;
+/// The rule's `needs` check for `b[start..hi]`, remembering per rule (`memo`: searched from,
+/// first hit at or after it, or `b.len()`) where the next needed byte is: hits on one long line
+/// then cost one pass over it, not a search of the rest of the window each.
+fn needs_before(b: &[u8], rule: &Rule, start: usize, hi: usize, memo: Option<&mut (usize, usize)>) -> bool {
+    if rule.needs.is_empty() {
+        return true;
     }
-    s
+    let find = |from: usize, to: usize| {
+        b.get(from..to).and_then(|t| t.iter().position(|c| rule.needs.as_bytes().contains(c))).map(|p| from + p)
+    };
+    let Some(memo) = memo else { return find(start, hi).is_some() };
+    let (from, next) = *memo;
+    let at = if from <= start && start <= next {
+        next
+    } else if start < from && from != usize::MAX {
+        // Just before the memo's range (a run's start, then a keyword in it): look in between.
+        find(start, from).unwrap_or(next)
+    } else {
+        let at = find(start, b.len()).unwrap_or(b.len());
+        *memo = (start, at);
+        at
+    };
+    at < hi
+}
+
+/// The run of each [`Run`] class found last, `start..end`: the hits on one run (a long run of
+/// name characters holding a keyword many times) share it instead of each walking it again.
+#[derive(Default)]
+struct Runs {
+    last: [Option<(usize, usize)>; 5],
+}
+
+impl Runs {
+    /// The run of `run` characters (within the line) around `at`: from where it starts before
+    /// `at` to where it ends at or after it.
+    fn around(&mut self, b: &[u8], run: Run, line_start: usize, at: usize) -> (usize, usize) {
+        let slot = run as usize;
+        if let Some(&Some((s, e))) = self.last.get(slot) {
+            if s >= line_start && s <= at && at <= e {
+                return (s, e);
+            }
+        }
+        let mut s = at;
+        while s > line_start && b.get(s - 1).is_some_and(|&c| run.has(c)) {
+            s -= 1;
+        }
+        let mut e = at;
+        while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
+            e += 1;
+        }
+        if let Some(l) = self.last.get_mut(slot) {
+            *l = Some((s, e));
+        }
+        (s, e)
+    }
 }
 
 /// Where an anchored rule's match would start for a keyword hit at `at` (on a line starting at
 /// `line_start`), or None when it cannot start there.
-fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize> {
+fn anchor(b: &[u8], start: Start, line_start: usize, at: usize, runs: &mut Runs) -> Option<usize> {
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     match start {
         Start::Keyword { back, word } => {
@@ -448,17 +513,11 @@ fn anchor(b: &[u8], start: Start, line_start: usize, at: usize) -> Option<usize>
             ok.then_some(s)
         }
         Start::Run { run, before } => {
-            let s = run_start(b, run, line_start, at);
+            let s = runs.around(b, run, line_start, at).0;
             let ok = before.is_empty() || s == line_start || b.get(s - 1).is_some_and(|c| before.as_bytes().contains(c));
             ok.then_some(s)
         }
-        Start::AfterRun { run, .. } => {
-            let mut e = at;
-            while b.get(e).is_some_and(|&c| run.has(c) && c != b'\n') {
-                e += 1;
-            }
-            Some(e)
-        }
+        Start::AfterRun { run, .. } => Some(runs.around(b, run, line_start, at).1),
         Start::Search => None,
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Autonomy, TaskSpec};
+use crate::profiles::ModelRequirement;
 use crate::validate::{truncate_for_message, validate_task_name};
 use serde::{Deserialize, Serialize};
 
@@ -35,16 +36,16 @@ pub struct TaskSpecInput {
 
 /// Checks a task description and returns the validated [`TaskSpec`].
 ///
-/// - `agent`: one of codex, claude, opencode, pi, demo.
+/// - `agent`: a registered agent (built-in or from the operator's configuration).
 /// - `name`: see [`validate_task_name`].
 /// - `project_dir`: absolute, no control characters, no `.`/`..` components, at most 4096 bytes.
 /// - `model`: optional; 1-128 characters of `[A-Za-z0-9._:/@+-]`, not starting with `-`.
-///   OpenCode requires one, as `provider/model`: without `-m` it silently falls back to a free
-///   hosted model (agent-clis.md), which is never what a user running a task wants.
+///   A profile with `model_required` (OpenCode: without `-m` it silently falls back to a free
+///   hosted model) requires one, as `provider/model`.
 /// - `autonomy`: `sandboxed` (default) or `full`.
 pub fn validate_spec(input: &TaskSpecInput) -> CoreResult<TaskSpec> {
     let agent = AgentKind::parse(&input.agent)
-        .ok_or_else(|| CoreError::InvalidAgent(truncate_for_message(&input.agent)))?;
+        .ok_or_else(|| CoreError::unknown_agent(&input.agent))?;
     validate_task_name(&input.name)?;
     validate_project_dir(&input.project_dir)?;
     if let Some(model) = &input.model {
@@ -78,20 +79,21 @@ pub fn check_spec(spec: &TaskSpec) -> CoreResult<()> {
 }
 
 fn check_agent_requirements(spec: &TaskSpec) -> CoreResult<()> {
-    if spec.agent == AgentKind::Opencode {
+    // Profile data (`model_required`): OpenCode falls back to a free hosted model without one.
+    if crate::profiles::profile(spec.agent).data.model_required == Some(ModelRequirement::ProviderModel) {
         match &spec.model {
             None => {
                 return Err(CoreError::InvalidOption {
                     field: "model",
                     value: String::new(),
-                    reason: "opencode needs a model as provider/model (e.g. anthropic/claude-sonnet-4-5); without one it falls back to a free hosted model",
+                    reason: "this agent needs a model as provider/model (e.g. anthropic/claude-sonnet-4-5); without one it falls back to a default model (opencode: a free hosted one)",
                 })
             }
             Some(m) if !is_provider_model(m) => {
                 return Err(CoreError::InvalidOption {
                     field: "model",
                     value: truncate_for_message(m),
-                    reason: "opencode models are written provider/model (e.g. anthropic/claude-sonnet-4-5)",
+                    reason: "this agent's models are written provider/model (e.g. anthropic/claude-sonnet-4-5)",
                 })
             }
             Some(_) => {}
@@ -185,7 +187,7 @@ pub fn session_name(spec: &TaskSpec) -> String {
 /// Splits a session name made by [`session_name`] back into agent and task name.
 /// Sessions that do not follow the convention (started by hand) are `invalid_session`.
 pub fn parse_session(session: &str) -> CoreResult<(AgentKind, String)> {
-    for agent in AgentKind::ALL {
+    for agent in AgentKind::all() {
         if let Some(rest) = session
             .strip_prefix(agent.as_str())
             .and_then(|r| r.strip_prefix('-'))

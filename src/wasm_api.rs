@@ -137,7 +137,7 @@ fn record_from_js(value: JsValue) -> JsResult<crate::record::TaskRecord> {
 /// Reads an agent name (`invalid_agent` for any other string).
 fn agent_arg(value: JsValue) -> JsResult<AgentKind> {
     let agent: String = arg(value, "agent")?;
-    AgentKind::parse(&agent).ok_or_else(|| to_js_error(CoreError::InvalidAgent(truncate_for_message(&agent))))
+    AgentKind::parse(&agent).ok_or_else(|| to_js_error(CoreError::unknown_agent(&agent)))
 }
 
 /// Checks a task name (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 48 characters).
@@ -198,7 +198,9 @@ pub fn with_project_identity(
     out(&record)
 }
 
-/// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`.
+/// Parses and validates a task record read from disk (JSON text). Throws `invalid_record`, or
+/// `invalid_agent` for a well-formed agent name this process has no profile for (an operator
+/// agent missing from this configuration): such a record is not corrupt, it is kept.
 #[wasm_bindgen(js_name = parseRecord)]
 pub fn parse_record(
     #[wasm_bindgen(unchecked_param_type = "string")] json_text: JsValue,
@@ -208,6 +210,15 @@ pub fn parse_record(
         let why = js_sys::Error::from(e).message();
         to_js_error(CoreError::InvalidRecord(format!("not JSON: {}", String::from(why))))
     })?;
+    let agent = js_sys::Reflect::get(&value, &"spec".into())
+        .ok()
+        .and_then(|spec| js_sys::Reflect::get(&spec, &"agent".into()).ok())
+        .and_then(|a| a.as_string());
+    if let Some(name) = agent {
+        if AgentKind::parse(&name).is_none() && crate::agents::check_agent_name(&name).is_ok() {
+            return Err(to_js_error(CoreError::unknown_agent(&name)));
+        }
+    }
     out(&record_from_js(value)?)
 }
 
@@ -605,7 +616,7 @@ pub fn agent_id_source(
 /// the operator's PATH, and passes that as `program` for the start and every recovery.
 #[wasm_bindgen(js_name = agentProgram)]
 pub fn agent_program(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Option<String>> {
-    Ok(crate::profiles::profile(agent_arg(agent)?).program.map(str::to_string))
+    Ok(crate::profiles::profile(agent_arg(agent)?).program.clone())
 }
 
 /// How real an agent's `sandboxed` autonomy is: `"os"` (an OS sandbox around everything it
@@ -622,5 +633,45 @@ pub fn agent_sandbox(
 /// host copies from its own environment into the task's 0600 env file. Throws `invalid_agent`.
 #[wasm_bindgen(js_name = agentCredentialEnv)]
 pub fn agent_credential_env(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Vec<String>> {
-    Ok(crate::profiles::profile(agent_arg(agent)?).credential_env.iter().map(|s| s.to_string()).collect())
+    Ok(crate::profiles::profile(agent_arg(agent)?).data.credential_env.clone())
+}
+
+/// Every agent that can be used now: the built-ins (`agents/*.json`) first, then those the
+/// operator's configuration adds (see `setAgentProfiles`).
+#[wasm_bindgen(js_name = agentNames)]
+pub fn agent_names() -> Vec<String> {
+    crate::agents::names().into_iter().map(str::to_string).collect()
+}
+
+/// The effective profiles (`{ "<name>": <profile> }`, the JSON shape of agents/*.json and of
+/// the configuration's `agents`), as JSON text: for `agents list|show` and for a task's host.json.
+#[wasm_bindgen(js_name = agentProfilesJson)]
+pub fn agent_profiles_json() -> JsResult<String> {
+    let all: std::collections::BTreeMap<&str, &crate::profiles::ProfileData> =
+        crate::agents::names().into_iter().filter_map(|n| crate::agents::find(n).map(|p| (n, &p.data))).collect();
+    serde_json::to_string(&all).map_err(|e| js_error("internal", &format!("cannot write the profiles: {e}")))
+}
+
+/// Replaces the operator's agents with `json` (JSON text of `{ "<name>": <profile> }`; `{}`
+/// for none), overriding built-ins of the same name. Every profile is checked first; nothing
+/// changes when one is invalid. Throws `invalid_agent_profile` naming the field
+/// (`agents.aider.session_id.text: regex parse error …`). Only operator configuration (a
+/// config file, the plugin config, a task's own host.json) may be passed here, never a tool
+/// call's input.
+#[wasm_bindgen(js_name = setAgentProfiles)]
+pub fn set_agent_profiles(#[wasm_bindgen(unchecked_param_type = "string")] json: JsValue) -> JsResult<()> {
+    let json: String = arg(json, "agent profiles")?;
+    crate::agents::set_operator_agents_json(&json).map_err(to_js_error)
+}
+
+/// One agent's effective profile as JSON text: `{"name", "source": "built_in" | "operator",
+/// "profile"}`. A task keeps it in its host.json at start (see `checkSameProfile` in
+/// host-shim/task-files.js). Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentProfileJson)]
+pub fn agent_profile_json(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<String> {
+    let agent = agent_arg(agent)?;
+    let p = crate::profiles::profile(agent);
+    let source = if crate::agents::is_operator_defined(agent.as_str()) { "operator" } else { "built_in" };
+    let info = serde_json::json!({ "name": p.name, "source": source, "profile": &p.data });
+    serde_json::to_string(&info).map_err(|e| js_error("internal", &format!("cannot write the profile: {e}")))
 }

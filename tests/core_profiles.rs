@@ -279,7 +279,7 @@ fn every_profile_says_how_real_its_sandbox_is() {
     // A sandbox that is not Os or None must come from somewhere: flags or environment.
     for agent in [AgentKind::Codex, AgentKind::Claude, AgentKind::Opencode] {
         let p = profile(agent);
-        assert!(!p.sandboxed.is_empty() || !p.sandboxed_env.is_empty(), "{agent:?} has a sandbox but passes nothing");
+        assert!(!p.data.autonomy.sandboxed.is_empty() || !p.data.sandboxed_env.is_empty(), "{agent:?} has a sandbox but passes nothing");
     }
     for (agent, name) in [(AgentKind::Codex, "os"), (AgentKind::Pi, "none"), (AgentKind::Opencode, "permissions")] {
         assert_eq!(profile(agent).sandbox.as_str(), name);

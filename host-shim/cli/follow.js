@@ -4,7 +4,8 @@
 // private key whose BEGIN line came in an earlier chunk. So the text already printed is kept as
 // context (its last 64 KiB, cut at a line start): each time, context + new text is redacted and
 // what redaction made of the new part is printed. An incomplete last line is held back until
-// its newline comes, or for at most `holdMs` (a prompt that ends without a newline still shows).
+// its newline comes, or for at most `holdMs` (a prompt that ends without a newline still shows),
+// all but its last word, which waits for a space or a newline (see heldWordStart).
 
 /** Raw text kept before new text: enough for a private key's BEGIN line to still be seen. */
 export const CONTEXT_BYTES = 64 * 1024;
@@ -36,22 +37,31 @@ export class FollowRedactor {
    * @param {number} now milliseconds
    */
   push(chunk, now) {
+    return this.#push(chunk, now, false);
+  }
+
+  /** Whatever is held back, for the end. @param {number} now */
+  flush(now) {
+    return this.#push("", now + this.holdMs, true);
+  }
+
+  /**
+   * @param {string} chunk
+   * @param {number} now
+   * @param {boolean} end print everything held back
+   */
+  #push(chunk, now, end) {
     if (chunk) {
       if (this.pending === "") this.pendingSince = now;
       this.pending += chunk;
     }
     let take = this.pending.lastIndexOf("\n") + 1;
-    if (take === 0 && this.pending !== "" && now - this.pendingSince >= this.holdMs) take = this.pending.length;
+    if (take === 0 && this.pending !== "" && (end || now - this.pendingSince >= this.holdMs)) take = end ? this.pending.length : heldWordStart(this.pending);
     if (take === 0) return "";
     const add = this.pending.slice(0, take);
     this.pending = this.pending.slice(take);
     this.pendingSince = now;
     return this.#print(add);
-  }
-
-  /** Whatever is held back, for the end. @param {number} now */
-  flush(now) {
-    return this.push("", now + this.holdMs);
   }
 
   /** @param {string} add */
@@ -66,6 +76,22 @@ export class FollowRedactor {
     return out;
   }
 }
+
+/**
+ * Where an incomplete line shown after the hold time stops: before its last word. A key being
+ * printed when the hold ran out would otherwise show in two halves, each too short for
+ * redaction to recognise; the word waits for a space, a newline or the end (unless it grows
+ * past `MAX_HELD_WORD`, e.g. a progress bar of dots).
+ * @param {string} pending
+ */
+function heldWordStart(pending) {
+  const m = /\S*$/.exec(pending);
+  const word = m ? m[0].length : 0;
+  return word > MAX_HELD_WORD ? pending.length : pending.length - word;
+}
+
+/** An incomplete line's last word longer than this is shown anyway (no key is this long). */
+const MAX_HELD_WORD = 4096;
 
 /**
  * The last `bytes` (about: UTF-16 units) of `text`, from a line start when there is one.

@@ -25,6 +25,18 @@ function width(s) {
 /** @param {TaskView[]} views */
 export function taskTable(views) {
   if (views.length === 0) return "no tasks";
+  // Over remote hosts (remote/commands.js listFleet): a HOST column, and a host that could not
+  // be asked as one row saying so.
+  if (views.some((v) => /** @type {any} */ (v).host !== undefined)) {
+    return table(
+      ["HOST", "SESSION", "STATE", "ATTEMPTS", "UPDATED", "DETAIL"],
+      views.map((/** @type {any} */ v) =>
+        v.reachable === false
+          ? [v.host, "-", "unreachable", "-", "-", `${v.error.code}: ${oneLine(v.error.message, 80)}`]
+          : [v.host, v.session, v.state, String(v.attempts), shortTime(v.updatedAt), detail(v)],
+      ),
+    );
+  }
   return table(
     ["SESSION", "STATE", "ATTEMPTS", "UPDATED", "DETAIL"],
     views.map((v) => [v.session, v.state, String(v.attempts), shortTime(v.updatedAt), detail(v)]),

@@ -4,13 +4,13 @@
 // output and errors are the shared command table (../commands.js, run by ../commands-run.js);
 // this file adds what only this surface has: the options that choose the state directory,
 // tmux server and settings, and the TaskManager built from them.
-import { readFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TaskManager } from "../task-manager.js";
 import { RcaError } from "../errors.js";
 import { coreSandbox } from "../commands.js";
 import { runCommand } from "../commands-run.js";
+import { readBounded } from "./read-bounded.js";
 
 /** The global options of this surface: which state directory, tmux server and settings. */
 const GLOBALS = /** @type {Record<string, import("../commands.js").OptionSpec>} */ ({
@@ -59,11 +59,12 @@ export function main(argv) {
   return runCommand(cliSurface(), argv);
 }
 
+/** A settings file is a few KB; this leaves room and stops a slip (`--config /dev/zero`). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** @param {string} file */
-async function readConfig(file) {
-  const text = await readFile(file, "utf8").catch((e) => {
-    throw new RcaError("usage", `cannot read --config ${file}: ${e.message}`);
-  });
+export async function readConfig(file) {
+  const text = (await readBounded(file, MAX_CONFIG_BYTES, `--config ${file}`)).toString("utf8");
   let value;
   try {
     value = JSON.parse(text);
@@ -78,7 +79,7 @@ async function readConfig(file) {
 
 /** Settings of the host (not the core's MonitorConfig) that a --config file may hold. */
 const HOST_KEYS = [
-  "notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv",
+  "notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv", "agents",
   "worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency",
 ];
 
@@ -110,7 +111,7 @@ function hostSettings(settings, flag, env) {
       throw new RcaError("usage", `${where} must be a JSON array of strings (an argv, no shell), e.g. '["notify-send","coding task"]'`);
     }
   }
-  return /** @type {{ notifyCommand?: string[], notifyTimeoutMs?: number, notifyEvents?: string[], retentionMs?: number | null, passEnv?: string[] }} */ (host);
+  return /** @type {{ notifyCommand?: string[], notifyTimeoutMs?: number, notifyEvents?: string[], retentionMs?: number | null, passEnv?: string[], agents?: Record<string, unknown> }} */ (host);
 }
 
 /** Quotes a word for a command line a person copies (display only). @param {string} s */

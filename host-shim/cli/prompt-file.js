@@ -3,10 +3,12 @@
 // A prompt is text: bytes that are not valid UTF-8 would reach the agent altered (a decoder
 // replaces them with U+FFFD), so they are refused with `invalid_prompt` and nothing is created.
 // A byte-order mark is kept as it is (TextDecoder would drop it by default).
-import { readFile } from "node:fs/promises";
 import { RcaError } from "../errors.js";
+import { readBounded } from "./read-bounded.js";
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Read at most this much: the core refuses a prompt above 4 MiB anyway (spec::MAX_PROMPT_BYTES). */
+export const MAX_PROMPT_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * @param {string} file a path, or "-" for stdin
@@ -22,9 +24,7 @@ export async function readPromptFile(file, stdin = process.stdin) {
     for await (const c of stdin) chunks.push(c);
     bytes = Buffer.concat(chunks);
   } else {
-    bytes = await readFile(file).catch((e) => {
-      throw new RcaError("usage", `cannot read --prompt-file ${file}: ${e.message}`);
-    });
+    bytes = await readBounded(file, MAX_PROMPT_FILE_BYTES, `--prompt-file ${file}`);
   }
   return decodePrompt(bytes, file === "-" ? "the prompt on stdin" : `--prompt-file ${file}`);
 }

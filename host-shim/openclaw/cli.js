@@ -64,9 +64,16 @@ export function registerCodingTasksCli(program, deps) {
   const group = passThrough(program.command(CLI_NAME).description(CLI_DESCRIPTION)).helpCommand(false);
   // No command, `--help` or an unknown command: the table's usage (or its usage error).
   group.action((/** @type {string[]} */ words, /** @type {unknown} */ _o, /** @type {CommanderCommand} */ cmd) => run(cmd, [], words));
+  const registered = new Set();
   for (const [name, spec] of Object.entries(COMMANDS)) {
-    passThrough(group.command(name).description(spec.summary))
-      .action((/** @type {string[]} */ words, /** @type {unknown} */ _o, /** @type {CommanderCommand} */ cmd) => run(cmd, [name], words));
+    // A command of two words (`hosts add`) is registered once by its first word; the table's
+    // parser reads the second.
+    const first = name.split(" ")[0];
+    if (registered.has(first)) continue;
+    registered.add(first);
+    const summary = first === name ? spec.summary : `${first} ${Object.keys(COMMANDS).filter((n) => n.startsWith(`${first} `)).map((n) => n.slice(first.length + 1)).join("|")}`;
+    passThrough(group.command(first).description(summary))
+      .action((/** @type {string[]} */ words, /** @type {unknown} */ _o, /** @type {CommanderCommand} */ cmd) => run(cmd, [first], words));
   }
   return group;
 }

@@ -5,9 +5,12 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { SHARE_MODES } from "./policy.js";
+import core from "../core.js";
+import { checkHosts } from "../remote/hosts-file.js";
 
 export const PLUGIN_ID = "resilient-coding-agent";
-export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "demo"]);
+/** The registered agents (the core's profiles: built-ins and `agentProfiles`). @returns {string[]} */
+export const agentNames = () => core.agentNames();
 export const AUTONOMY = /** @type {const} */ (["sandboxed", "full"]);
 export const STATES = /** @type {const} */ ([
   "starting", "running", "waiting_for_input", "stalled", "recovering", "completed", "failed", "stopped",
@@ -28,6 +31,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   stateDir?: string,
  *   tmuxSocket?: string,
  *   agents: Record<string, AgentDefaults>,
+ *   agentProfiles?: Record<string, unknown>,
  *   monitor: Record<string, number>,
  *   notify: NotifyConfig,
  *   retentionMs?: number | null,
@@ -35,6 +39,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   policy: import("./policy.js").Policy,
  *   worktree?: boolean, worktreeRoot?: string, setupCommand?: string[], autoResume?: boolean,
  *   recoveryStaggerMs?: number, recoveryConcurrency?: number,
+ *   hosts?: Record<string, import("../remote/hosts-file.js").HostEntry>,
  * }} PluginConfig
  */
 
@@ -58,6 +63,11 @@ export function expandHome(/** @type {string} */ p) {
  */
 export function normalizeConfig(raw) {
   const cfg = isObject(raw) ? raw : {};
+  // The operator's agent profiles are registered first: agent names in the policy and the tool
+  // schemas are checked against them. An invalid one stops the plugin with
+  // invalid_agent_profile naming the field (an operator's configuration error).
+  const agentProfiles = isObject(cfg.agentProfiles) ? cfg.agentProfiles : undefined;
+  core.setAgentProfiles(JSON.stringify(agentProfiles ?? {}));
   /** @type {Record<string, AgentDefaults>} */
   const agents = {};
   if (isObject(cfg.agents)) {
@@ -101,6 +111,7 @@ export function normalizeConfig(raw) {
   /** @type {PluginConfig} */
   const out = {
     agents,
+    ...(agentProfiles ? { agentProfiles } : {}),
     monitor,
     policy: normalizePolicy(cfg.policy),
     notify: {
@@ -129,6 +140,9 @@ export function normalizeConfig(raw) {
   if (Array.isArray(cfg.setupCommand) && cfg.setupCommand.every((a) => typeof a === "string")) out.setupCommand = /** @type {string[]} */ (cfg.setupCommand);
   if (num(cfg.recoveryStaggerMs) !== undefined) out.recoveryStaggerMs = num(cfg.recoveryStaggerMs);
   if (num(cfg.recoveryConcurrency) !== undefined) out.recoveryConcurrency = num(cfg.recoveryConcurrency);
+  // Remote hosts (name → ssh target): the only hosts a tool call may name (checked in full, as
+  // each field ends up in an ssh argv; a bad entry is a config error, not a silent skip).
+  if (cfg.hosts !== undefined) out.hosts = checkHosts(cfg.hosts);
   return out;
 }
 
@@ -147,7 +161,7 @@ export function normalizePolicy(raw) {
     ? /** @type {import("./policy.js").Policy["shareTasks"]} */ (p.shareTasks)
     : "agent";
   const allow = Array.isArray(p.allowUnsandboxed)
-    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (AGENTS).includes(a))
+    ? p.allowUnsandboxed.filter((a) => typeof a === "string" && /** @type {readonly string[]} */ (agentNames()).includes(a))
     : [];
   return {
     maxAutonomy: p.maxAutonomy === "full" ? "full" : "sandboxed",
@@ -178,8 +192,10 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[] } & Record<string, unknown>} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown>, agents?: Record<string, unknown> } & Record<string, unknown>} */
   const opts = { stateDir };
+  if (cfg.hosts) opts.hosts = cfg.hosts;
+  if (cfg.agentProfiles) opts.agents = cfg.agentProfiles;
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;

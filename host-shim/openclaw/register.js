@@ -11,6 +11,10 @@ import { createTools, TOOL_NAMES } from "./tools.js";
 import { createMonitorService } from "./service.js";
 import { createNotifier } from "./notify.js";
 import { registerCodingTasksCli, CLI_NAME, CLI_DESCRIPTION } from "./cli.js";
+import { createDashboardHandler } from "../dashboard/server.js";
+
+/** Where the gateway serves the dashboard (its own authentication in front). */
+export const DASHBOARD_PATH = "/plugins/resilient-coding-agent";
 
 /**
  * The part of OpenClaw's plugin API this plugin uses (openclaw 2026.9.6, OpenClawPluginApi).
@@ -25,6 +29,7 @@ import { registerCodingTasksCli, CLI_NAME, CLI_DESCRIPTION } from "./cli.js";
  *   registerTool(tool: any, opts?: { name?: string, names?: string[], optional?: boolean }): void,
  *   registerService(service: { id: string, start(ctx: any): unknown, stop?(ctx: any): unknown }): void,
  *   registerCli(registrar: (ctx: { program: any }) => unknown, opts?: { descriptors?: { name: string, description: string, hasSubcommands: boolean }[], commands?: string[] }): void,
+ *   registerHttpRoute?(route: { path: string, auth: "gateway" | "plugin", match?: "exact" | "prefix", handler: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<boolean | void> | boolean | void }): void,
  * }} PluginApi
  * @typedef {Record<string, any> & { close?: () => unknown }} AnyManager
  * @typedef {ReturnType<typeof taskManagerOptions> & { demoAgent?: string[] }} ManagerOptions
@@ -158,11 +163,20 @@ export function createRegister(deps) {
       },
       logger,
     });
+    // The dashboard, behind the gateway's own authentication (auth: "gateway": OpenClaw answers
+    // 401 before the handler runs). It shows the tasks of the manager the service watches.
+    const dashboard = createDashboardHandler({
+      getManager: () => /** @type {any} */ (watched ?? getManager()),
+      basePath: DASHBOARD_PATH,
+    });
+    api.registerHttpRoute?.({ path: DASHBOARD_PATH, auth: "gateway", match: "prefix", handler: (req, res) => dashboard.handle(req, res) });
+
     api.registerService(
       createMonitorService({
         getManager: (dir) => /** @type {any} */ ((watched = getManager(dir))),
         release: (tm) => {
           watched = undefined;
+          dashboard.close();
           return release(/** @type {AnyManager} */ (tm));
         },
         onEvent: (ev) => notifier.handle(ev),

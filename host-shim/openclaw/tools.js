@@ -4,10 +4,14 @@
 // text for the model plus `details.task` (or `details.tasks`) for machines; errors come back as
 // readable results too — a thrown error reaches the caller only as "tool execution failed".
 // `details` never uses OpenClaw's reserved grading keys (status, ok, success, error, …).
-import { AGENTS, AUTONOMY, STATES } from "./config.js";
+import { agentNames, AUTONOMY, STATES } from "./config.js";
 import { humanDuration, listText, taskText } from "./format.js";
 import { RcaError } from "../errors.js";
 import { callerAgent, checkAutonomy, checkProjectDir, inScope, notFound, present } from "./policy.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { isAbsolute } from "node:path";
+import { configuredHosts, hostNamed } from "../remote/hosts-file.js";
+import { RemoteManager } from "../remote/rpc-client.js";
 
 export const TOOL_NAMES = /** @type {const} */ ([
   "coding_task_start", "coding_task_status", "coding_task_list",
@@ -17,8 +21,9 @@ export const TOOL_NAMES = /** @type {const} */ ([
 const SESSION = {
   type: "string",
   description: "The task's tmux session, `<agent>-<name>` (e.g. `codex-fix-login`), as returned by coding_task_start or coding_task_list.",
-  pattern: "^(codex|claude|opencode|pi|demo)-[a-z0-9]+(-[a-z0-9]+)*$",
-  maxLength: 60,
+  // Any agent name (the operator may add agents); the core checks it is a registered one.
+  pattern: "^[a-z][a-z0-9]{0,23}-[a-z0-9]+(-[a-z0-9]+)*$",
+  maxLength: 73,
 };
 
 /**
@@ -33,8 +38,11 @@ export const SCHEMAS = {
     properties: {
       agent: {
         type: "string",
-        enum: [...AGENTS],
-        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it); or demo (a simulated agent for trying the plugin, no API key).",
+        // A getter: the registered agents once the operator's agentProfiles are loaded.
+        get enum() {
+          return agentNames();
+        },
+        description: "Which coding-agent CLI runs the task: codex (OpenAI Codex CLI), claude (Claude Code), opencode, pi (has no sandbox: refused unless the operator allows it), demo (a simulated agent for trying the plugin, no API key), or another agent the operator configured.",
       },
       name: {
         type: "string",
@@ -144,6 +152,14 @@ export const SCHEMAS = {
     },
   },
 };
+
+/** `host`: one of the operator's configured remote hosts (checked at the call), on every tool. */
+const HOST = {
+  type: "string",
+  pattern: "^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$",
+  description: "Optional: run on this remote host, one the operator configured (`hosts` in the plugin config); omit for this machine. Another name is refused with host_unknown.",
+};
+for (const schema of Object.values(SCHEMAS)) /** @type {any} */ (schema).properties.host = HOST;
 
 const DESCRIPTIONS = {
   coding_task_start:
@@ -303,6 +319,18 @@ function startText(t, deps, estimateMinutes, willNotify, unsandboxed) {
  * @param {ToolContext} ctx
  */
 export function createTools(deps, ctx) {
+  // A call with `host` runs the same tool code with that host's manager (per call, so two calls
+  // at once never see each other's host).
+  const base = deps;
+  /** @type {AsyncLocalStorage<Manager>} */
+  const onHost = new AsyncLocalStorage();
+  deps = { ...base, getManager: () => onHost.getStore() ?? base.getManager() };
+  /** @param {unknown} name */
+  const hostManager = async (name) => {
+    const tm = /** @type {import("../task-manager.js").TaskManager} */ (/** @type {unknown} */ (base.getManager()));
+    const entry = hostNamed(await configuredHosts(tm), name);
+    return /** @type {Manager} */ (/** @type {unknown} */ (new RemoteManager(tm.stateDir, entry)));
+  };
   /**
    * @param {typeof TOOL_NAMES[number]} name
    * @param {string} label
@@ -321,7 +349,10 @@ export function createTools(deps, ctx) {
         return errorResult(name, e);
       }
       try {
-        return await run(/** @type {Record<string, any>} */ (params ?? {}));
+        const p = /** @type {Record<string, any>} */ (params ?? {});
+        if (p.host === undefined) return await run(p);
+        const remote = await hostManager(p.host);
+        return await onHost.run(remote, () => run(p));
       } catch (err) {
         return errorResult(name, err);
       }
@@ -357,7 +388,11 @@ export function createTools(deps, ctx) {
       const sandbox = deps.agentSandbox(p.agent);
       // The operator's ceiling first: nothing is resolved or created for a refused request.
       const { autonomy, unsandboxed } = checkAutonomy({ agent: p.agent, requested: p.autonomy, agentDefault: defaults.autonomy, sandbox, policy });
-      const projectDir = await checkProjectDir(p.projectDir, { policy, home: deps.home, stateDirs: deps.stateDirs() });
+      // On a remote host the directory is that host's: the local checks (roots, home, state
+      // directories) cannot see it; it must be absolute and the host's own rules apply there.
+      const projectDir = p.host === undefined
+        ? await checkProjectDir(p.projectDir, { policy, home: deps.home, stateDirs: deps.stateDirs() })
+        : remoteProjectDir(p.projectDir);
       /** @type {Record<string, unknown>} */
       const origin = { kind: "openclaw" };
       if (ctx.sessionKey) origin.sessionKey = ctx.sessionKey;
@@ -423,4 +458,12 @@ export function createTools(deps, ctx) {
       return toolResult(text, { task: task ? present(task, ctx) : { session: p.session, state: "stopped" } });
     }),
   ];
+}
+
+/** A remote host's project directory: absolute, no hidden component (a dot directory). @param {unknown} dir */
+function remoteProjectDir(dir) {
+  if (typeof dir !== "string" || !isAbsolute(dir) || dir.split("/").some((c) => c.startsWith("."))) {
+    throw new RcaError("invalid_project_dir", `projectDir on a remote host must be an absolute path with no hidden (dot) directory (got ${JSON.stringify(String(dir).slice(0, 200))})`);
+  }
+  return dir;
 }

@@ -8,6 +8,12 @@
 //! forms (U+009B CSI, U+009D OSC, …), every other C0 control but `\n` and `\t` (so `\r`, BEL,
 //! backspace go), DEL, and every other C1 control. A string sequence without its terminator
 //! runs to the end of its line (the newline stays), so a cut-off OSC 52 payload goes too.
+//!
+//! Also removed, as invisible characters a key could hide behind (`s\u{200B}k-…` shows as
+//! `sk-…` but no rule would see it): bidirectional controls (which also reorder what a reader
+//! sees, "Trojan Source"), zero-width spaces, the word joiner, BOM, soft hyphen and the like.
+//! The zero-width joiner and non-joiner are needed inside emoji sequences and some scripts, so
+//! they go only next to an ASCII character, where they have no such use.
 
 use std::borrow::Cow;
 
@@ -16,9 +22,28 @@ const BEL: char = '\u{7}';
 /// C1 String Terminator.
 const ST: char = '\u{9c}';
 
-/// Whether `c` is removed on its own (a control other than `\n` and `\t`).
+/// Whether `c` is removed on its own (a control other than `\n` and `\t`, or an invisible
+/// format character; the joiners are decided by their neighbours).
 fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}'
+    if c.is_ascii() {
+        return (c.is_ascii_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    }
+    c.is_control() || is_invisible(c) || is_joiner(c)
+}
+
+/// Bidirectional controls and zero-width characters that no text needs to keep.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Zero-width non-joiner and joiner.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
 }
 
 /// `text` without terminal control sequences and control characters (except `\n`, `\t`).
@@ -32,6 +57,8 @@ pub fn strip_controls(text: &str) -> Cow<'_, str> {
     let mut chars = text.get(first..).unwrap_or("").chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // The common case first: printable ASCII, and \n, \t.
+            ' '..='~' | '\n' | '\t' => out.push(c),
             ESC => match chars.peek().copied() {
                 Some('[') => {
                     chars.next();
@@ -54,6 +81,12 @@ pub fn strip_controls(text: &str) -> Cow<'_, str> {
             },
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            c if is_joiner(c) => {
+                let ascii_near = out.chars().next_back().is_some_and(|p| p.is_ascii()) || chars.peek().is_some_and(|n| n.is_ascii());
+                if !ascii_near {
+                    out.push(c);
+                }
+            }
             c if is_control(c) => {}
             c => out.push(c),
         }

@@ -6,7 +6,7 @@
 //! attempt, not a search through the line (regex-lite has no literal optimisations: an
 //! unanchored search costs a few hundred ns a byte).
 //!
-//! What is replaced: the capture group named `s` when the expression has one (the rest of the
+//! What is replaced: the capture group named `s` (or `e`, in an alternative) when the expression has one (the rest of the
 //! match is context that stays, e.g. a header name), else the whole match. A quoted value
 //! (`"…"`, `'…'`) keeps its quotes. Values that are placeholders (`true`, `null`, type names,
 //! short numbers, an earlier mark) are left alone ([`NOT_SECRETS`], `super::is_placeholder`).
@@ -45,7 +45,7 @@ const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &
         scope: Line,
         mark: super::MARK,
         not_followed_by: "([",
-        lead: "=:",
+        lead: "=:%",
         needs: "",
     }
 }
@@ -63,8 +63,10 @@ pub const NOT_SECRETS: &[&str] = &[
 ];
 
 /// After a secret's name: the separator and the value (quoted, or up to a space or separator).
-const ASSIGNED_VALUE: &str =
-    r#"["']?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)"#;
+/// A JSON-escaped quote (`\"`, a JSON file printed inside a JSON transcript line) quotes too.
+/// Percent-encoded (a URL or form inside a URL's query), `=` is `%3D`, `:` is `%3A`, a quote `%22`:
+/// the value then runs to the next `%26` (`&`), `%22`, other separator or space.
+const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
@@ -111,11 +113,11 @@ pub const RULES: &[Rule] = &[
     checked(at(
         "auth-header",
         &["authorization", "api-key", "apikey", "auth-token", "private-token", "vault-token", "access-token", "subscription-key"],
-        r#"(?i)(?:proxy-)?(?:authorization|x-api-key|api-key|x-goog-api-key|x-auth-token|private-token|x-vault-token|x-access-token|ocp-apim-subscription-key|apikey)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|bot|negotiate|sso-key|key)\s+)?(?P<s>[^\s"',;]+)"#,
+        r#"(?i)(?:proxy-)?(?:authorization|x-api-key|api-key|x-goog-api-key|x-auth-token|private-token|x-vault-token|x-access-token|ocp-apim-subscription-key|apikey)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?:(?:bearer|basic|token|digest|bot|negotiate|sso-key|key)\s+)?(?P<s>[^\s"',;\\]+)"#,
         Start::Run { run: Run::Word, before: "" },
     ), "", ":="),
     // The whole cookie list, not only the first cookie.
-    checked(at("cookie-header", &["cookie"], r#"(?i)(?:set-)?cookie["']?\s*[:=]\s*["']?(?P<s>[^"'\r\n]+)"#, Start::Run { run: Run::Word, before: "" }), "", ":="),
+    checked(at("cookie-header", &["cookie"], r#"(?i)(?:set-)?cookie(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?(?P<s>[^"'\r\n\\]+)"#, Start::Run { run: Run::Word, before: "" }), "", ":="),
     // A token has a digit somewhere (`Bearer authentication` is prose).
     at("bearer-token", &["bearer"], r"(?i)bearer\s+(?P<s>[A-Za-z._~+/=-]*[0-9][A-Za-z0-9._~+/=-]*)", Start::Keyword { back: 0, word: true }),
     // `Authorization: Bot <token>` and the like outside a header.

@@ -23,8 +23,12 @@ export const CACHE = process.env.RCA_TEST_CACHE || path.join(os.homedir(), ".cac
 export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi"]);
 /** @typedef {(typeof AGENTS)[number]} Agent */
 
+/** The verified versions and needs of each CLI (agents/versions.json, the installer's pins). */
+const VERIFIED = JSON.parse(fs.readFileSync(path.join(REPO, "agents", "versions.json"), "utf8")).agents;
 /** Pinned versions (the installer's pins; checked against `--version` there). */
-export const VERSIONS = { codex: "0.169.0", claude: "2.1.330", opencode: "1.18.33", pi: "0.73.1" };
+export const VERSIONS = Object.fromEntries(AGENTS.map((a) => [a, String(VERIFIED[a].verified_version)]));
+/** True when the CLI needs a newer Node than this one (Node 24 then goes first on its PATH). @param {Agent} agent */
+const needsNode24 = (agent) => Number(VERIFIED[agent].needs_node ?? 0) > Number(process.versions.node.split(".")[0]);
 
 /** The model name each agent is given (`-m` / `--model` / `--provider --model`). */
 export const MODEL = { codex: "mock-model", claude: "mock-model", opencode: "mock/mock-model", pi: "mock/mock-model" };
@@ -62,7 +66,8 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
   /** @type {Record<string, string>} */
   const env = {
     HOME: home,
-    PATH: `${binDir(agent)}:${basePath}`,
+    // A JavaScript CLI that needs a newer Node (Pi 1.x: >= 22.19) runs with Node 24 first.
+    PATH: needsNode24(agent) ? `${binDir(agent)}:${NODE24_BIN}:${basePath}` : `${binDir(agent)}:${basePath}`,
     LANG: "C.UTF-8",
     TERM: "xterm-256color",
     XDG_CONFIG_HOME: path.join(home, ".config"),

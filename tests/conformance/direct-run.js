@@ -5,7 +5,9 @@
 //   tests/fixtures/agent-output/<agent>/conf-<prefix>-<case>.{stdout,stderr,exit}
 // (temp paths rewritten to /home/user/..., the mock's port to 8765).
 //
-//   node tests/conformance/direct-run.js [--agents codex,pi] [--cases ok,401] [--capture]
+//   node tests/conformance/direct-run.js [--agents codex,pi] [--cases ok,401] [--capture] [--tag T]
+// --tag T names the files conf-<prefix>T-<case> (e.g. --tag 16 for a CLI version not pinned yet,
+// so the pinned version's fixtures stay as they are).
 //
 // Exit status 1 when a run did not do what EXPECT below says. This is the first check after a
 // CLI upgrade: if it fails, the e2e suite will too, and this output says why.
@@ -15,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { startMockServer } from "./mock-server.js";
-import { AGENTS, MODEL, REPO, agentEnv, binDir, installAgents, run, sessionIdInEvents, sessionInStore } from "./agents.js";
+import { AGENTS, CACHE, MODEL, REPO, agentEnv, binDir, installAgents, run, sessionIdInEvents, sessionInStore } from "./agents.js";
 import { makeTestDir } from "../support/dirs.js";
 
 /** @typedef {import("./agents.js").Agent} Agent */
@@ -52,6 +54,8 @@ const opt = (n) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : un
 const agents = /** @type {Agent[]} */ ((opt("--agents") ?? AGENTS.join(",")).split(","));
 const cases = (opt("--cases") ?? CASES.join(",")).split(",");
 const capture = args.includes("--capture");
+const tag = opt("--tag") ?? "";
+if (!/^[a-z0-9]{0,8}$/.test(tag)) throw new Error("--tag: up to 8 of a-z, 0-9");
 
 installAgents(agents);
 const mock = await startMockServer({ maxLifetimeMs: 60 * 60_000, quiet: true });
@@ -62,7 +66,9 @@ let failures = 0;
 
 /** @param {string} text @param {string} home @param {string} proj */
 function scrub(text, home, proj) {
+  // CACHE: where the CLI is installed (Pi 1.x names its own docs in the system prompt).
   return text.split(proj).join("/home/user/project").split(home).join("/home/user")
+    .split(CACHE).join("/home/user/.cache/resilient-coding-agent-tests")
     .split(root).join("/home/user/tmp").split(`127.0.0.1:${mock.port}`).join("127.0.0.1:8765");
 }
 
@@ -91,7 +97,7 @@ for (const agent of agents) {
       if (!capture) return;
       const out = path.join(REPO, "tests", "fixtures", "agent-output", agent);
       fs.mkdirSync(out, { recursive: true });
-      const base = path.join(out, `conf-${PREFIX[agent]}-${name}`);
+      const base = path.join(out, `conf-${PREFIX[agent]}${tag}-${name}`);
       fs.writeFileSync(`${base}.stdout`, scrub(res.stdout, home, proj));
       fs.writeFileSync(`${base}.stderr`, scrub(res.stderr, home, proj));
       fs.writeFileSync(`${base}.exit`, `${res.timedOut ? 124 : res.code ?? 128 + (os.constants.signals[/** @type {NodeJS.Signals} */ (res.signal)] ?? 0)}\n`);

@@ -7,6 +7,8 @@
 //   POST …/v1/responses         OpenAI Responses API (Codex)
 //   POST …/v1/chat/completions  OpenAI Chat Completions (OpenCode, Pi)
 //   POST …/v1/messages          Anthropic Messages (Claude Code), and …/v1/messages/count_tokens
+//   POST …/v1beta/models/<model>:streamGenerateContent?alt=sse  Gemini API (Gemini CLI, with
+//        GOOGLE_GEMINI_BASE_URL=<base>), also :generateContent and :countTokens
 //
 // Modes (what a model call gets): ok, hang (never answers), 401, 429 (with retry-after),
 // 500, 503, overloaded (529 for Anthropic, 503 server_overloaded for OpenAI), context (context
@@ -168,7 +170,7 @@ export async function startMockServer(opts = {}) {
     const hadToolResult = api === "other" ? false : carriesToolResult(api, body);
     let mode = cfg.mode;
     if (cfg.when === "after_tool" && !hadToolResult) mode = "ok";
-    if (api === "count_tokens" || api === "models" || api === "other") mode = "ok";
+    if (api === "count_tokens" || api === "gemini_count" || api === "models" || api === "other") mode = "ok";
     /** @type {RecordedRequest} */
     const rec = {
       seq, at: Date.now(), method: req.method ?? "", path: fullPath, lane, api, mode, hadToolResult,
@@ -183,6 +185,9 @@ export async function startMockServer(opts = {}) {
       case "count_tokens":
         record(rec);
         return sendJson(res, 200, { input_tokens: 12 });
+      case "gemini_count":
+        record(rec);
+        return sendJson(res, 200, { totalTokens: 12 });
       case "other":
         record(rec);
         return sendJson(res, 404, { error: { message: `mock: no route for ${req.method} ${path}` } });
@@ -203,6 +208,7 @@ export async function startMockServer(opts = {}) {
     const stream = !!(body && body.stream);
     if (api === "responses") return replyResponses(res, tool);
     if (api === "chat") return replyChat(res, tool, stream);
+    if (api === "gemini") return replyGemini(res, tool, /:streamGenerateContent$/.test(path));
     return replyMessages(res, tool, stream);
   }
 
@@ -228,7 +234,7 @@ export async function startMockServer(opts = {}) {
     requests: (lane) => (lane === undefined ? requests.slice() : requests.filter((r) => r.lane === lane)),
     /** Model calls only (no count_tokens/models/unknown routes). @param {string} [lane] */
     modelCalls: (lane) => requests.filter((r) => (lane === undefined || r.lane === lane) &&
-      (r.api === "responses" || r.api === "chat" || r.api === "messages")),
+      (r.api === "responses" || r.api === "chat" || r.api === "messages" || r.api === "gemini")),
     /**
      * Resolves with the first recorded request matching pred (already recorded ones count).
      * @param {(r: RecordedRequest) => boolean} pred @param {number} timeoutMs
@@ -280,6 +286,8 @@ function apiOf(method, path) {
   if (/\/chat\/completions\/?$/.test(path)) return "chat";
   if (/\/messages\/count_tokens\/?$/.test(path)) return "count_tokens";
   if (/\/messages\/?$/.test(path)) return "messages";
+  if (/\/models\/[^/]+:countTokens$/.test(path)) return "gemini_count";
+  if (/\/models\/[^/]+:(stream)?[gG]enerateContent$/.test(path)) return "gemini";
   return "other";
 }
 
@@ -302,6 +310,7 @@ function allText(body) {
 function conversation(api, body) {
   if (!body || typeof body !== "object") return [];
   if (api === "responses") return Array.isArray(body.input) ? body.input : [];
+  if (api === "gemini") return Array.isArray(body.contents) ? body.contents : [];
   return Array.isArray(body.messages) ? body.messages : [];
 }
 
@@ -312,6 +321,7 @@ function carriesToolResult(api, body) {
   if (!last || typeof last !== "object") return false;
   if (api === "responses") return /_call_output$/.test(String(last.type ?? ""));
   if (api === "chat") return last.role === "tool";
+  if (api === "gemini") return last.role === "user" && Array.isArray(last.parts) && last.parts.some((/** @type {any} */ p) => p && p.functionResponse);
   return last.role === "user" && Array.isArray(last.content) &&
     last.content.some((/** @type {any} */ c) => c && c.type === "tool_result");
 }
@@ -321,7 +331,7 @@ function lastUserText(api, body) {
   const conv = conversation(api, body);
   for (let i = conv.length - 1; i >= 0; i--) {
     const it = conv[i];
-    if (it && it.role === "user") return allText(it.content);
+    if (it && it.role === "user") return allText(it.content ?? it.parts);
   }
   return "";
 }
@@ -329,6 +339,8 @@ function lastUserText(api, body) {
 /** Tool names offered by a request. @param {string} api @param {any} body @returns {string[]} */
 function toolNames(api, body) {
   const tools = body && Array.isArray(body.tools) ? body.tools : [];
+  // Gemini: tools: [{ functionDeclarations: [{ name, … }] }].
+  if (api === "gemini") return tools.flatMap((/** @type {any} */ t) => (Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : []).map((/** @type {any} */ f) => String(f?.name ?? ""))).filter(Boolean);
   return tools.map((/** @type {any} */ t) => String(
     api === "chat" ? (t.function?.name ?? t.name ?? "") : (t.name ?? t.function?.name ?? ""))).filter(Boolean);
 }
@@ -350,6 +362,7 @@ function pickTool(api, body) {
     ["ToolSearch", { query: "read file", max_results: 1 }],
     ["todowrite", { todos: [{ content: "conformance check", status: "in_progress", priority: "medium" }] }],
     ["read", { path: "README.md" }],
+    ["glob", { pattern: "*.md" }],
   ];
   for (const [name, args] of prefs) if (names.includes(name)) return { name, args };
   return null;
@@ -378,10 +391,12 @@ function escapeTool(api, body) {
       ["Bash", { command: shell, description: "Create a marker file" }],
       ["shell", { command: ["touch", target] }],
       ["exec_command", { cmd: `touch ${target}` }],
+      ["run_shell_command", { command: shell, description: "Create a marker file" }],
     ]
     : [
       ["write", { filePath: target, content: "escaped\n" }],
       ["Write", { file_path: target, content: "escaped\n" }],
+      ["write_file", { file_path: target, content: "escaped\n" }],
     ];
   for (const [name, args] of prefs) if (names.includes(name)) return { name, args };
   return null;
@@ -490,6 +505,22 @@ function replyMessages(res, tool, stream) {
 }
 
 /**
+ * Gemini API: one GenerateContentResponse, as `data:` lines (streamGenerateContent?alt=sse) or
+ * one JSON object (generateContent).
+ * @param {import("node:http").ServerResponse} res @param {{name: string, args: any} | null} tool @param {boolean} stream
+ */
+function replyGemini(res, tool, stream) {
+  const text = "Hello from mock (gemini).";
+  const usageMetadata = { promptTokenCount: USAGE.input, candidatesTokenCount: USAGE.output, totalTokenCount: USAGE.input + USAGE.output };
+  const parts = tool ? [{ functionCall: { name: tool.name, args: tool.args } }] : [{ text }];
+  const done = { candidates: [{ content: { parts, role: "model" }, finishReason: "STOP", index: 0 }], usageMetadata, modelVersion: MODEL, responseId: "resp_mock_gemini" };
+  if (!stream) return sendJson(res, 200, done);
+  const s = sse(res);
+  s.send(null, done);
+  s.end();
+}
+
+/**
  * The error replies, in each API's own shape.
  * @param {import("node:http").ServerResponse} res @param {string} api @param {Mode} mode @param {LaneConfig} cfg
  */
@@ -502,6 +533,7 @@ function sendError(res, api, mode, cfg) {
   const retryAfter = String(cfg.retryAfterSec ?? 1);
   const resetIn = cfg.resetInSec ?? 3600;
   const resetsAt = Math.floor(Date.now() / 1000) + resetIn;
+  if (api === "gemini") return sendGeminiError(res, mode, retryAfter, resetIn);
   switch (mode) {
     case "401":
       return anthropic
@@ -539,6 +571,45 @@ function sendError(res, api, mode, cfg) {
         : sendJson(res, 429, oerr("You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota"));
     default:
       return sendJson(res, 500, { error: { message: `mock: unhandled mode ${mode}` } });
+  }
+}
+
+/**
+ * The Gemini API's errors: `{"error":{"code","message","status","details"}}` (google.rpc.Status),
+ * with RetryInfo where the real API sends one (the CLI waits the retryDelay) and QuotaFailure for
+ * quota exhaustion (a per-day quota is terminal for the CLI).
+ * @param {import("node:http").ServerResponse} res @param {Mode} mode @param {string} retryAfter @param {number} resetIn
+ */
+function sendGeminiError(res, mode, retryAfter, resetIn) {
+  /** @param {number} code @param {string} status @param {string} message @param {any[]} [details] */
+  const gerr = (code, status, message, details = []) => ({ error: { code, message, status, ...(details.length ? { details } : {}) } });
+  const retryInfo = (/** @type {string | number} */ sec) => ({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${sec}s` });
+  /** @param {string} quotaId */
+  const quotaFailure = (quotaId) => ({ "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+    violations: [{ quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests", quotaId, quotaDimensions: { location: "global", model: MODEL }, quotaValue: "50" }] });
+  switch (mode) {
+    case "401":
+      return sendJson(res, 401, gerr(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."));
+    case "429":
+      return sendJson(res, 429, gerr(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", [retryInfo(retryAfter)]), { "retry-after": retryAfter });
+    case "500":
+      return sendJson(res, 500, gerr(500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"));
+    case "503":
+      return sendJson(res, 503, gerr(503, "UNAVAILABLE", "Service Unavailable"));
+    case "overloaded":
+      return sendJson(res, 503, gerr(503, "UNAVAILABLE", "The model is overloaded. Please try again later."));
+    case "context":
+      return sendJson(res, 400, gerr(400, "INVALID_ARGUMENT", "The input token count (1205000) exceeds the maximum number of tokens allowed (1048576)."));
+    case "usage_limit":
+      return sendJson(res, 429, gerr(429, "RESOURCE_EXHAUSTED",
+        `You exceeded your current quota, please check your plan and billing details. Please retry in ${resetIn}s.`,
+        [quotaFailure("GenerateRequestsPerDayPerProjectPerModel-FreeTier"), retryInfo(resetIn)]));
+    case "quota":
+      return sendJson(res, 429, gerr(429, "RESOURCE_EXHAUSTED",
+        "You exceeded your current quota, please check your plan and billing details.",
+        [quotaFailure("GenerateContentInputTokensPerModelPerDay-FreeTier")]));
+    default:
+      return sendJson(res, 500, gerr(500, "INTERNAL", `mock: unhandled mode ${mode}`));
   }
 }
 

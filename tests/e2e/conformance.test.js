@@ -232,7 +232,8 @@ for (const agent of agents) {
       assert.ok(resumed.some((q) => q.text.includes(token)), "attempt 2's model call carried the original prompt");
       const viaResume = resumed.some((q) => q.text.includes("Continue the task"));
       if (agent === "pi" || agent === "claude") {
-        if (agent === "pi") assert.equal(savedAtKill, false, "pi has no session file before its first answer");
+        // Pi 0.73 wrote its session file at the first answer, Pi 1.x at the first user message:
+        // either way the file decides (below), so no version's timing is asserted here.
         if (agent === "claude") assert.equal(s.agentSessionId, id1, "claude starts again with the same preset id");
         // Pi names a new session when it starts again; the record follows it (checked above).
         // Saved → resumed; not saved → started again with the original prompt, not resumed.

@@ -63,3 +63,17 @@ test("the context stays bounded and output stays in step", () => {
   assert.equal(out, want);
   assert.ok(f.context.length <= 200);
 });
+
+test("a key cut by the hold time is not shown in two halves (the trailing word waits)", () => {
+  const f = new FollowRedactor(redact, "", { holdMs: 2000 });
+  let out = f.push("here it is: sk-proj-AbCdEfGh", 0);
+  out += f.push("", 2500);
+  assert.equal(out, "here it is: ");
+  out += f.push("IjKlMnOpQrStUvWx0123 and more\n", 4000);
+  assert.equal(out, "here it is: [REDACTED] and more\n");
+  assert.ok(!out.includes("AbCdEfGh") && !out.includes("IjKlMnOp"), out);
+  // A word alone is held until the end, and then shown.
+  assert.equal(f.push("prompt>", 5000), "");
+  assert.equal(f.push("", 9000), "");
+  assert.equal(f.flush(9000), "prompt>");
+});

@@ -16,7 +16,7 @@ const glue = require("../../host-shim/wasm/core.js");
 const CODES = new Set([
   "invalid_task_name", "invalid_agent", "invalid_project_dir", "invalid_option", "invalid_autonomy",
   "invalid_prompt", "invalid_session_id", "invalid_session", "invalid_record", "invalid_config",
-  "invalid_input", "not_resumable", "internal",
+  "invalid_input", "not_resumable", "invalid_agent_profile", "internal",
 ]);
 
 const UUID = "0199a213-81c0-7800-8aa1-bbab2a035a53";
@@ -33,6 +33,26 @@ const obs = { now: 2_000, pane: { kind: "missing" }, attempt: 1 };
  * @type {Record<string, { good: Array<[unknown[], (r: any) => void]>, bad: Array<[unknown[], string]> }>}
  */
 const CASES = {
+  agentNames: {
+    good: [[[], (r) => assert.deepEqual(r.slice(0, 5), ["codex", "claude", "opencode", "pi", "demo"])]],
+    bad: [],
+  },
+  agentProfilesJson: {
+    good: [[[], (r) => assert.equal(JSON.parse(r).codex.program, "codex")]],
+    bad: [],
+  },
+  agentProfileJson: {
+    good: [[["pi"], (r) => assert.deepEqual([JSON.parse(r).source, JSON.parse(r).profile.sandbox], ["built_in", "none"])]],
+    bad: [[["nope"], "invalid_agent"], [[42], "invalid_input"], [[HUGE], "invalid_agent"]],
+  },
+  setAgentProfiles: {
+    // "{}": back to the built-ins alone (the other tests here use those).
+    good: [[["{}"], (r) => assert.equal(r, undefined)]],
+    bad: [
+      [["[]"], "invalid_agent_profile"], [['{"Bad-Name":{}}'], "invalid_agent_profile"], [['{"x":{"start":[]}}'], "invalid_agent_profile"],
+      [[HUGE], "invalid_agent_profile"], [[42], "invalid_input"],
+    ],
+  },
   validateTaskName: {
     good: [[["fix-login-bug"], (r) => assert.equal(r, undefined)]],
     bad: [[["Fix Login"], "invalid_task_name"], [[42], "invalid_input"], [[undefined], "invalid_input"], [[HUGE], "invalid_task_name"]],

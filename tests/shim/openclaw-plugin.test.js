@@ -593,8 +593,10 @@ test("openclaw coding-tasks registers every command of the table, each handing i
   const { program, commands } = fakeProgram();
   const { out, err, io } = capture();
   registerCodingTasksCli(/** @type {any} */ (program), { getManager: () => /** @type {any} */ (tm), agentDefaults: { demo: { model: "m1" } }, io });
-  assert.deepEqual(Object.keys(commands).filter((c) => c !== "coding-tasks").sort(), Object.keys(COMMANDS).sort());
+  // A command of two words (`hosts add`) is registered by its first word.
+  assert.deepEqual(Object.keys(commands).filter((c) => c !== "coding-tasks").sort(), [...new Set(Object.keys(COMMANDS).map((n) => n.split(" ")[0]))].sort());
   for (const [name, spec] of Object.entries(COMMANDS)) {
+    if (name.includes(" ")) continue;
     assert.equal(commands[name].description_, spec.summary, name);
     assert.equal(commands[name].passThrough, 3, `${name} leaves parsing, help and usage errors to the table`);
   }

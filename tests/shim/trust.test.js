@@ -105,7 +105,7 @@ test("task files a recovery reads: a private plain file of ours, never through a
     assert.equal(await readPrivate(fs, f, 1024), '{"program":"/usr/bin/codex","demoAgent":["/n","/d.js"]}');
     assert.equal(await readPrivate(fs, join(dir, "missing"), 1024), null);
     await writeFile(join(dir, "agent.env"), "PATH=/usr/bin\0HOME=/h\0", { mode: 0o600 });
-    assert.deepEqual(await readLaunch(fs, dir), { program: "/usr/bin/codex", demoAgent: ["/n", "/d.js"], spec: null, env: { PATH: "/usr/bin", HOME: "/h" } });
+    assert.deepEqual(await readLaunch(fs, dir), { program: "/usr/bin/codex", demoAgent: ["/n", "/d.js"], spec: null, agentProfile: null, env: { PATH: "/usr/bin", HOME: "/h" } });
     await chmod(f, 0o644);
     await assert.rejects(readPrivate(fs, f, 1024), { code: "task_file_unsafe" });
     await chmod(f, 0o600);
