@@ -292,11 +292,15 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest time in ms a JS `Date` holds (±100,000,000 days from the epoch): a record time
+/// beyond it would make the host's ISO formatting throw instead of showing the task.
+const MAX_TIME_MS: Millis = 8.64e15;
+
 fn check_time(field: &str, t: Millis) -> Result<(), String> {
-    if t.is_finite() && t >= 0.0 {
+    if t.is_finite() && (0.0..=MAX_TIME_MS).contains(&t) {
         Ok(())
     } else {
-        Err(format!("{field} must be a finite, non-negative time in ms, got {}", validate::Num(t)))
+        Err(format!("{field} must be a time in ms from 0 to {MAX_TIME_MS:e}, got {}", validate::Num(t)))
     }
 }
 
