@@ -35,7 +35,7 @@ const OPS = {
   start: {
     args: {
       agent: "string", name: "string", projectDir: "string", prompt: "string", model: "string?", autonomy: "string?", env: "env?", origin: "json?",
-      confine: "boolean?",
+      worktree: "boolean?", base: "string?", autoResume: "boolean?", confine: "boolean?",
     },
     run: async (tm, { confine, ...a }) => tm.start(confine ? { ...a, projectDir: await confinedProjectDir(tm, a.projectDir) } : a),
   },

@@ -52,6 +52,9 @@ test("the ssh argv: batch mode, the destination after --, and a constant remote 
 test("rpc requests are checked like any outside input", () => {
   assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "status", args: { session: "demo-x", lines: 5 } })), { op: "status", args: { session: "demo-x", lines: 5 } });
   assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "events-since", args: { cursor: null } })).args, { cursor: null });
+  // A worktree task on a host: the same start options travel (the remote makes the worktree).
+  assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "start", args: { agent: "demo", name: "x", projectDir: "/p", prompt: "p", worktree: true, base: "main", autoResume: false } })).args,
+    { agent: "demo", name: "x", projectDir: "/p", prompt: "p", worktree: true, base: "main", autoResume: false });
   const bad = [
     ["not json", "invalid_request"],
     [JSON.stringify([1]), "invalid_request"],
