@@ -105,6 +105,10 @@ pub struct TaskRecord {
     /// Fixed at start by the host; absent in records of older versions (true).
     #[serde(default = "auto_resume_default")]
     pub auto_resume: bool,
+    /// Something the host found at the start that the user should hear once (e.g. no model
+    /// named by the task nor by the CLI's own configuration); said in the `started` event.
+    #[serde(default)]
+    pub start_warning: Option<String>,
 }
 
 fn auto_resume_default() -> bool {
@@ -162,6 +166,7 @@ pub fn new_record(
         project_identity: None,
         clock_anchor: None,
         auto_resume: true,
+        start_warning: None,
     }
 }
 
@@ -270,7 +275,7 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
     if let Some(f) = &r.failure {
         check_text("failure.evidence", &f.evidence)?;
     }
-    for (field, text) in [("recoveryReason", &r.recovery_reason), ("liveEvidence", &r.live_evidence)] {
+    for (field, text) in [("recoveryReason", &r.recovery_reason), ("liveEvidence", &r.live_evidence), ("startWarning", &r.start_warning)] {
         if let Some(t) = text {
             check_text(field, t)?;
         }
