@@ -30,6 +30,7 @@ use crate::classify::{self, ExitFacts, LiveVerdict, Outcome};
 use crate::clock::{self, ClockAnchor, MonoReading};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Failure, FailureClass, Millis, ResetHint, TaskState};
+use crate::patterns::class_name;
 use crate::record::{LiveStatus, TaskRecord};
 use crate::schedule::{self, Decision};
 use crate::validate::Num;
@@ -999,21 +1000,6 @@ fn event(rec: &TaskRecord, kind: EventKind, at: Millis, message: String) -> Task
         at,
         next_recovery_at: rec.next_recovery_at,
         message: crate::redact::redact(&message),
-    }
-}
-
-fn class_name(c: FailureClass) -> &'static str {
-    match c {
-        FailureClass::Crash => "crash",
-        FailureClass::Signal => "signal",
-        FailureClass::Network => "network",
-        FailureClass::RateLimit => "rate_limit",
-        FailureClass::Auth => "auth",
-        FailureClass::UsageLimit => "usage_limit",
-        FailureClass::BadInvocation => "bad_invocation",
-        FailureClass::ContextOverflow => "context_overflow",
-        FailureClass::ProjectDirMissing => "project_dir_missing",
-        FailureClass::TaskFileUnsafe => "task_file_unsafe",
     }
 }
 
