@@ -6,9 +6,10 @@
 // (here and on CI); `sshdSkip()` says why not otherwise.
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, readdirSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { freePort } from "./net.js";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -20,18 +21,6 @@ export function sshdSkip() {
     if (!existsSync(p)) return `needs ${p}`;
   }
   return null;
-}
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 /** @param {number} port */

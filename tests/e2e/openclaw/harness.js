@@ -5,7 +5,7 @@
 // here is killed by `cleanup()`.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
-import { createServer } from "node:net";
+
 import { join } from "node:path";
 import { makeTestDir } from "../../support/dirs.js";
 
@@ -30,18 +30,7 @@ export function installOpenClaw() {
   }
 }
 
-/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../support/net.js";
 
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
