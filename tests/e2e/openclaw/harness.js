@@ -5,7 +5,6 @@
 // here is killed by `cleanup()`.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
-
 import { join } from "node:path";
 import { makeTestDir } from "../../support/dirs.js";
 
