@@ -107,7 +107,7 @@ test("errors and usage errors: same text, same stream, same exit status", { time
     [["status", "codex-nope", "--json"], 1, /^\{"error":\{"code":"task_not_found"/],
     [["logs", "codex-nope", "--lines", "0"], 2, /^error \[usage\]: --lines must be a whole number from 1 to 100000, got "0"/],
     [["logs", "codex-nope", "--lines", "ten", "--json"], 2, /^\{"error":\{"code":"usage","message":"--lines must be/],
-    [["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "1BAD=x"], 2, /^error \[usage\]: --env wants NAME=VALUE, got "1BAD=x"/],
+    [["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "1BAD=x"], 2, /^error \[usage\]: --env wants NAME=VALUE \(.*\), got the name "1BAD"$/m],
     [["start", "--agent", "demo", "--json"], 2, /^\{"error":\{"code":"usage","message":"start needs --name/],
     [["list", "--bogus"], 2, /^error \[usage\]: Unknown option '--bogus'/],
     // A text after `--` is text on both (commander drops that `--`; the plugin takes it back).
