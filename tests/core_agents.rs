@@ -32,11 +32,11 @@ fn every_built_in_profile_parses_and_is_listed_first() {
         let p = parse_built_in(agent.as_str()).unwrap_or_else(|e| panic!("{agent}: {e}"));
         assert_eq!(p.name, agent.as_str());
     }
-    assert_eq!(&names()[..5], &["codex", "claude", "opencode", "pi", "demo"]);
+    assert_eq!(&names()[..6], &["codex", "claude", "opencode", "pi", "gemini", "demo"]);
     // The versions the conformance suite ran are those of agents/versions.json (the installer's
     // and doctor's list); a built-in profile says the same.
     let versions: serde_json::Value = serde_json::from_str(include_str!("../agents/versions.json")).unwrap();
-    for agent in ["codex", "claude", "opencode", "pi"] {
+    for agent in ["codex", "claude", "opencode", "pi", "gemini"] {
         let p = profile(AgentKind::parse(agent).unwrap());
         let pinned = versions["agents"][agent]["verified_version"].as_str();
         assert_eq!(p.data.verified_version.as_deref(), pinned, "{agent}");
@@ -110,5 +110,5 @@ fn invalid_profiles_are_refused_naming_the_field() {
     assert!(AgentKind::parse("nosuchagent").is_none());
     let err = validate_spec(&TaskSpecInput { agent: "nosuchagent".into(), name: "t".into(), project_dir: "/a".into(), model: None, autonomy: None }).unwrap_err();
     assert_eq!(err.code(), "invalid_agent");
-    assert!(err.to_string().contains("codex, claude, opencode, pi, demo"), "{err}");
+    assert!(err.to_string().contains("codex, claude, opencode, pi, gemini, demo"), "{err}");
 }
