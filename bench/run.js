@@ -26,6 +26,12 @@
 // - the original skill: per-task bash loops modelled on its scripts/monitor.sh (date, tmux
 //   has-session, cat pid, kill -0, sleep) at our poll interval, CPU from /proc.
 // - core wasm vs native: bench/core-wasm.js --json (run as a child process).
+// - the crash and burst trials run with recoveryStaggerMs 0: they measure how fast the monitor
+//   can resume (back-to-back trials of one login would otherwise wait for the stagger, by design).
+// - mass recovery: N tasks over 4 logins on a second private tmux server, the server killed;
+//   time from the kill until every task's wrapper started again (started.2), the most
+//   recoveries under way at once (the monitor's own count) and the smallest gap between two
+//   wrapper starts of one login, with the stagger given in the row.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -93,7 +99,7 @@ const agentEnv = { ...defaultAgentEnv(process.env), RCA_DEMO_MODE: "hang" };
 /** @type {Array<{ session: string, taskDir: string }>} */
 const tasks = [];
 /** @type {any} */
-const results = { startLatency: [], ticks: {}, crash: {}, burst: {}, cpu: null, shell: null, core: null };
+const results = { startLatency: [], ticks: {}, crash: {}, burst: {}, cpu: null, shell: null, core: null, mass: null };
 /** Managers whose watch() must end before cleanup. @type {Set<{ tm: TaskManager, watching: Promise<void> }>} */
 const watching = new Set();
 w.beforeCleanup(async () => {
@@ -126,6 +132,7 @@ try {
       results.shell = await shellLoops(level);
     }
   }
+  results.mass = await massRecovery(QUICK ? 12 : 50, 4, QUICK ? 300 : 1_000);
 } catch (err) {
   log(`FAILED: ${err instanceof Error ? err.stack : err}`);
   process.exitCode = 1;
@@ -187,7 +194,68 @@ async function waitBooted(list, n) {
 
 /** @param {any} inst */
 function manager(inst, /** @type {Record<string, unknown>} */ config) {
-  return new TaskManager({ stateDir: w.stateDir, tmuxSocket: w.socket, env: agentEnv, config, effects: inst.effects });
+  return new TaskManager({ stateDir: w.stateDir, tmuxSocket: w.socket, env: agentEnv, config, effects: inst.effects, recoveryStaggerMs: 0 });
+}
+
+/**
+ * Mass recovery: `n` tasks over `logins` logins (each its own FAKE_CONFIG_DIR, as CLAUDE_CONFIG_DIR
+ * or CODEX_HOME would be) on their own tmux server, which is killed; the monitor (default
+ * concurrency, stagger `staggerMs`) resumes them all.
+ * @param {number} n
+ * @param {number} logins
+ * @param {number} staggerMs
+ */
+async function massRecovery(n, logins, staggerMs) {
+  log(`== mass recovery: ${n} tasks over ${logins} logins, stagger ${staggerMs} ms`);
+  const mw = await benchWorld();
+  try {
+    const tm = new TaskManager({ stateDir: mw.stateDir, tmuxSocket: mw.socket, env: agentEnv, recoveryStaggerMs: staggerMs });
+    /** @type {Array<{ taskDir: string, login: number }>} */
+    const fleet = [];
+    for (let i = 0; i < n; i++) {
+      const login = i % logins;
+      const v = await tm.start({ agent: "demo", name: `mass-${i}`, projectDir: mw.projectDir, prompt: "benchmark: idle", env: { FAKE_CONFIG_DIR: join(mw.root, `login-${login}`) } });
+      fleet.push({ taskDir: v.taskDir, login });
+    }
+    await waitBooted(fleet, 1);
+    const entry = { tm, watching: tm.watch() };
+    watching.add(entry);
+    await waitFor(async () => (await Promise.all(fleet.map((t) => readRecord(t.taskDir)))).every((r) => r?.state === "running"), {
+      timeoutMs: 60_000, intervalMs: 50, what: "every task running under the monitor",
+    });
+    const killedAt = performance.timeOrigin + performance.now();
+    execFileSync("tmux", ["-L", mw.socket, "kill-server"]);
+    /** @type {number[]} */
+    const starts = [];
+    await waitFor(async () => {
+      starts.length = 0;
+      for (const t of fleet) {
+        const text = await readFile(join(t.taskDir, "started.2"), "utf8").catch(() => "");
+        if (!text) return false;
+        starts.push(Number(text));
+      }
+      return true;
+    }, { timeoutMs: 30_000 + (n / logins + 1) * staggerMs * 3, intervalMs: 50, what: "every task's second run" });
+    let smallestGap = Infinity;
+    for (let l = 0; l < logins; l++) {
+      const mine = fleet.map((t, i) => (t.login === l ? starts[i] : NaN)).filter(Number.isFinite).sort((a, b) => a - b);
+      for (let i = 1; i < mine.length; i++) smallestGap = Math.min(smallestGap, mine[i] - mine[i - 1]);
+    }
+    const r = {
+      tasks: n, logins, staggerMs,
+      allResumedMs: round(Math.max(...starts) - killedAt),
+      firstResumedMs: round(Math.min(...starts) - killedAt),
+      peakConcurrent: tm.monitor.recoveryStats.peak,
+      smallestSameLoginGapMs: round(smallestGap),
+    };
+    await tm.close();
+    await entry.watching;
+    watching.delete(entry);
+    log(`   mass: all resumed ${r.allResumedMs} ms after the kill (first ${r.firstResumedMs} ms), peak ${r.peakConcurrent} at once, smallest same-login gap ${r.smallestSameLoginGapMs} ms`);
+    return r;
+  } finally {
+    await mw.cleanup();
+  }
 }
 
 /**
@@ -603,6 +671,16 @@ function buildReport(durationS) {
       value: `median ${ms(s.median)}, p95 ${ms(s.p95)}, max ${ms(s.max)}`,
       budget: `median ≤ ${BUDGET.resumeMedianMs} ms, p95 ≤ ${BUDGET.resumeP95Ms} ms`,
       holds: s.n > 0 && s.median <= BUDGET.resumeMedianMs && s.p95 <= BUDGET.resumeP95Ms && !(/** @type {any} */ (r).failedTrials),
+    });
+  }
+  if (results.mass) {
+    const m = results.mass;
+    rows.push({
+      figure: `mass recovery: ${m.tasks} tasks over ${m.logins} logins, tmux server killed (stagger ${m.staggerMs} ms)`,
+      value: `all resumed after ${ms(m.allResumedMs)} (first ${ms(m.firstResumedMs)}); peak ${m.peakConcurrent} at once; smallest same-login gap ${ms(m.smallestSameLoginGapMs)}`,
+      budget: `gap ≥ ${m.staggerMs} ms`,
+      holds: m.smallestSameLoginGapMs >= m.staggerMs,
+      note: `ideal with this stagger: about ${ms(Math.ceil(m.tasks / m.logins - 1) * m.staggerMs)} until the last of a login`,
     });
   }
   const single = Object.values(results.crash).flatMap((/** @type {any} */ r) => r.samplesMs);

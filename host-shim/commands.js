@@ -92,6 +92,9 @@ export const COMMANDS = {
         type: "string", multiple: true, value: "NAME=VALUE", check: envPairs,
         help: "add a variable to the agent's environment (repeatable; kept for recoveries)",
       },
+      worktree: { type: "boolean", help: "run the agent in its own git worktree on a new branch rca/<name>" },
+      base: { type: "string", value: "REF", help: "with --worktree: the branch, tag or commit the new branch starts from (default HEAD)" },
+      "no-auto-resume": { type: "boolean", help: "never recover this task automatically: a crash or limit stops it until `resume`" },
       host: HOST_OPTION,
     },
     needs: (o) => {
@@ -109,6 +112,9 @@ export const COMMANDS = {
       if (model !== undefined) input.model = model;
       if (autonomy !== undefined) input.autonomy = autonomy;
       if (opts.env && Object.keys(opts.env).length > 0) input.env = opts.env;
+      if (opts.worktree) input.worktree = true;
+      if (opts.base !== undefined) input.base = opts.base;
+      if (opts["no-auto-resume"]) input.autoResume = false;
       if (surface.origin) input.origin = surface.origin;
       const view = await tm.start(input);
       // Both surfaces are the operator's: an agent without a sandbox runs, with a warning.
@@ -196,9 +202,14 @@ export const COMMANDS = {
   stop: {
     summary: "stop a task (kill its tmux session)",
     args: [SESSION],
-    options: { cleanup: { type: "boolean", help: "also delete the task's directory" }, host: HOST_OPTION },
+    options: {
+      cleanup: { type: "boolean", help: "also delete the task's directory (and its worktree; the branch stays)" },
+      "delete-branch": { type: "boolean", help: "with --cleanup: delete the task's worktree branch too (refused when unmerged)" },
+      force: { type: "boolean", help: "with --delete-branch: delete it even with unmerged commits" },
+      host: HOST_OPTION,
+    },
     async run({ tm, args, opts, print }) {
-      const view = await tm.stop(args.session, { cleanup: !!opts.cleanup });
+      const view = await tm.stop(args.session, { cleanup: !!opts.cleanup, deleteBranch: !!opts["delete-branch"], force: !!opts.force });
       print(view ?? { session: args.session, removed: true }, () =>
         view ? `stopped ${view.session} (state ${view.state})` : `stopped ${args.session} and removed its directory`,
       );
@@ -258,7 +269,7 @@ export const COMMANDS = {
         const rows = core.agentNames().map((name) => {
           const p = profiles[name];
           const info = JSON.parse(core.agentProfileJson(name));
-          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.verified_version ?? null };
+          return { name, source: info.source, program: p.program ?? null, sandbox: p.sandbox, verifiedVersion: p.cli?.verified_version ?? null };
         });
         print({ agents: rows }, () =>
           rows.map((r) => `${r.name.padEnd(10)} ${r.source.padEnd(9)} ${String(r.program ?? "(host argv)").padEnd(12)} sandbox ${r.sandbox.padEnd(12)} ${r.verifiedVersion ? `checked with ${r.verifiedVersion}` : ""}`.trimEnd()).join("\n"),

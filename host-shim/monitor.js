@@ -13,11 +13,13 @@
 // adopted, dead ones recovered, vanished sessions re-created (all decided by the core).
 import core from "./core.js";
 import { RcaError, toRcaError, viaCore } from "./errors.js";
-import { attemptPaths, readLaunch, readPrivate, checkSameSpec, checkSameProfile } from "./task-files.js";
+import { attemptPaths, readLaunch, readPrivate, checkSameSpec, checkSameProfile, HOST_FILE } from "./task-files.js";
+import { parseWorktreeInfo } from "./worktree.js";
 import { hostContext, resolveProgram } from "./context.js";
 import { utcOffsetMinutes } from "./timezone.js";
 import { mapLimit } from "./limit.js";
 import { projectDirProblem } from "./project-dir.js";
+import { RecoveryQueue, loginKey, checkRecoveryOptions } from "./recovery-queue.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./store.js").Store} Store */
@@ -41,6 +43,8 @@ const MAX_ROUNDS = 4;
  * tick and looked at again this soon: never waited for, so it cannot hold up the other tasks.
  */
 const BUSY_RETRY_MS = 250;
+/** How long a recovery with more of its login queued waits to see its wrapper start. */
+const LAUNCH_WAIT_MS = 3_000;
 /** A record lock held this long without a break is reported (once per spell). */
 const BUSY_REPORT_MS = 10_000;
 
@@ -57,8 +61,9 @@ export class Monitor {
    * @param {MonitorLock | null} [o.lock] re-checked before every recovery
    * @param {string[]} [o.demoAgent] the demo agent's argv prefix when the task's host.json has none
    *   (a task started by an older version)
+   * @param {import("./recovery-queue.js").RecoveryOptions} [o.recovery] stagger per login, concurrency
    */
-  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent }) {
+  constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent, recovery }) {
     this.store = store;
     this.tmux = tmux;
     this.config = config;
@@ -84,6 +89,15 @@ export class Monitor {
     this.unreadable = new Map();
     /** @type {Map<string, { since: number, reported: boolean }>} task dirs whose record lock is busy */
     this.busySince = new Map();
+    this.recovery = recovery ?? checkRecoveryOptions({});
+    /** When each login may recover next (fleet-safe mass recovery). */
+    this.queue = new RecoveryQueue(this.recovery);
+    /** @type {Map<string, string>} task dir → login key (from its fixed agent.env) */
+    this.loginKeys = new Map();
+    /** @type {Map<string, string | null>} task dir → its worktree branch (host.json), for events */
+    this.branches = new Map();
+    /** Recoveries under way now, and the most at once (for the benchmark). */
+    this.recoveryStats = { inFlight: 0, peak: 0, issued: 0 };
   }
 
   /**
@@ -141,18 +155,27 @@ export class Monitor {
     // vanished), and a run that is in the snapshot but had not written it yet is simply alive.
     const files = await mapLimit(due, (t) => this.observeFiles(t.record));
     const panes = await this.listPanes();
-    for (const [i, task] of due.entries()) {
+    // Tasks are stepped concurrently up to the recovery bound: recoveries of different logins
+    // run side by side; those of one login are spaced by the recovery queue.
+    /** @type {unknown} */
+    let busy = null;
+    await mapLimit(due, async (task, i) => {
+      if (busy) return;
       try {
         const next = await this.#stepTask(task, files[i], panes, events);
         nextCheckMono = Math.min(nextCheckMono, next);
       } catch (err) {
         const e = toRcaError(err);
-        if (e.code === "monitor_busy") throw e;
+        if (e.code === "monitor_busy") {
+          busy = e;
+          return;
+        }
         this.onProblem({ code: e.code, message: e.message, session: task.record.session, taskDir: task.taskDir });
         // Look again soon rather than hammering a task whose step failed.
         this.known.set(task.taskDir, { record: task.record, stamp: task.stamp, nextCheckMono: mono + this.config.pollMs });
       }
-    }
+    }, this.recovery.concurrency);
+    if (busy) throw busy;
     return result();
   }
 
@@ -217,6 +240,24 @@ export class Monitor {
    * @returns {Promise<number>} when to look at it again, on the monotonic clock
    */
   async #stepTask(task, files, panes, events) {
+    /** A recovery slot granted in this step: given back unless the recovery was launched. */
+    const grant = { key: /** @type {string | null} */ (null), launched: false };
+    try {
+      return await this.#stepTaskOnce(task, files, panes, events, grant);
+    } finally {
+      if (grant.key && !grant.launched) this.queue.cancel(grant.key, task.taskDir);
+    }
+  }
+
+  /**
+   * @param {{ record: TaskRecord, stamp: Stamp | null, taskDir: string }} task
+   * @param {FileFacts} files
+   * @param {PaneInfo[]} panes
+   * @param {TaskEvent[]} events
+   * @param {{ key: string | null, launched: boolean }} grant
+   * @returns {Promise<number>}
+   */
+  async #stepTaskOnce(task, files, panes, events, grant) {
     let { record, stamp } = task;
     const { taskDir } = task;
     const pane = panes.find((p) => p.session === record.session) ?? null;
@@ -225,11 +266,32 @@ export class Monitor {
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const out = viaCore(() => core.monitorStep(record, obs, this.config));
+      // The core says recover now; the login's queue says when, asked under the record's lock
+      // (so a task another process holds never takes a slot). Held: step again with the hold,
+      // so the record says `recovering` until its slot.
+      const wantsRecovery = out.actions.some((a) => a.type === "recover") && obs.holdRecoveryUntil == null;
+      const key = wantsRecovery ? await this.#loginKey(record) : null;
+      /** @type {import("./recovery-queue.js").Gate | null} */
+      let gate = null;
+      const ask = key === null ? undefined : () => {
+        gate = this.queue.ask(key, taskDir, this.fx.mono(), record.recoveryReason === "manual resume");
+        if (!("until" in gate)) grant.key = key;
+        return "until" in gate;
+      };
       if (out.record.updatedAt !== record.updatedAt || JSON.stringify(out.record) !== JSON.stringify(record)) {
-        const saved = await this.#persist(taskDir, out.record, stamp);
+        const saved = await this.#persist(taskDir, out.record, stamp, ask);
         if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
+        if (saved === "held") {
+          const until = /** @type {{ until: number }} */ (/** @type {unknown} */ (gate)).until;
+          obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, until - obsMono) };
+          continue;
+        }
         stamp = saved;
         if (!stamp) return obsMono; // someone else changed the record meanwhile: re-read at once
+      } else if (ask && ask()) {
+        const until = /** @type {{ until: number }} */ (/** @type {unknown} */ (gate)).until;
+        obs = { ...obs, holdRecoveryUntil: obs.now + Math.max(1, until - obsMono) };
+        continue;
       }
       record = out.record;
       nextCheckAt = out.nextCheckAt;
@@ -266,7 +328,7 @@ export class Monitor {
                 // The recovery may change the record first (a fresh start forgets an agent id
                 // that the new run replaces); it is persisted before the agent runs, as every change.
                 persisted = await this.recover(record, action.mode, action.attempt, async (next) => {
-                  const saved = await this.#persist(taskDir, next, stamp);
+                  const saved = /** @type {Stamp | null | "busy"} */ (await this.#persist(taskDir, next, stamp)); // never "held" without a gate
                   busy = saved === "busy";
                   stamp = saved === "busy" ? stamp : saved;
                   if (saved && saved !== "busy") record = next;
@@ -281,7 +343,7 @@ export class Monitor {
             if (refused) {
               const { class: failureClass, evidence } = refused;
               const failed = viaCore(() => core.recoveryRefused(record, failureClass, evidence, obs.now));
-              const saved = await this.#persist(taskDir, failed.record, stamp);
+              const saved = /** @type {Stamp | null | "busy"} */ (await this.#persist(taskDir, failed.record, stamp));
               if (saved === "busy") return obsMono + BUSY_RETRY_MS; // a `stop` in flight: look again soon
               if (!saved) return obsMono;
               stamp = saved;
@@ -289,29 +351,106 @@ export class Monitor {
               nextCheckAt = failed.nextCheckAt;
               for (const a of failed.actions) {
                 if (a.type !== "announce") continue;
-                events.push(a.event);
-                this.onEvent(a.event);
+                const ev = await this.#withBranch(taskDir, a.event);
+                events.push(ev);
+                this.onEvent(ev);
               }
               again = false;
               break actions;
             }
+            // Not awaited: the tick goes on; the queue holds this login's next slot until known.
+            if (grant.key && persisted) {
+              const key = grant.key;
+              grant.launched = true;
+              void this.#launchedAt(key, taskDir, action.attempt).then((at) => this.queue.launched(key, at), () => this.queue.launched(key, this.fx.mono()));
+            }
             if (!persisted) return busy ? obsMono + BUSY_RETRY_MS : obsMono; // someone else changed the record meanwhile
             break;
           }
-          case "announce":
-            events.push(action.event);
-            this.onEvent(action.event);
+          case "announce": {
+            const ev = await this.#withBranch(taskDir, action.event);
+            events.push(ev);
+            this.onEvent(ev);
             break;
+          }
           default:
             this.onProblem({ code: "internal", message: `unknown action ${JSON.stringify(action)}`, session: record.session });
         }
       }
       if (!again) break;
     }
+    const verdict = this.queue.observe(taskDir, record, this.fx.mono());
+    if (verdict && "paused" in verdict) {
+      this.onProblem({
+        code: "recovery_paused",
+        message: `${record.session} failed to authenticate right after a recovery: the other recoveries of its login (${record.spec.agent}, same credentials) are paused; log in again, then resume one of its tasks by hand`,
+        session: record.session,
+        taskDir,
+      });
+    } else if (verdict) {
+      this.onProblem({ code: "recovery_resumed", message: `${record.session} runs again after a manual resume: the paused recoveries of its login continue`, session: record.session, taskDir });
+    }
     const nextCheckMono = obsMono + (nextCheckAt - obs.now);
     this.known.set(taskDir, { record, stamp, nextCheckMono });
     if (files.activityAt !== null) this.activitySeen.set(taskDir, files.activityAt);
     return nextCheckMono;
+  }
+
+  /**
+   * When a recovery just issued began (monotonic ms). With more of its login queued behind it,
+   * that is when its wrapper wrote started.<n> (waited for briefly): a pane that is slow to
+   * start, as on a tmux server just re-created, must not bring the next one closer than the
+   * stagger. Otherwise now.
+   * @param {string} key
+   * @param {string} taskDir
+   * @param {number} attempt
+   */
+  async #launchedAt(key, taskDir, attempt) {
+    if (!this.queue.hasWaiting(key)) return this.fx.mono();
+    const file = attemptPaths(taskDir, attempt).started;
+    const until = this.fx.mono() + LAUNCH_WAIT_MS;
+    while (this.fx.mono() < until) {
+      const text = await this.store.readHeadIfExists(file, 64);
+      const at = Number.parseInt(text, 10);
+      if (/^\s*\d+\s*$/.test(text) && Number.isFinite(at)) return this.fx.mono() - Math.max(0, this.fx.now() - at);
+      await this.fx.sleep(20);
+    }
+    return this.fx.mono();
+  }
+
+  /**
+   * The login a task's recoveries are queued under, from its agent.env fixed at start.
+   * @param {TaskRecord} record
+   */
+  async #loginKey(record) {
+    const known = this.loginKeys.get(record.taskDir);
+    if (known) return known;
+    const launch = await readLaunch(this.fx.fs, record.taskDir).catch(() => null);
+    const key = loginKey(record.spec.agent, launch?.env ?? this.agentEnv);
+    this.loginKeys.set(record.taskDir, key);
+    return key;
+  }
+
+  /**
+   * The event with the task's worktree branch, when it has one (an orchestrator reviews and
+   * merges that branch when the task completes).
+   * @param {string} taskDir
+   * @param {TaskEvent} ev
+   * @returns {Promise<TaskEvent>}
+   */
+  async #withBranch(taskDir, ev) {
+    if (!this.branches.has(taskDir)) {
+      const text = await readPrivate(this.fx.fs, `${taskDir}/${HOST_FILE}`, 64 * 1024).catch(() => null);
+      let branch = null;
+      try {
+        branch = parseWorktreeInfo(text ? JSON.parse(text).worktree : null)?.branch ?? null;
+      } catch {
+        branch = null;
+      }
+      this.branches.set(taskDir, branch);
+    }
+    const branch = this.branches.get(taskDir);
+    return branch ? /** @type {TaskEvent} */ ({ ...ev, branch }) : ev;
   }
 
   /**
@@ -461,7 +600,15 @@ export class Monitor {
     }
     // Issued by this process from here on (if it dies now, its successor issues it again).
     this.issued.add(`${taskDir}#${attempt}`);
-    await performPlan(this.store, this.tmux, taskDir, plan);
+    const stats = this.recoveryStats;
+    stats.inFlight++;
+    stats.peak = Math.max(stats.peak, stats.inFlight);
+    try {
+      await performPlan(this.store, this.tmux, taskDir, plan);
+    } finally {
+      stats.inFlight--;
+      stats.issued++;
+    }
     return true;
   }
 
@@ -534,9 +681,10 @@ export class Monitor {
    * @param {string} taskDir
    * @param {TaskRecord} record
    * @param {Stamp | null} expected
-   * @returns {Promise<Stamp | null | "busy">} the new stamp, null when we lost the race
+   * @param {() => boolean} [held] asked under the lock, before writing: true = write nothing ("held")
+   * @returns {Promise<Stamp | null | "busy" | "held">} the new stamp, null when we lost the race
    */
-  async #persist(taskDir, record, expected) {
+  async #persist(taskDir, record, expected, held) {
     try {
       const stamp = await this.store.withRecordLock(
         taskDir,
@@ -546,6 +694,7 @@ export class Monitor {
             this.known.delete(taskDir);
             return null;
           }
+          if (held?.()) return "held";
           return this.store.writeRecord(taskDir, record);
         },
         { waitMs: 0 },

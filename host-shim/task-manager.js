@@ -11,13 +11,17 @@ import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
 import { projectIdentity } from "./project-dir.js";
 import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram, agentPath } from "./context.js";
-import { TRANSCRIPT, HOST_FILE } from "./task-files.js";
+import { TRANSCRIPT, HOST_FILE, readPrivate } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
 import { checkRetention, pruneFinished, DEFAULT_RETENTION_MS, unmanagedAgents } from "./retention.js";
 import { EventJournal } from "./remote/journal.js";
 import { checkHosts } from "./remote/hosts-file.js";
+import {
+  planWorktree, createWorktree, removeWorktree, worktreeStatus, parseWorktreeInfo, checkSetupCommand, defaultWorktreeRoot, gitEnv, unmergedCommits, unmergedError,
+} from "./worktree.js";
+import { checkRecoveryOptions } from "./recovery-queue.js";
 
 /** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
 const REDACT_CONTEXT_BYTES = 64 * 1024;
@@ -45,6 +49,16 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string[] | null} [notifyEvents] only these event kinds run it (default: every kind)
  * @property {number | null} [retentionMs] finished tasks older than this (since they finished) are
  *   removed by the monitor, session and directory (default 7 days; null = keep forever)
+ * @property {boolean} [worktree] default of StartInput.worktree (default false)
+ * @property {boolean} [autoResume] default of StartInput.autoResume (default true)
+ * @property {string} [worktreeRoot] where task worktrees go (default `<stateDir>-worktrees`,
+ *   beside the state directory); never inside a project, the state directory or /tmp
+ * @property {string[] | null} [setupCommand] argv (no shell) run in every new worktree before
+ *   the agent starts, e.g. ["npm", "ci"]; its failure fails the start and removes the worktree
+ * @property {number} [setupTimeoutMs] the setup command is killed after this long (default 15 min)
+ * @property {number} [recoveryStaggerMs] least time between two recoveries of one login (same
+ *   agent and credential/config directory) when many tasks die at once (default 5000)
+ * @property {number} [recoveryConcurrency] most recoveries under way at once (default 8)
  * @property {Record<string, unknown>} [agents] agent profiles by name (the JSON shape of the
  *   package's agents/*.json) that add agents or override built-in ones; checked by the core
  *   (`invalid_agent_profile`). Operator configuration only, never a tool call's input.
@@ -64,6 +78,11 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {Record<string, string>} [env] variables added to the agent's environment for this
  *   task (kept in the task directory's agent.env, 0600, read by the wrapper of every attempt;
  *   never on a command line)
+ * @property {boolean} [worktree] run the agent in a new git worktree on branch `rca/<name>`
+ *   (from the project's HEAD, or `base`), in a directory this package owns
+ * @property {string} [base] the branch, tag or commit the worktree's branch starts from
+ * @property {boolean} [autoResume] false: a failure that would be recovered leaves the task
+ *   `failed`, waiting for a manual resume (default: the manager's `autoResume`, true)
  */
 
 /**
@@ -88,6 +107,10 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string | null} [recoveryReason] why the task is (or last was) recovering
  * @property {string | null} [finishedAt] ISO time the task became completed/failed/stopped
  * @property {boolean} [managed] false for a tmux session this package did not start (`list({ all })`)
+ * @property {boolean} [autoResume] false when automatic recovery is off for this task
+ * @property {string | null} [branch] the task's git branch when it runs in its own worktree
+ * @property {null | { branch: string, base: string, baseCommit: string, path: string, repo: string,
+ *   commitsAhead?: number, diffStat?: string | null }} [worktree] (status adds commitsAhead and diffStat)
  */
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
@@ -119,6 +142,16 @@ export class TaskManager extends EventEmitter {
     /** Where programs are looked up when the agent's environment has no PATH. */
     this.hostPath = penv.PATH;
     this.demoAgent = checkDemoAgent(opts.demoAgent);
+    this.worktreeDefault = checkBool("worktree", opts.worktree, false);
+    this.autoResumeDefault = checkBool("autoResume", opts.autoResume, true);
+    this.worktreeRoot = opts.worktreeRoot ?? defaultWorktreeRoot(this.stateDir);
+    if (typeof this.worktreeRoot !== "string" || !this.worktreeRoot.startsWith("/")) {
+      throw new RcaError("invalid_config", `worktreeRoot must be an absolute path, got ${JSON.stringify(this.worktreeRoot)}`);
+    }
+    this.setupCommand = checkSetupCommand(opts.setupCommand);
+    this.setupTimeoutMs = opts.setupTimeoutMs;
+    /** git's environment: ours, never the project's GIT_DIR & co. */
+    this.gitEnv = gitEnv(penv);
     this.retentionMs = opts.retentionMs === undefined ? DEFAULT_RETENTION_MS : checkRetention(opts.retentionMs);
     this.store = new Store(this.stateDir, this.fx);
     this.tmux = new Tmux({ socket, effects: this.fx });
@@ -131,6 +164,7 @@ export class TaskManager extends EventEmitter {
       demoAgent: this.demoAgent,
       effects: this.fx,
       lock: this.lock,
+      recovery: checkRecoveryOptions({ staggerMs: opts.recoveryStaggerMs, concurrency: opts.recoveryConcurrency }),
       onEvent: (ev) => this.#emitEvent(ev),
       onProblem: (p) => this.emit("problem", p),
     });
@@ -174,7 +208,7 @@ export class TaskManager extends EventEmitter {
    * @returns {Promise<TaskView>}
    */
   async start(input) {
-    const spec = viaCore(() =>
+    let spec = viaCore(() =>
       core.validateSpec({
         agent: String(input.agent ?? ""),
         name: String(input.name ?? ""),
@@ -189,13 +223,20 @@ export class TaskManager extends EventEmitter {
     if (/\p{Cs}/u.test(prompt)) throw new RcaError("invalid_prompt", "invalid prompt: it contains a lone UTF-16 surrogate (not text); the agent would receive altered text");
     const origin = input.origin === undefined ? null : input.origin;
     const originText = JSON.stringify(origin);
+    const wantWorktree = checkBool("worktree", input.worktree, this.worktreeDefault);
+    const autoResume = checkBool("autoResume", input.autoResume, this.autoResumeDefault);
+    if (input.base !== undefined && !wantWorktree) throw new RcaError("invalid_option", "base applies only to a task started with worktree (--worktree)");
     // Which directory the path names now: every recovery checks it still names this one.
-    const identity = await projectIdentity(this.fx.fs, spec.projectDir).catch(() => null);
+    let identity = await projectIdentity(this.fx.fs, spec.projectDir).catch(() => null);
     if (!identity) {
       throw new RcaError("project_dir_missing", `project directory ${spec.projectDir} does not exist or is not a directory`, {
         details: { projectDir: spec.projectDir },
       });
     }
+    // Everything a worktree needs is checked before anything is created.
+    const worktreePlan = wantWorktree
+      ? await planWorktree({ projectDir: spec.projectDir, name: spec.name, base: input.base ?? null, env: this.gitEnv })
+      : null;
     const session = viaCore(() => core.sessionName(spec));
     const credentials = this.credentialSource ? passedEnv(this.credentialSource, core.agentCredentialEnv(spec.agent)) : {};
     const agentEnv = { ...credentials, ...this.agentEnv, ...stringEnv(input.env) };
@@ -205,13 +246,36 @@ export class TaskManager extends EventEmitter {
     // out of this agent's reach (checked before anything is created), and the program an
     // absolute path found on the operator's PATH.
     await checkTaskPlacement(this.fx.fs, this.stateDir, spec.projectDir, agentEnv.TMPDIR);
+    if (worktreePlan) await checkTaskPlacement(this.fx.fs, this.stateDir, this.worktreeRoot, agentEnv.TMPDIR);
     await this.#init();
     const programName = core.agentProgram(spec.agent);
-    const program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
-    const demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
+    let program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
+    let demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
+    /** @type {import("./worktree.js").WorktreeInfo | null} */
+    let worktree = null;
+    if (worktreePlan) {
+      // The agent's project directory becomes the new worktree: fixed here (host.json), so every
+      // recovery runs there, with the usual identity and `cd -P` checks.
+      worktree = await createWorktree(worktreePlan, {
+        root: this.worktreeRoot, session, env: this.gitEnv, setupCommand: this.setupCommand, setupEnv: agentEnv, setupTimeoutMs: this.setupTimeoutMs,
+      });
+      try {
+        spec = { ...spec, projectDir: worktree.path };
+        const wtIdentity = await projectIdentity(this.fx.fs, worktree.path);
+        if (!wtIdentity) throw new RcaError("worktree_failed", `the new worktree ${worktree.path} is not a directory`);
+        identity = wtIdentity;
+        if (agentEnv.PATH !== undefined) agentEnv.PATH = await agentPath(this.fx.fs, agentEnv.PATH, spec.projectDir);
+        program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
+        demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
+      } catch (err) {
+        await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});
+        throw err;
+      }
+    }
 
-    const taskDir = await this.store.createTaskDir(session).catch((err) => {
+    const taskDir = await this.store.createTaskDir(session).catch(async (err) => {
+      if (worktree) await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});
       throw startError(err);
     });
     try {
@@ -220,6 +284,7 @@ export class TaskManager extends EventEmitter {
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
       const now = this.fx.now();
       const record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
+      if (!autoResume) record.autoResume = false;
       const ctx = hostContext({
         taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent, program,
         projectRealDir: identity.realPath,
@@ -229,7 +294,7 @@ export class TaskManager extends EventEmitter {
       // The effective profile is fixed with the task: a later configuration edit cannot change how
       // it is resumed (task-files.js checkSameProfile).
       const agentProfile = JSON.parse(core.agentProfileJson(spec.agent));
-      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, agentProfile }) + "\n");
+      await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, agentProfile, ...(worktree ? { worktree } : {}) }) + "\n");
       await this.store.writeRecord(taskDir, record);
       await this.#claim(session, taskDir);
       try {
@@ -238,9 +303,10 @@ export class TaskManager extends EventEmitter {
         await this.#unclaim(session, taskDir);
         throw err;
       }
-      return this.#view(record, origin);
+      return { ...this.#view(record, origin), branch: worktree?.branch ?? null, worktree: worktree ? publicWorktree(worktree) : null };
     } catch (err) {
       await this.store.removeTaskDir(taskDir).catch(() => {});
+      if (worktree) await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});
       throw startError(err);
     }
   }
@@ -267,7 +333,9 @@ export class TaskManager extends EventEmitter {
   async status(session, opts = {}) {
     const { record, origin } = await this.#get(session);
     const recentOutput = await this.#tail(record.taskDir, opts.lines ?? 20);
-    return { ...this.#view(record, origin), recentOutput };
+    const wt = await this.#worktreeOf(record.taskDir);
+    const worktree = wt ? await worktreeStatus(wt, this.gitEnv) : null;
+    return { ...this.#view(record, origin), branch: wt?.branch ?? null, worktree, recentOutput };
   }
 
   /**
@@ -288,7 +356,10 @@ export class TaskManager extends EventEmitter {
       known.add(session);
       try {
         const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
-        if (!opts.state || record.state === opts.state) out.push(this.#view(record, await this.#origin(taskDir)));
+        if (!opts.state || record.state === opts.state) {
+          const wt = await this.#worktreeOf(taskDir);
+          out.push({ ...this.#view(record, await this.#origin(taskDir)), branch: wt?.branch ?? null, worktree: wt ? publicWorktree(wt) : null });
+        }
       } catch (err) {
         const e = toRcaError(err);
         this.emit("problem", { code: e.code, message: e.message, session, taskDir });
@@ -383,15 +454,25 @@ export class TaskManager extends EventEmitter {
    * A task whose record is corrupt is stopped too: its session is found by name (the index
    * holds the name), and no monitor acts on a record it cannot read.
    * @param {string} session
-   * @param {{ cleanup?: boolean }} [opts]
+   * With a worktree, `cleanup` removes it too and keeps its branch; `deleteBranch` deletes the
+   * branch as well, refused (`branch_unmerged`, before anything is stopped) while it has commits
+   * not merged into the repository's HEAD, unless `force`.
+   * @param {{ cleanup?: boolean, deleteBranch?: boolean, force?: boolean }} [opts]
    * @returns {Promise<TaskView | null>}
    */
   async stop(session, opts = {}) {
     viaCore(() => core.parseSession(String(session)));
+    if (opts.deleteBranch && !opts.cleanup) throw new RcaError("invalid_option", "deleteBranch (--delete-branch) needs cleanup (--cleanup)");
     await this.#init();
     const taskDir = await this.store.lookup(session);
     if (!taskDir) throw new RcaError("task_not_found", `no task named ${session} in ${this.stateDir}`, { details: { session } });
     const origin = await this.#origin(taskDir);
+    const wt = opts.cleanup ? await this.#worktreeOf(taskDir) : null;
+    if (wt && opts.deleteBranch && !opts.force) {
+      // Refused before anything is stopped: nothing is lost by asking.
+      const ahead = await unmergedCommits(wt, this.gitEnv);
+      if (ahead > 0) throw unmergedError(wt, ahead);
+    }
     // Mark it stopped first (under the record lock, so a monitor's step in flight cannot undo
     // it): a monitor that then sees the session vanish must not re-create it.
     const stopped = await this.store.withRecordLock(taskDir, async () => {
@@ -411,6 +492,7 @@ export class TaskManager extends EventEmitter {
       throw new RcaError("tmux_failed", `tmux kill-session failed: ${res.stderr.trim()}`);
     }
     if (opts.cleanup) {
+      if (wt) await removeWorktree(wt, this.gitEnv, { deleteBranch: !!opts.deleteBranch, force: true });
       await this.store.forgetSession(session);
       await this.store.removeTaskDir(taskDir);
       return null;
@@ -650,6 +732,20 @@ export class TaskManager extends EventEmitter {
     return { record, stamp, taskDir, origin: await this.#origin(taskDir) };
   }
 
+  /**
+   * The task's worktree as fixed at start (host.json), or null.
+   * @param {string} taskDir
+   */
+  async #worktreeOf(taskDir) {
+    const text = await readPrivate(this.fx.fs, join(taskDir, HOST_FILE), 64 * 1024).catch(() => null);
+    if (!text) return null;
+    try {
+      return parseWorktreeInfo(JSON.parse(text).worktree);
+    } catch {
+      return null;
+    }
+  }
+
   /** @param {string} taskDir */
   async #origin(taskDir) {
     const text = await this.store.readHead(join(taskDir, ORIGIN_FILE), 1024 * 1024);
@@ -702,6 +798,7 @@ export class TaskManager extends EventEmitter {
       recoveryReason: r.recoveryReason ?? null,
       finishedAt: r.finishedAt == null ? null : iso(r.finishedAt),
       managed: true,
+      autoResume: r.autoResume !== false,
     };
   }
 
@@ -838,6 +935,26 @@ function startError(err) {
 /** A unique OpenCode session title, so its id can be found before the first event. @param {string} taskDir */
 function titleTag(taskDir) {
   return `rca:${taskDir.slice(taskDir.lastIndexOf("/") + 1)}`.slice(0, 64);
+}
+
+/**
+ * A boolean option, or its default when absent.
+ * @param {string} name
+ * @param {unknown} v
+ * @param {boolean} dflt
+ */
+function checkBool(name, v, dflt) {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== "boolean") throw new RcaError("invalid_option", `${name} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * What a view shows of a worktree.
+ * @param {import("./worktree.js").WorktreeInfo} wt
+ */
+function publicWorktree(wt) {
+  return { branch: wt.branch, base: wt.base, baseCommit: wt.baseCommit, path: wt.path, repo: wt.repo };
 }
 
 /** @param {number} ms */

@@ -7,7 +7,7 @@
 # clone in CI reuses them. A CLI whose needs_node is above the running Node (Claude Code, Pi
 # 1.x: Node >= 22) gets Node 24 from scripts/install-node24.sh ($CACHE/node-24/), first on PATH.
 #
-# To verify a CLI upgrade: change its verified_version in agents/versions.json, run `make test` (or just
+# To verify a CLI upgrade: change its cli.verified_version in agents/<agent>.json, run `make test` (or just
 # `node --test tests/e2e/conformance.test.js`), fix what breaks, update the README.
 #
 # Prints one line per agent: "<agent> <version> <bin dir>". On a download error it exits
@@ -18,14 +18,18 @@ cd "$(dirname "$0")/.."
 CACHE="${RCA_TEST_CACHE:-$HOME/.cache/resilient-coding-agent-tests}"
 AGENTS="$CACHE/agents"
 
-# The pins come from agents/versions.json (the one place the verified versions live; `doctor`
-# reads it too): one line per agent "<agent> <package> <version> <program> <needs_node>".
+# The pins come from the agents' data files (the `cli` object of agents/<agent>.json: the one place
+# the verified versions live; `doctor` reads it too): one line per agent with a CLI,
+# "<agent> <package> <version> <program> <needs_node>".
 command -v node >/dev/null 2>&1 || { printf 'install-agent-clis: error: node is not on PATH\n' >&2; exit 1; }
 mapfile -t PINS < <(node -e '
-  const { agents } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  for (const [name, a] of Object.entries(agents)) console.log([name, a.package, a.verified_version, a.program, a.needs_node ?? 0].join(" "));
-' agents/versions.json)
-[ "${#PINS[@]}" -gt 0 ] || { printf 'install-agent-clis: error: no agents in agents/versions.json\n' >&2; exit 1; }
+  const fs = require("fs");
+  for (const file of fs.readdirSync("agents").filter((f) => f.endsWith(".json")).sort()) {
+    const a = JSON.parse(fs.readFileSync("agents/" + file, "utf8"));
+    if (a.cli && a.program) console.log([file.slice(0, -5), a.cli.package, a.cli.verified_version, a.program, a.cli.needs_node ?? 0].join(" "));
+  }
+')
+[ "${#PINS[@]}" -gt 0 ] || { printf 'install-agent-clis: error: no agent in agents/*.json has a cli object\n' >&2; exit 1; }
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'install-agent-clis: error: %s\n' "$*" >&2; exit 1; }
@@ -42,7 +46,7 @@ need_node24() {
   [ -x "$NODE24_BIN/node" ] || die "Node 24 not found at $NODE24_BIN/node after scripts/install-node24.sh"
 }
 
-# Optional arguments: the agents to install (default: all of agents/versions.json).
+# Optional arguments: the agents to install (default: every agent with a cli object).
 all_agents="$(printf '%s\n' "${PINS[@]}" | cut -d' ' -f1 | tr '\n' ' ')"
 want_agents=" ${*:-$all_agents} "
 

@@ -241,6 +241,11 @@ pub struct Observation {
     /// charged to the agent. `null`: unknown (the run is charged as a failed attempt).
     #[serde(default)]
     pub run_issued: Option<bool>,
+    /// The host's recovery scheduler (fleet-safe mass recovery) says a recovery of this task may
+    /// not run before this time: another recovery of the same login ran just now. A due
+    /// recovery waits until then (`recovering`, `nextRecoveryAt` set) instead of running.
+    #[serde(default)]
+    pub hold_recovery_until: Option<Millis>,
 }
 
 impl Observation {
@@ -261,6 +266,7 @@ impl Observation {
             reset_at: None,
             mono: None,
             run_issued: None,
+            hold_recovery_until: None,
         }
     }
 
@@ -270,7 +276,7 @@ impl Observation {
         if !(self.now.is_finite() && self.now >= 0.0) {
             return bad(format!("now must be a finite time in ms, got {}", Num(self.now)));
         }
-        for (field, t) in [("activityAt", self.activity_at), ("resetAt", self.reset_at)] {
+        for (field, t) in [("activityAt", self.activity_at), ("resetAt", self.reset_at), ("holdRecoveryUntil", self.hold_recovery_until)] {
             if t.is_some_and(|t| !t.is_finite()) {
                 return bad(format!("{field} must be finite"));
             }
@@ -845,6 +851,18 @@ impl Machine<'_> {
             self.finish_failed(failure, false, EventKind::Failed, msg);
             return;
         }
+        if !self.rec.auto_resume {
+            // The operator turned automatic recovery off for this task: it stops here, saying
+            // why, and waits for a manual resume (which restores the usual handling).
+            let reason = format!("{}: {}", class_name(failure.class), clip(&failure.evidence));
+            let msg = format!(
+                "{} ended ({reason}); auto-resume is off for this task: it waits for a manual resume",
+                self.rec.session
+            );
+            self.rec.recovery_reason = Some(format!("auto-resume off; waiting for a manual resume after {reason}"));
+            self.finish_failed(failure, false, EventKind::Failed, msg);
+            return;
+        }
         // A named reset time first (it may need the host's time-zone database: ask, change nothing).
         let reset_at = match &failure.reset {
             None => None,
@@ -896,6 +914,7 @@ impl Machine<'_> {
                 self.finish_failed(failure, true, EventKind::GaveUp, msg);
             }
             Decision::RecoverAt { at, hint_wait } => {
+                let at = self.held(at);
                 self.rec.reset_wait_ms += hint_wait;
                 let reason = format!("{}: {}", class_name(failure.class), clip(&failure.evidence));
                 let when = if at <= self.now {
@@ -934,8 +953,9 @@ impl Machine<'_> {
 
     /// In `recovering` and waiting: issue the recovery once it is due.
     fn recover_when_due(&mut self, mode: RecoverMode) {
-        let due = self.rec.next_recovery_at.unwrap_or(self.now);
+        let due = self.held(self.rec.next_recovery_at.unwrap_or(self.now));
         if due > self.now {
+            self.rec.next_recovery_at = Some(due);
             self.look_at(due);
             return;
         }
@@ -949,6 +969,14 @@ impl Machine<'_> {
         self.reset_live();
         self.actions.push(Action::Recover { mode, attempt: self.rec.attempts });
         self.look_at(self.now + self.cfg.poll_ms);
+    }
+
+    /// `at`, or later when the host's recovery scheduler holds this task's recovery until then.
+    fn held(&self, at: Millis) -> Millis {
+        match self.obs.hold_recovery_until {
+            Some(t) if t.is_finite() && t > at => t,
+            _ => at,
+        }
     }
 
     fn announce(&mut self, kind: EventKind, message: String) {

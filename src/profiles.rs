@@ -248,6 +248,38 @@ pub enum PromptDelivery {
     Stdin,
 }
 
+/// What `doctor` and the installer of the test CLIs know about an agent's CLI
+/// ([`ProfileData::cli`]). Checked where it is read (host-shim/doctor/facts.js); the core only
+/// carries it, so the verified version is written once, in the agent's data file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CliFacts {
+    /// The npm package the CLI is installed from.
+    pub package: String,
+    /// The newest version the conformance suite passed with (the test CLIs' pin).
+    pub verified_version: String,
+    /// The oldest version this profile is known to work with.
+    pub min_version: String,
+    /// The Node.js major a JavaScript CLI needs on the agent's PATH (`null`: any, or not Node).
+    #[serde(default)]
+    pub needs_node: Option<u32>,
+    /// How to ask the CLI its version.
+    pub version_args: Vec<String>,
+    /// `--help` invocations and the flags each must list (the flags our argv relies on).
+    pub help: Vec<HelpCheck>,
+    /// A non-interactive command that exits 0 only when logged in (`null`: the CLI has none).
+    #[serde(default)]
+    pub login_check: Option<Vec<String>>,
+}
+
+/// One `--help` a [`CliFacts`] check runs, and the flags it must show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpCheck {
+    pub args: Vec<String>,
+    pub flags: Vec<String>,
+}
+
 /// One agent profile exactly as written in `agents/<name>.json` or in the operator's
 /// configuration. See the README ("Adding an agent") for every field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,12 +292,10 @@ pub struct ProfileData {
     /// `null`: the host always gives its argv prefix (the demo agent: `node /abs/demo-agent.js`).
     #[serde(default)]
     pub program: Option<String>,
-    /// The CLI version the conformance suite last checked this profile against.
-    #[serde(default)]
-    pub verified_version: Option<String>,
-    /// The flags this profile relies on (for a version check against the CLI's `--help`).
-    #[serde(default)]
-    pub help_flags: Vec<String>,
+    /// How the CLI is installed and checked (`doctor`, the installer of the test CLIs): the one
+    /// place its verified version lives. `null` for an agent with no CLI of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<CliFacts>,
     /// Arguments after the program to start a new conversation (prompt on stdin).
     pub start: Vec<String>,
     /// Arguments after the program to resume the recorded conversation (prompt on stdin).
@@ -371,7 +401,6 @@ impl Profile {
             }
         }
         for (field, list) in [
-            ("help_flags", &data.help_flags),
             ("autonomy.sandboxed", &data.autonomy.sandboxed),
             ("autonomy.full", &data.autonomy.full),
             ("start", &data.start),

@@ -100,6 +100,15 @@ pub struct TaskRecord {
     /// wall-clock step from elapsed time ([`crate::clock`]).
     #[serde(default)]
     pub clock_anchor: Option<ClockAnchor>,
+    /// False when the operator turned automatic recovery off for this task: a failure that
+    /// would be recovered leaves it `failed` (not given up), waiting for a manual resume.
+    /// Fixed at start by the host; absent in records of older versions (true).
+    #[serde(default = "auto_resume_default")]
+    pub auto_resume: bool,
+}
+
+fn auto_resume_default() -> bool {
+    true
 }
 
 /// Which directory the project path named at the start: its real path and its device and inode
@@ -152,6 +161,7 @@ pub fn new_record(
         finished_at: None,
         project_identity: None,
         clock_anchor: None,
+        auto_resume: true,
     }
 }
 

@@ -11,7 +11,8 @@ use resilient_coding_agent::spec::{parse_session, validate_spec, TaskSpecInput};
 /// A CLI that is not built in: its own flags, its id printed as `{"event":"hello","conv":…}`.
 const ZED: &str = r#"{ "zed9": {
   "program": "zedcli",
-  "verified_version": "1.0.0",
+  "cli": { "package": "zedcli", "verified_version": "1.0.0", "min_version": "1.0.0", "version_args": ["--version"],
+           "help": [{ "args": ["go", "--help"], "flags": ["--json", "--llm", "--continue-conversation"] }] },
   "start": ["go", "--json", "{autonomy}", "{model}"],
   "resume": ["go", "--json", "{autonomy}", "{model}", "--continue-conversation", "{session_id}"],
   "prompt": "stdin",
@@ -33,16 +34,14 @@ fn every_built_in_profile_parses_and_is_listed_first() {
         assert_eq!(p.name, agent.as_str());
     }
     assert_eq!(&names()[..6], &["codex", "claude", "opencode", "pi", "gemini", "demo"]);
-    // The versions the conformance suite ran are those of agents/versions.json (the installer's
-    // and doctor's list); a built-in profile says the same.
-    let versions: serde_json::Value = serde_json::from_str(include_str!("../agents/versions.json")).unwrap();
+    // Each built-in CLI says how it is installed and checked, with its verified version in that
+    // one place (doctor and the installer of the test CLIs read it there).
     for agent in ["codex", "claude", "opencode", "pi", "gemini"] {
-        let p = profile(AgentKind::parse(agent).unwrap());
-        let pinned = versions["agents"][agent]["verified_version"].as_str();
-        assert_eq!(p.data.verified_version.as_deref(), pinned, "{agent}");
-        assert_eq!(p.data.program.as_deref(), versions["agents"][agent]["program"].as_str(), "{agent}");
-        assert!(!p.data.help_flags.is_empty());
+        let cli = profile(AgentKind::parse(agent).unwrap()).data.cli.as_ref().unwrap_or_else(|| panic!("{agent} has no cli facts"));
+        assert!(!cli.package.is_empty() && !cli.help.is_empty() && cli.help.iter().all(|h| !h.flags.is_empty()), "{agent}");
+        assert_eq!(cli.verified_version.split('.').count(), 3, "{agent}");
     }
+    assert!(profile(AgentKind::parse("demo").unwrap()).data.cli.is_none());
 }
 
 #[test]

@@ -48,7 +48,7 @@ function detail(v) {
   if (v.managed === false) return `not started by resilient-agent (attach: ${v.attach})`;
   if (v.failure) return `${v.failure.class}: ${oneLine(v.failure.evidence, 60)}`;
   if (v.nextRecoveryAt) return `next try ${shortTime(v.nextRecoveryAt)}`;
-  return v.projectDir;
+  return v.branch ? `branch ${v.branch}` : v.projectDir;
 }
 
 /**
@@ -71,6 +71,12 @@ export function taskDetails(v) {
   if (v.failure) rows.push(["failure", `${v.failure.class}: ${v.failure.evidence}`]);
   if (v.nextRecoveryAt) rows.push(["next recovery", v.nextRecoveryAt]);
   if (v.state === "recovering" && v.recoveryReason) rows.push(["because", v.recoveryReason]);
+  if (v.autoResume === false) rows.push(["auto-resume", "off (a crash or limit waits for `resume`)"]);
+  const wt = v.worktree;
+  if (wt) {
+    rows.push(["branch", `${wt.branch} (from ${wt.base} ${wt.baseCommit.slice(0, 12)}; ${wt.commitsAhead ?? "?"} commit(s) ahead)`], ["repository", wt.repo]);
+    if (wt.diffStat) rows.push(["changes", wt.diffStat.split("\n").join("\n" + " ".repeat(14))]);
+  }
   rows.push(["task dir", v.taskDir], ["attach", v.attach]);
   const pad = Math.max(...rows.map(([k]) => k.length));
   let out = rows.map(([k, val]) => `${k.padEnd(pad)}  ${val}`).join("\n");

@@ -78,7 +78,10 @@ export async function readConfig(file) {
 }
 
 /** Settings of the host (not the core's MonitorConfig) that a --config file may hold. */
-const HOST_KEYS = ["notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv", "agents"];
+const HOST_KEYS = [
+  "notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv", "agents",
+  "worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency",
+];
 
 /**
  * Takes the host's keys out of the --config settings (the rest is the MonitorConfig), and

@@ -1,15 +1,13 @@
 // @ts-check
-// The facts `doctor` checks each agent CLI against, read from agents/versions.json (the one place
-// the verified versions live; the installer of the test CLIs reads it too): the program, how to
-// ask its version, the range the conformance suite passed with, the flags our argv relies on and
-// the `--help` that lists them, and a non-interactive login check. Knowledge is data: no code
-// here or in the checks branches on an agent's name. The file is checked on load, so a broken
-// entry is a clear error, not a wrong verdict.
-import { readFileSync } from "node:fs";
+// The facts `doctor` checks each agent CLI against, read from the agents' own profiles (the
+// `cli` object of agents/<name>.json, or of an operator's profile: the one place a verified
+// version lives; the installer of the test CLIs reads the same files): the program, how to ask
+// its version, the range the conformance suite passed with, the flags our argv relies on and the
+// `--help` that lists them, and a non-interactive login check. Knowledge is data: no code here
+// or in the checks branches on an agent's name. Each entry is checked on load, so a broken one
+// is a clear error, not a wrong verdict.
+import core from "../core.js";
 import { RcaError } from "../errors.js";
-
-/** Next to host-shim/ in the clone and in the package. */
-export const VERSIONS_FILE = new URL("../../agents/versions.json", import.meta.url);
 
 /**
  * @typedef {{ args: string[], flags: string[] }} HelpCheck
@@ -24,19 +22,15 @@ const WORD = /^[A-Za-z0-9@._:/=-]{1,128}$/;
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
- * The agents of a versions file, in the file's order.
- * @param {string | URL} [file]
+ * The agents whose profile says how their CLI is checked, in the core's order (built-ins first).
+ * @param {Record<string, any>} [profiles] name → profile data (default: the core's effective
+ *   profiles, operator agents included)
  * @returns {AgentFacts[]}
  */
-export function loadAgentFacts(file = VERSIONS_FILE) {
-  let data;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw bad(`cannot read it: ${e instanceof Error ? e.message : e}`);
-  }
-  if (!isObject(data) || !isObject(data.agents)) throw bad(`it has no "agents" object`);
-  return Object.entries(data.agents).map(([name, a]) => checkEntry(name, a));
+export function loadAgentFacts(profiles = JSON.parse(core.agentProfilesJson())) {
+  return Object.entries(profiles)
+    .filter(([, p]) => isObject(p) && p.cli != null && typeof p.program === "string")
+    .map(([name, p]) => checkEntry(name, { ...p.cli, program: p.program }));
 }
 
 /**
@@ -49,16 +43,16 @@ function checkEntry(name, a) {
   if (!isObject(a)) throw bad(`${name} is not an object`);
   const str = (/** @type {string} */ key, /** @type {RegExp} */ re) => {
     const v = a[key];
-    if (typeof v !== "string" || !re.test(v)) throw bad(`${name}.${key} is missing or malformed`);
+    if (typeof v !== "string" || !re.test(v)) throw bad(`${name}.cli.${key} is missing or malformed`);
     return v;
   };
   const words = (/** @type {unknown} */ v, /** @type {string} */ what) => {
-    if (!Array.isArray(v) || !v.every((w) => typeof w === "string" && WORD.test(w))) throw bad(`${name}.${what} must be an array of plain words`);
+    if (!Array.isArray(v) || !v.every((w) => typeof w === "string" && WORD.test(w))) throw bad(`${name}.cli.${what} must be an array of plain words`);
     return /** @type {string[]} */ (v);
   };
   const needsNode = a.needs_node ?? null;
-  if (needsNode !== null && !(Number.isInteger(needsNode) && needsNode > 0 && needsNode < 1000)) throw bad(`${name}.needs_node must be a Node.js major or null`);
-  if (!Array.isArray(a.help)) throw bad(`${name}.help must be an array`);
+  if (needsNode !== null && !(Number.isInteger(needsNode) && needsNode > 0 && needsNode < 1000)) throw bad(`${name}.cli.needs_node must be a Node.js major or null`);
+  if (!Array.isArray(a.help)) throw bad(`${name}.cli.help must be an array`);
   const facts = {
     name,
     package: str("package", WORD),
@@ -68,12 +62,12 @@ function checkEntry(name, a) {
     needsNode: /** @type {number | null} */ (needsNode),
     versionArgs: words(a.version_args, "version_args"),
     help: a.help.map((/** @type {any} */ h, /** @type {number} */ i) => {
-      if (!isObject(h)) throw bad(`${name}.help[${i}] is not an object`);
+      if (!isObject(h)) throw bad(`${name}.cli.help[${i}] is not an object`);
       return { args: words(h.args, `help[${i}].args`), flags: words(h.flags, `help[${i}].flags`) };
     }),
     loginCheck: a.login_check == null ? null : words(a.login_check, "login_check"),
   };
-  if (compareVersions(facts.minVersion, facts.verifiedVersion) > 0) throw bad(`${name}.min_version is above its verified_version`);
+  if (compareVersions(facts.minVersion, facts.verifiedVersion) > 0) throw bad(`${name}.cli.min_version is above its verified_version`);
   return facts;
 }
 
@@ -102,5 +96,5 @@ function isObject(v) {
 
 /** @param {string} why */
 function bad(why) {
-  return new RcaError("invalid_config", `the agent versions file (agents/versions.json) is invalid: ${why}`);
+  return new RcaError("invalid_agent_profile", `an agent's cli facts are invalid: agents.${why}`);
 }

@@ -1,5 +1,5 @@
 // @ts-check
-// `doctor`: is everything a task needs in place? Each agent CLI of agents/versions.json
+// `doctor`: is everything a task needs in place? Each agent whose profile has `cli` facts
 // (./agent-check.js), tmux and the state directory (./system-check.js). The agents that count
 // are the ones the user names (`--agent`, repeatable), else every agent found installed; an
 // agent not installed and not named is reported, not held against the verdict. `ok` (exit 0)

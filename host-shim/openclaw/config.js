@@ -37,6 +37,8 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   retentionMs?: number | null,
  *   passEnv?: string[],
  *   policy: import("./policy.js").Policy,
+ *   worktree?: boolean, worktreeRoot?: string, setupCommand?: string[], autoResume?: boolean,
+ *   recoveryStaggerMs?: number, recoveryConcurrency?: number,
  *   hosts?: Record<string, import("../remote/hosts-file.js").HostEntry>,
  * }} PluginConfig
  */
@@ -130,6 +132,14 @@ export function normalizeConfig(raw) {
   else if (num(cfg.retentionMs) !== undefined) out.retentionMs = num(cfg.retentionMs);
   // Names of the gateway's variables the agents get too (the TaskManager checks the names).
   if (Array.isArray(cfg.passEnv)) out.passEnv = cfg.passEnv.map(String);
+  // Worktrees, auto-resume and recovery pacing (the TaskManager checks the values).
+  if (typeof cfg.worktree === "boolean") out.worktree = cfg.worktree;
+  if (typeof cfg.autoResume === "boolean") out.autoResume = cfg.autoResume;
+  const root = str(cfg.worktreeRoot);
+  if (root) out.worktreeRoot = expandHome(root);
+  if (Array.isArray(cfg.setupCommand) && cfg.setupCommand.every((a) => typeof a === "string")) out.setupCommand = /** @type {string[]} */ (cfg.setupCommand);
+  if (num(cfg.recoveryStaggerMs) !== undefined) out.recoveryStaggerMs = num(cfg.recoveryStaggerMs);
+  if (num(cfg.recoveryConcurrency) !== undefined) out.recoveryConcurrency = num(cfg.recoveryConcurrency);
   // Remote hosts (name → ssh target): the only hosts a tool call may name (checked in full, as
   // each field ends up in an ssh argv; a bad entry is a config error, not a silent skip).
   if (cfg.hosts !== undefined) out.hosts = checkHosts(cfg.hosts);
@@ -182,13 +192,16 @@ export function resolveStateDir(cfg, openclawStateDir) {
  * @param {string} stateDir
  */
 export function taskManagerOptions(cfg, stateDir) {
-  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown>, agents?: Record<string, unknown> }} */
+  /** @type {{ stateDir: string, tmuxSocket?: string, config?: Record<string, number>, retentionMs?: number | null, passEnv?: string[], hosts?: Record<string, unknown>, agents?: Record<string, unknown> } & Record<string, unknown>} */
   const opts = { stateDir };
   if (cfg.hosts) opts.hosts = cfg.hosts;
   if (cfg.agentProfiles) opts.agents = cfg.agentProfiles;
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
+  for (const k of /** @type {const} */ (["worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency"])) {
+    if (cfg[k] !== undefined) opts[k] = cfg[k];
+  }
   if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };
   return opts;
 }

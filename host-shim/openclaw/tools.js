@@ -71,6 +71,21 @@ export const SCHEMAS = {
         enum: [...AUTONOMY],
         description: "sandboxed (default): the agent edits the project inside its sandbox and may ask for approval. full: no sandbox and no approval prompts — only when the user asked for it, and only if the operator allows it (otherwise refused with policy_denied).",
       },
+      isolation: {
+        type: "string",
+        enum: ["none", "worktree"],
+        description: "worktree: the agent works in its own git worktree on a new branch rca/<name> (from the project's HEAD, or `base`), so parallel tasks on one repository never edit the same files; the completion names the branch to review and merge. Default: the operator's setting (usually none).",
+      },
+      base: {
+        type: "string",
+        minLength: 1,
+        maxLength: 256,
+        description: "With isolation=worktree: the branch, tag or commit the new branch starts from (default HEAD).",
+      },
+      autoResume: {
+        type: "boolean",
+        description: "false: if the agent crashes, stalls or hits a limit, the task stops and waits for coding_task_resume instead of being resumed automatically. Default: the operator's setting (usually true).",
+      },
       estimateMinutes: {
         type: "integer",
         minimum: 1,
@@ -388,6 +403,9 @@ export function createTools(deps, ctx) {
       const input = { agent: p.agent, name: p.name, projectDir, prompt: p.prompt, origin, autonomy };
       const model = p.model ?? defaults.model;
       if (model) input.model = model;
+      if (p.isolation !== undefined) input.worktree = p.isolation === "worktree";
+      if (p.base !== undefined) input.base = p.base;
+      if (p.autoResume !== undefined) input.autoResume = p.autoResume;
       const task = await deps.getManager().start(input).catch(async (err) => {
         // A name held by a task outside the caller's scope: say only that the name is taken
         // (the names are one namespace), never how to stop that task or where it lives.

@@ -28,8 +28,8 @@ export const CACHE = process.env.RCA_TEST_CACHE || path.join(os.homedir(), ".cac
 export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "gemini"]);
 /** @typedef {(typeof AGENTS)[number]} Agent */
 
-/** The verified versions and needs of each CLI (agents/versions.json, the installer's pins). */
-const VERIFIED = JSON.parse(fs.readFileSync(path.join(REPO, "agents", "versions.json"), "utf8")).agents;
+/** The verified versions and needs of each CLI (the `cli` object of agents/<name>.json: the installer's pins). */
+const VERIFIED = Object.fromEntries(AGENTS.map((a) => [a, JSON.parse(fs.readFileSync(path.join(REPO, "agents", `${a}.json`), "utf8")).cli]));
 /** Pinned versions (the installer's pins; checked against `--version` there). */
 export const VERSIONS = Object.fromEntries(AGENTS.map((a) => [a, String(VERIFIED[a].verified_version)]));
 /** True when the CLI needs a newer Node than this one (Node 24 then goes first on its PATH). @param {Agent} agent */

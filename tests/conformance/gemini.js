@@ -1,5 +1,5 @@
 // @ts-check
-// The real Gemini CLI (@google/gemini-cli, pinned in agents/versions.json) pointed at the mock
+// The real Gemini CLI (@google/gemini-cli, pinned in agents/gemini.json) pointed at the mock
 // model server, with an isolated HOME. Found by running gemini 0.61.0 (see
 // tests/fixtures/agent-output/gemini/README.md):
 //   - GOOGLE_GEMINI_BASE_URL=<mock base> moves the Gemini API (plain HTTP to 127.0.0.1 is

@@ -45,8 +45,9 @@ test("agents list and show print the effective profiles; a bad profile names its
   for (const [k, v] of Object.entries(agents.tinker)) assert.deepEqual(shown[k], v, k);
   assert.deepEqual([shown.unset_env, shown.sandboxed_env], [[], {}]);
   const codex = JSON.parse((await w.cli(["agents", "show", "codex", "--json"])).stdout);
-  const versions = JSON.parse(await readFile(new URL("../../agents/versions.json", import.meta.url), "utf8"));
-  assert.equal(codex.profile.verified_version, versions.agents.codex.verified_version);
+  const file = JSON.parse(await readFile(new URL("../../agents/codex.json", import.meta.url), "utf8"));
+  assert.equal(codex.profile.cli.verified_version, file.cli.verified_version);
+  assert.match(codex.profile.cli.verified_version, /^\d+\.\d+\.\d+$/);
 
   const bad = join(w.root, "bad-config.json");
   const broken = structuredClone(agents);

@@ -4,7 +4,8 @@
 // real ones), the real tmux and a real state directory. Cases: all well, an agent missing, an
 // old version, a flag missing from `--help`, not logged in (and an API key variable instead),
 // a newer version (a warning only), an unsafe state directory. The facts come from the real
-// agents/versions.json, so a pin bump keeps these tests honest.
+// agents' own data files (the `cli` object of agents/<name>.json), so a pin bump keeps these
+// tests honest.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -13,7 +14,9 @@ import { join } from "node:path";
 import { CLI } from "./helpers.js";
 import { withTestDir } from "../support/dirs.js";
 
-const FACTS = JSON.parse(readFileSync(new URL("../../agents/versions.json", import.meta.url), "utf8")).agents;
+/** The `cli` facts of a built-in agent's data file. @param {string} agent */
+const cliFacts = (agent) => JSON.parse(readFileSync(new URL(`../../agents/${agent}.json`, import.meta.url), "utf8")).cli;
+const FACTS = { codex: cliFacts("codex"), claude: cliFacts("claude") };
 const CODEX = FACTS.codex;
 /** Every flag a fake codex lists unless a test drops one. */
 const CODEX_FLAGS = CODEX.help.flatMap((/** @type {{ flags: string[] }} */ h) => h.flags);

@@ -1,6 +1,6 @@
 // @ts-check
 // The mock model server speaks the Gemini API well enough for the REAL Gemini CLI (pinned in
-// agents/versions.json, installed into the test cache) to run a task, headless, over plain HTTP
+// agents/gemini.json, installed into the test cache) to run a task, headless, over plain HTTP
 // to 127.0.0.1 (GOOGLE_GEMINI_BASE_URL). Run directly (no tmux: Gemini is not one of the core's
 // agents yet), with the argv a Gemini profile will use:
 //   - a task completes: stream-json `init` carries the preset --session-id, `result` success,

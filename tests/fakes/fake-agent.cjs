@@ -17,6 +17,10 @@
 //   RCA_FAKE_ECHO     one extra stdout line after the first event
 //   RCA_FAKE_LOG lines also carry `at` (ms since the epoch when the run began) and
 //                     `promptSha256` (of the exact bytes read on stdin)
+//   RCA_FAKE_COMMIT   a file name: after working, the run writes it (the prompt) in its working
+//                     directory and commits it with git (worktree tests)
+//   RCA_FAKE_AUTH_FILE  when this file exists as a run begins, the run fails as auth-fail does
+//                     (an auth failure injected after the start: mass-recovery tests)
 //   RCA_FAKE_TAMPER   a canary file: the first run acts as a hostile agent would (trust tests):
 //                     plants a `codex` in its working directory that appends to the canary, and
 //                     rewrites whatever its environment lets it find of the task's directory
@@ -236,7 +240,7 @@ async function main() {
   process.stderr.write(run.stderr);
   process.stdout.write(run.head);
   if (process.env.RCA_FAKE_ECHO) process.stdout.write(`fake ${agent} says: ${process.env.RCA_FAKE_ECHO}\n`);
-  if (mode === "auth-fail") {
+  if (mode === "auth-fail" || (process.env.RCA_FAKE_AUTH_FILE && fs.existsSync(process.env.RCA_FAKE_AUTH_FILE))) {
     const key = process.env.RCA_FAKE_KEY;
     process.stdout.write(key ? run.auth.replaceAll("API key provided: mock", `API key provided: ${key}`) : run.auth);
     process.exit(run.authExit);
@@ -257,6 +261,13 @@ async function main() {
     return;
   }
   await new Promise((r) => setTimeout(r, workMs));
+  if (process.env.RCA_FAKE_COMMIT) {
+    const file = process.env.RCA_FAKE_COMMIT;
+    fs.writeFileSync(path.join(process.cwd(), file), prompt);
+    const git = (/** @type {string[]} */ args) => require("node:child_process").execFileSync("git", ["-c", "user.name=fake", "-c", "user.email=fake@example.invalid", ...args], { stdio: "ignore" });
+    git(["add", "--", file]);
+    git(["commit", "-q", "-m", `fake ${agent}: ${file}`]);
+  }
   if (mode === "crash-always" || (mode === "crash-once" && !run.resumeId)) {
     process.kill(process.pid, "SIGKILL");
     return;

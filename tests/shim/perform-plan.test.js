@@ -36,7 +36,7 @@ const plan = {
 test("a command that failed after tmux printed the new session's id: that session is killed by id, then tmux_failed", async () => {
   const { log, store, tmux } = fakes({ code: 1, stdout: "$17\n", stderr: "no such window" });
   await assert.rejects(performPlan(store, tmux, "/task", /** @type {any} */ (plan)), (/** @type {any} */ e) => e.code === "tmux_failed" && /no such window/.test(e.message));
-  assert.deepEqual(log, ["writeNew prompt.2", "syncDir", plan.commands[0].argv.join(" "), "tmux -L rca-test kill-session -t $17"]);
+  assert.deepEqual(log, ["writeNew prompt.2", "syncDir", plan.commands[0].argv.join(" "), "tmux -u -L rca-test kill-session -t $17"]);
 });
 
 test("a failure before any session existed kills nothing; a name already taken is task_exists", async () => {
