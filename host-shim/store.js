@@ -29,6 +29,8 @@ const RECORD_LOCK_WAIT_MS = 10_000;
 /** Errors that say "not now" rather than "this file is bad": read again after a short pause. */
 const TRANSIENT = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR", "EBUSY", "ENOMEM"]);
 const READ_TRIES = 3;
+/** The largest record or index entry read (they are a few KB; texts in a record are capped at 4 KB each). */
+const MAX_SMALL_FILE = 1024 * 1024;
 
 /**
  * Where state lives: `--state-dir`, then RCA_STATE_DIR, then the XDG state home.
@@ -249,6 +251,9 @@ export class Store {
         const fh = await this.fx.fs.open(path, READ);
         try {
           const st = await fh.stat();
+          // Records and index entries are a few KB: a huge file is not one this package wrote,
+          // and reading it whole would stall the monitor (and every surface) on one task.
+          if (st.size > MAX_SMALL_FILE) throw Object.assign(new Error(`larger than ${MAX_SMALL_FILE} bytes`), { code: "EFBIG" });
           return { stamp: { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino }, text: await fh.readFile("utf8") };
         } finally {
           await fh.close();
@@ -293,6 +298,7 @@ export class Store {
       }
       // O_NOFOLLOW met a symlink: never followed, and not a record.
       if (code === "ELOOP") throw await this.#setAside(taskDir, "it is a symbolic link");
+      if (code === "EFBIG") throw await this.#setAside(taskDir, `it is larger than ${MAX_SMALL_FILE} bytes`);
       throw new RcaError(
         "record_unreadable",
         `the task record in ${taskDir} cannot be read (${code ?? e}); it was kept as it is and will be read again`,
@@ -372,8 +378,8 @@ export class Store {
       ({ text } = await this.#readRetrying(join(this.sessionsDir, safeName(session))));
     } catch (e) {
       const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-      // Missing, or a symlink (never followed, never ours): no task of that name.
-      if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR") return null;
+      // Missing, a symlink (never followed) or a huge file (never ours): no task of that name.
+      if (code === "ENOENT" || code === "ELOOP" || code === "EISDIR" || code === "EFBIG") return null;
       if (e instanceof RcaError) throw e;
       throw new RcaError("state_unreadable", `the index entry of ${session} cannot be read (${code ?? e}); try again`, {
         cause: e,

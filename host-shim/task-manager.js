@@ -9,6 +9,7 @@ import { Store, resolveStateDir, ORIGIN_FILE } from "./store.js";
 import { Tmux } from "./tmux.js";
 import { MonitorLock } from "./lock.js";
 import { Monitor, performPlan } from "./monitor.js";
+import { missingModelWarning } from "./default-model.js";
 import { projectIdentity } from "./project-dir.js";
 import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram, agentPath } from "./context.js";
 import { TRANSCRIPT, HOST_FILE, readPrivate } from "./task-files.js";
@@ -111,6 +112,8 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string | null} [branch] the task's git branch when it runs in its own worktree
  * @property {null | { branch: string, base: string, baseCommit: string, path: string, repo: string,
  *   commitsAhead?: number, diffStat?: string | null }} [worktree] (status adds commitsAhead and diffStat)
+ * @property {string[]} [warnings] (start only) what the user should know, e.g. that no model is
+ *   configured anywhere; also said in the task's `started` event
  */
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
@@ -252,6 +255,7 @@ export class TaskManager extends EventEmitter {
     let program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
     let demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
+    const startWarning = await missingModelWarning({ spec, profile: JSON.parse(core.agentProfileJson(spec.agent)).profile ?? {}, program, env: { ...agentEnv, PATH: agentEnv.PATH ?? this.hostPath ?? "" } });
     /** @type {import("./worktree.js").WorktreeInfo | null} */
     let worktree = null;
     if (worktreePlan) {
@@ -285,6 +289,7 @@ export class TaskManager extends EventEmitter {
       const now = this.fx.now();
       const record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
       if (!autoResume) record.autoResume = false;
+      if (startWarning) record.startWarning = startWarning;
       const ctx = hostContext({
         taskDir, socket: this.socket, agentEnv, presetSessionId, titleTag: titleTag(taskDir), demoAgent, program,
         projectRealDir: identity.realPath,
@@ -303,7 +308,10 @@ export class TaskManager extends EventEmitter {
         await this.#unclaim(session, taskDir);
         throw err;
       }
-      return { ...this.#view(record, origin), branch: worktree?.branch ?? null, worktree: worktree ? publicWorktree(worktree) : null };
+      return {
+        ...this.#view(record, origin), branch: worktree?.branch ?? null, worktree: worktree ? publicWorktree(worktree) : null,
+        warnings: startWarning ? [startWarning] : [],
+      };
     } catch (err) {
       await this.store.removeTaskDir(taskDir).catch(() => {});
       if (worktree) await removeWorktree(worktree, this.gitEnv, { deleteBranch: true, force: true }).catch(() => {});

@@ -589,7 +589,11 @@ impl Machine<'_> {
             TaskState::Starting => {
                 self.rec.state = TaskState::Running;
                 self.rec.run_requested_at = None;
-                let msg = format!("{} started ({})", self.rec.session, self.agent().as_str());
+                let mut msg = format!("{} started ({})", self.rec.session, self.agent().as_str());
+                if let Some(w) = &self.rec.start_warning {
+                    msg.push_str("; warning: ");
+                    msg.push_str(w);
+                }
                 self.announce(EventKind::Started, msg);
             }
             TaskState::Recovering if self.rec.run_requested_at.is_some() => {

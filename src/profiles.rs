@@ -111,13 +111,23 @@ pub enum ModelFlag {
     ProviderModel { provider: String, model: String },
 }
 
-/// What a task's model must look like for this agent.
+/// How a task's model, when it names one, must be written for this agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ModelRequirement {
-    /// A model is required, written `provider/model` (OpenCode falls back to a free hosted
-    /// model without one, which is never what a user running a task wants).
+pub enum ModelFormat {
+    /// `provider/model` (OpenCode).
     ProviderModel,
+}
+
+/// How to ask a CLI which model its own configuration names ([`ProfileData::default_model`]):
+/// run the program with `args` (in the project, with the task's environment) and read the
+/// string field `field` of the JSON it prints. A task that names no model relies on it; when
+/// it names none either, the task's first event says so (a warning, not a refusal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultModelProbe {
+    pub args: Vec<String>,
+    pub field: String,
 }
 
 /// One piece of the path of an agent's saved conversation ([`Profile::conversation`]), joined
@@ -302,8 +312,12 @@ pub struct ProfileData {
     pub resume: Vec<String>,
     pub prompt: PromptDelivery,
     pub model: ModelFlag,
+    /// How a model, when given, must be written (`None`: any model name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model_required: Option<ModelRequirement>,
+    pub model_format: Option<ModelFormat>,
+    /// Where the CLI's own default model can be read, for a task that names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_model: Option<DefaultModelProbe>,
     /// The flag `{title}` expands to (followed by the host's title tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title_flag: Option<String>,

@@ -105,6 +105,10 @@ pub struct TaskRecord {
     /// Fixed at start by the host; absent in records of older versions (true).
     #[serde(default = "auto_resume_default")]
     pub auto_resume: bool,
+    /// Something the host found at the start that the user should hear once (e.g. no model
+    /// named by the task nor by the CLI's own configuration); said in the `started` event.
+    #[serde(default)]
+    pub start_warning: Option<String>,
 }
 
 fn auto_resume_default() -> bool {
@@ -162,6 +166,7 @@ pub fn new_record(
         project_identity: None,
         clock_anchor: None,
         auto_resume: true,
+        start_warning: None,
     }
 }
 
@@ -270,7 +275,7 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
     if let Some(f) = &r.failure {
         check_text("failure.evidence", &f.evidence)?;
     }
-    for (field, text) in [("recoveryReason", &r.recovery_reason), ("liveEvidence", &r.live_evidence)] {
+    for (field, text) in [("recoveryReason", &r.recovery_reason), ("liveEvidence", &r.live_evidence), ("startWarning", &r.start_warning)] {
         if let Some(t) = text {
             check_text(field, t)?;
         }
@@ -292,11 +297,15 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest time in ms a JS `Date` holds (±100,000,000 days from the epoch): a record time
+/// beyond it would make the host's ISO formatting throw instead of showing the task.
+const MAX_TIME_MS: Millis = 8.64e15;
+
 fn check_time(field: &str, t: Millis) -> Result<(), String> {
-    if t.is_finite() && t >= 0.0 {
+    if t.is_finite() && (0.0..=MAX_TIME_MS).contains(&t) {
         Ok(())
     } else {
-        Err(format!("{field} must be a finite, non-negative time in ms, got {}", validate::Num(t)))
+        Err(format!("{field} must be a time in ms from 0 to {MAX_TIME_MS:e}, got {}", validate::Num(t)))
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Autonomy, TaskSpec};
-use crate::profiles::ModelRequirement;
+use crate::profiles::ModelFormat;
 use crate::validate::{truncate_for_message, validate_task_name};
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +40,8 @@ pub struct TaskSpecInput {
 /// - `name`: see [`validate_task_name`].
 /// - `project_dir`: absolute, no control characters, no `.`/`..` components, at most 4096 bytes.
 /// - `model`: optional; 1-128 characters of `[A-Za-z0-9._:/@+-]`, not starting with `-`.
-///   A profile with `model_required` (OpenCode: without `-m` it silently falls back to a free
-///   hosted model) requires one, as `provider/model`.
+///   A profile with `model_format` (OpenCode) wants it written `provider/model`. Without a
+///   model the CLI uses the one its own configuration names (the host checks, and warns).
 /// - `autonomy`: `sandboxed` (default) or `full`.
 pub fn validate_spec(input: &TaskSpecInput) -> CoreResult<TaskSpec> {
     let agent = AgentKind::parse(&input.agent)
@@ -79,24 +79,18 @@ pub fn check_spec(spec: &TaskSpec) -> CoreResult<()> {
 }
 
 fn check_agent_requirements(spec: &TaskSpec) -> CoreResult<()> {
-    // Profile data (`model_required`): OpenCode falls back to a free hosted model without one.
-    if crate::profiles::profile(spec.agent).data.model_required == Some(ModelRequirement::ProviderModel) {
-        match &spec.model {
-            None => {
-                return Err(CoreError::InvalidOption {
-                    field: "model",
-                    value: String::new(),
-                    reason: "this agent needs a model as provider/model (e.g. anthropic/claude-sonnet-4-5); without one it falls back to a default model (opencode: a free hosted one)",
-                })
-            }
-            Some(m) if !is_provider_model(m) => {
+    // Profile data (`model_format`): a model, when named, must be written the CLI's way. None
+    // named is allowed: the CLI then uses its own configured default (the host warns when its
+    // configuration names none, `default_model`).
+    if crate::profiles::profile(spec.agent).data.model_format == Some(ModelFormat::ProviderModel) {
+        if let Some(m) = &spec.model {
+            if !is_provider_model(m) {
                 return Err(CoreError::InvalidOption {
                     field: "model",
                     value: truncate_for_message(m),
                     reason: "this agent's models are written provider/model (e.g. anthropic/claude-sonnet-4-5)",
-                })
+                });
             }
-            Some(_) => {}
         }
     }
     Ok(())

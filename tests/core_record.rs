@@ -93,6 +93,16 @@ fn rejects_bad_numbers() {
     // 1e400 overflows to infinity in JSON.parse and serde_json alike.
     let text = to_json(&fresh()).to_string().replace(&format!("\"updatedAt\":{}", T0), "\"updatedAt\":1e400");
     assert_eq!(parse(&text).unwrap_err().code(), "invalid_record");
+    // A finite time beyond what a JS Date can hold (8.64e15 ms) would make the host's ISO
+    // formatting throw: refused here with the field named, like any other bad number.
+    for field in ["updatedAt", "nextRecoveryAt", "resetWaitMs"] {
+        let mut v = to_json(&fresh());
+        v[field] = 1e300.into();
+        rejects(v, field);
+    }
+    let mut v = to_json(&fresh());
+    v["updatedAt"] = 8.64e15.into();
+    assert!(parse(&v.to_string()).is_ok(), "the last time a Date holds is still a time");
 }
 
 #[test]

@@ -95,8 +95,12 @@ fn checks_models_against_an_allow_list() {
 }
 
 #[test]
-fn opencode_needs_a_provider_model() {
-    assert_eq!(code(validate_spec(&input("opencode", "t", "/p"))), "invalid_option");
+fn opencode_models_are_provider_model_and_none_means_its_own_default() {
+    // No model: OpenCode uses the one its configuration names (the host warns when none).
+    assert!(validate_spec(&input("opencode", "t", "/p")).is_ok());
+    let mut good = input("opencode", "t", "/p");
+    good.model = Some("anthropic/claude-sonnet-4-5".into());
+    assert!(validate_spec(&good).is_ok());
     for m in ["gpt-5", "/x", "x/"] {
         let mut i = input("opencode", "t", "/p");
         i.model = Some(m.into());
@@ -126,8 +130,11 @@ fn check_spec_rejects_a_tampered_spec() {
     let mut bad = good.clone();
     bad.model = Some("-x".into());
     assert_eq!(code(check_spec(&bad).map(|_| ())), "invalid_option");
+    // A record's model re-checked against its agent's format: codex's `gpt-5` is not an
+    // OpenCode model.
     let mut bad = good;
     bad.agent = AgentKind::Opencode;
+    bad.model = Some("gpt-5".into());
     assert_eq!(code(check_spec(&bad).map(|_| ())), "invalid_option");
 }
 

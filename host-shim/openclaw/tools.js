@@ -388,8 +388,9 @@ export function createTools(deps, ctx) {
       const sandbox = deps.agentSandbox(p.agent);
       // The operator's ceiling first: nothing is resolved or created for a refused request.
       const { autonomy, unsandboxed } = checkAutonomy({ agent: p.agent, requested: p.autonomy, agentDefault: defaults.autonomy, sandbox, policy });
-      // On a remote host the directory is that host's: the local checks (roots, home, state
-      // directories) cannot see it; it must be absolute and the host's own rules apply there.
+      // On a remote host the directory is that host's: the local checks cannot see it. It must
+      // be absolute here, and the remote judges it where it is (`confine`): inside that user's
+      // home, after resolving symlinks, never the home itself, a dot-directory or its state dir.
       const projectDir = p.host === undefined
         ? await checkProjectDir(p.projectDir, { policy, home: deps.home, stateDirs: deps.stateDirs() })
         : remoteProjectDir(p.projectDir);
@@ -401,6 +402,7 @@ export function createTools(deps, ctx) {
       if (p.estimateMinutes) origin.estimateMinutes = p.estimateMinutes;
       /** @type {Record<string, unknown>} */
       const input = { agent: p.agent, name: p.name, projectDir, prompt: p.prompt, origin, autonomy };
+      if (p.host !== undefined) input.confine = true;
       const model = p.model ?? defaults.model;
       if (model) input.model = model;
       if (p.isolation !== undefined) input.worktree = p.isolation === "worktree";

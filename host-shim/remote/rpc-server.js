@@ -6,6 +6,7 @@
 // operation (the one the command table runs), on this machine's own state directory and tmux
 // server — paths in it are this host's, never the caller's.
 import { fileURLToPath } from "node:url";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { readFileSync } from "node:fs";
 import { RcaError, toRcaError } from "../errors.js";
@@ -14,6 +15,8 @@ import { unmanagedAgents } from "../retention.js";
 import core from "../core.js";
 import { resolveProgram } from "../context.js";
 import { runDoctor } from "../doctor/index.js";
+import { checkProjectDir } from "../openclaw/policy.js";
+import { normalizePolicy } from "../openclaw/config.js";
 
 /** A request larger than this is refused (a 300 KB prompt is fine). */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -30,8 +33,11 @@ const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** @type {Record<string, { args: Record<string, ArgType>, run: (tm: Manager, a: any) => Promise<unknown> }>} */
 const OPS = {
   start: {
-    args: { agent: "string", name: "string", projectDir: "string", prompt: "string", model: "string?", autonomy: "string?", env: "env?", origin: "json?" },
-    run: (tm, a) => tm.start(a),
+    args: {
+      agent: "string", name: "string", projectDir: "string", prompt: "string", model: "string?", autonomy: "string?", env: "env?", origin: "json?",
+      worktree: "boolean?", base: "string?", autoResume: "boolean?", confine: "boolean?",
+    },
+    run: async (tm, { confine, ...a }) => tm.start(confine ? { ...a, projectDir: await confinedProjectDir(tm, a.projectDir) } : a),
   },
   status: { args: { session: "string", lines: "lines?" }, run: (tm, a) => tm.status(a.session, { lines: a.lines }) },
   list: { args: { state: "string?", all: "boolean?" }, run: (tm, a) => tm.list({ state: a.state, all: !!a.all }) },
@@ -58,6 +64,24 @@ const OPS = {
   "monitor-ensure": { args: {}, run: (tm) => ensureMonitor(tm) },
 };
 export const RPC_OPS = Object.keys(OPS);
+
+/**
+ * A tool call's project directory, judged here where the directory is: the same rules as for a
+ * tool call on the gateway's machine, with this user's home as the one allowed root (realpath;
+ * never `/`, the home itself, a dot-directory, or this package's state directory). The caller
+ * (the operator's OpenClaw plugin) asks for it with `confine`; the CLI, an operator surface,
+ * does not.
+ * @param {Manager} tm
+ * @param {string} projectDir
+ */
+async function confinedProjectDir(tm, projectDir) {
+  const home = homedir();
+  return checkProjectDir(projectDir, {
+    policy: { ...normalizePolicy({}), projectRoots: [home] },
+    home,
+    stateDirs: [{ label: "the package's state directory on this host", dir: tm.stateDir }],
+  });
+}
 
 /**
  * Reads one request from `stdin`, runs it, returns the answer (never throws).

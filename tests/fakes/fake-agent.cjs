@@ -145,7 +145,6 @@ const agents = {
     if (flags["--format"] !== "json") fail("error: this fake needs --format json");
     const resumeId = flags["--session"] || flags["-s"] || null;
     if (resumeId && !/^ses_[A-Za-z0-9]{20,40}$/.test(resumeId)) fail("Error: Session not found", 1);
-    if (!resumeId && !(flags["-m"] || flags["--model"])) fail("error: this fake wants -m provider/model");
     const id = resumeId || "ses_" + crypto.randomBytes(20).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 26).padEnd(26, "x");
     const re = /ses_df50[0-9A-Za-z]{22}/g;
     const ok = withId(fixture("opencode", "oc-ok-json.stdout"), re, id);
@@ -227,6 +226,15 @@ async function main() {
   if (!agents[agent]) fail(`unknown fake agent ${agent}`);
   const mode = process.env.RCA_FAKE_MODE || "succeed";
   const workMs = Number(process.env.RCA_FAKE_WORK_MS || 1500);
+  // `opencode debug config`: the merged configuration, naming RCA_FAKE_OC_MODEL as its model
+  // (none when unset); RCA_FAKE_OC_CONFIG_SEEN records which sandbox settings the question ran with.
+  if (agent === "opencode" && process.argv[2] === "debug" && process.argv[3] === "config") {
+    if (process.env.RCA_FAKE_OC_CONFIG_SEEN) {
+      fs.appendFileSync(process.env.RCA_FAKE_OC_CONFIG_SEEN, JSON.stringify({ cwd: process.cwd(), disableProjectConfig: process.env.OPENCODE_DISABLE_PROJECT_CONFIG ?? null }) + "\n");
+    }
+    process.stdout.write(JSON.stringify(process.env.RCA_FAKE_OC_MODEL ? { model: process.env.RCA_FAKE_OC_MODEL } : { agent: {} }, null, 2) + "\n");
+    process.exit(0);
+  }
   const run = agents[agent](process.argv.slice(2));
   const promptRaw = fs.readFileSync(0);
   const prompt = promptRaw.toString("utf8");

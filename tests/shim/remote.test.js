@@ -52,6 +52,9 @@ test("the ssh argv: batch mode, the destination after --, and a constant remote 
 test("rpc requests are checked like any outside input", () => {
   assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "status", args: { session: "demo-x", lines: 5 } })), { op: "status", args: { session: "demo-x", lines: 5 } });
   assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "events-since", args: { cursor: null } })).args, { cursor: null });
+  // A worktree task on a host: the same start options travel (the remote makes the worktree).
+  assert.deepEqual(checkRequest(JSON.stringify({ v: 1, op: "start", args: { agent: "demo", name: "x", projectDir: "/p", prompt: "p", worktree: true, base: "main", autoResume: false } })).args,
+    { agent: "demo", name: "x", projectDir: "/p", prompt: "p", worktree: true, base: "main", autoResume: false });
   const bad = [
     ["not json", "invalid_request"],
     [JSON.stringify([1]), "invalid_request"],
@@ -130,4 +133,36 @@ test("an OpenClaw tool call naming a host the operator did not configure is refu
     assert.match(JSON.stringify(r), /invalid_params/);
     assert.throws(() => normalizeConfig({ hosts: { gpu: { ssh: "h", options: ["StrictHostKeyChecking=no"] } } }), { code: "invalid_config" });
   });
+});
+
+test("rpc start with confine (a tool call's): the remote refuses /, its home and a symlink to them, before starting anything", async () => {
+  const { serveRpc } = await import("../../host-shim/remote/rpc-server.js");
+  const { homedir } = await import("node:os");
+  const { makeTestDir } = await import("../support/dirs.js");
+  const dir = makeTestDir("rca-confine-");
+  try {
+    await fsp.symlink("/", join(dir, "to-root"));
+    await fsp.mkdir(join(dir, "state"));
+    /** @type {any[]} */
+    const started = [];
+    const tm = /** @type {any} */ ({ stateDir: join(dir, "state"), start: async (/** @type {any} */ a) => (started.push(a), { session: "demo-x" }) });
+    /** @param {Record<string, unknown>} args */
+    const call = async (args) => {
+      const body = Buffer.from(JSON.stringify({ v: 1, op: "start", args: { agent: "demo", name: "x", prompt: "p", ...args } }));
+      return serveRpc(tm, (async function* () { yield body; })());
+    };
+    for (const projectDir of ["/", homedir(), join(dir, "to-root"), join(dir, "state")]) {
+      const answer = /** @type {any} */ (await call({ projectDir, confine: true }));
+      assert.equal(answer.ok, false, projectDir);
+      assert.equal(answer.error.code, "policy_denied", `${projectDir}: ${answer.error.message}`);
+    }
+    assert.equal(started.length, 0, "nothing started");
+    // The CLI (an operator surface) does not ask for it: its directory goes through as given.
+    const answer = /** @type {any} */ (await call({ projectDir: "/" }));
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    assert.equal(started[0].projectDir, "/");
+    assert.equal("confine" in started[0], false);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
 });

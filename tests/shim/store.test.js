@@ -131,6 +131,21 @@ test("a record that is a symlink is not followed: it is set aside", async () => 
   });
 });
 
+test("a huge record or index entry is not read whole: the record is set aside, the entry names no task", async () => {
+  await withTmp(async (tmp) => {
+    const store = new Store(join(tmp, "s"), makeEffects());
+    await store.init();
+    const dir = await store.createTaskDir("demo-x");
+    let parsed = 0;
+    await writeFile(join(dir, "record.json"), `{"pad":"${"x".repeat(2 * 1024 * 1024)}"}`);
+    await assert.rejects(store.readRecord(dir, (t) => (parsed++, JSON.parse(t))), (/** @type {any} */ e) => e.code === "record_corrupt" && /larger than/.test(e.message));
+    assert.equal(parsed, 0, "never handed to the parser");
+    assert.equal((await readdir(dir)).filter((n) => n.startsWith("record.json.corrupt-")).length, 1);
+    await writeFile(join(store.sessionsDir, "demo-huge"), dir + "\n" + " ".repeat(2 * 1024 * 1024));
+    assert.equal(await store.lookup("demo-huge"), null);
+  });
+});
+
 test("the session index maps names to task dirs and ignores hostile entries", async () => {
   await withTmp(async (tmp) => {
     const store = new Store(join(tmp, "s"), makeEffects());
