@@ -69,7 +69,7 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
 
 /**
  * @typedef {object} StartInput
- * @property {string} agent a registered agent (`agentNames()`: codex, claude, opencode, pi, demo and the operator's)
+ * @property {string} agent a registered agent (`agentNames()`: codex, claude, opencode, pi, gemini, demo and the operator's)
  * @property {string} name task name, e.g. "fix-login-bug"
  * @property {string} projectDir absolute path of an existing directory
  * @property {string} prompt

@@ -21,6 +21,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("claude", include_str!("../agents/claude.json")),
     ("opencode", include_str!("../agents/opencode.json")),
     ("pi", include_str!("../agents/pi.json")),
+    ("gemini", include_str!("../agents/gemini.json")),
     ("demo", include_str!("../agents/demo.json")),
 ];
 

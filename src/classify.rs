@@ -225,7 +225,7 @@ impl StreamView {
             (EventGrammar::PiJson, Some(r)) => format!("last stopReason {r:?}"),
             (EventGrammar::PiJson, None) => "no agent_end event".into(),
             (EventGrammar::CodexExecJson, _) => "no turn.completed event".into(),
-            (EventGrammar::ClaudeStreamJson, _) => "no result event".into(),
+            (EventGrammar::ClaudeStreamJson | EventGrammar::GeminiStreamJson, _) => "no result event".into(),
             (EventGrammar::Lines { .. }, _) => "no line matching the profile's success pattern".into(),
         }
     }
@@ -238,6 +238,7 @@ fn read_stream(profile: &crate::profiles::Profile, events: &str) -> StreamView {
         EventGrammar::ClaudeStreamJson => read_claude(events, &mut v),
         EventGrammar::OpencodeRunJson => read_opencode(events, &mut v),
         EventGrammar::PiJson => read_pi(events, &mut v),
+        EventGrammar::GeminiStreamJson => read_gemini(events, &mut v),
         EventGrammar::Lines { .. } => {
             if let Some(rules) = &profile.lines {
                 read_lines(rules, events, &mut v)
@@ -351,6 +352,40 @@ fn read_claude(events: &str, v: &mut StreamView) {
                 }
             }
             "user" | "stream_event" => v.structured = true,
+            _ => {}
+        }
+    }
+    v.succeeded = last_result_ok == Some(true);
+}
+
+/// Gemini CLI stream-json: `init` (with the session id), `message`, `tool_use`, `tool_result`,
+/// `error` (a warning the run survives), and a final `result` whose `status` is `success` or
+/// `error` (with `error.message`). The exit status is an HTTP status modulo 256, so only the
+/// result counts; without one the run was interrupted.
+fn read_gemini(events: &str, v: &mut StreamView) {
+    let mut last_result_ok: Option<bool> = None;
+    for fields in events.lines().filter_map(jsonl::object) {
+        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
+        match kind.as_str() {
+            "result" => {
+                v.structured = true;
+                let ok = jsonl::str_field(&fields, "status").as_deref() == Some("success");
+                last_result_ok = Some(ok);
+                if !ok {
+                    let err = jsonl::object_field(&fields, "error");
+                    let text = jsonl::str_field(&err, "message")
+                        .filter(|t| !t.trim().is_empty())
+                        .unwrap_or_else(|| "result status error".into());
+                    v.finals.push(Candidate::text(text));
+                }
+            }
+            "error" => {
+                v.structured = true;
+                if let Some(msg) = jsonl::str_field(&fields, "message") {
+                    v.transient.push(Candidate::text(msg));
+                }
+            }
+            "init" | "message" | "tool_use" | "tool_result" => v.structured = true,
             _ => {}
         }
     }

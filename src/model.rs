@@ -28,9 +28,10 @@ impl AgentKind {
     pub const Claude: AgentKind = AgentKind("claude");
     pub const Opencode: AgentKind = AgentKind("opencode");
     pub const Pi: AgentKind = AgentKind("pi");
+    pub const Gemini: AgentKind = AgentKind("gemini");
     pub const Demo: AgentKind = AgentKind("demo");
     /// The built-in agents (tests/core_profiles.rs checks this matches `agents/`).
-    pub const ALL: [AgentKind; 5] = [AgentKind::Codex, AgentKind::Claude, AgentKind::Opencode, AgentKind::Pi, AgentKind::Demo];
+    pub const ALL: [AgentKind; 6] = [AgentKind::Codex, AgentKind::Claude, AgentKind::Opencode, AgentKind::Pi, AgentKind::Gemini, AgentKind::Demo];
 }
 
 impl AgentKind {

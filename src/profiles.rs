@@ -166,6 +166,8 @@ pub enum EventGrammar {
     OpencodeRunJson,
     /// `pi --mode json`: an `agent_end` whose last assistant message stopped normally.
     PiJson,
+    /// `gemini -p --output-format stream-json`: success is a last `result` with `status:"success"`.
+    GeminiStreamJson,
     /// Any CLI, line by line: success is a line matching `success` with no `failure` line after
     /// it; a line matching `failure` is the run's own final error (its first capture group, or
     /// the whole line), classified with the shared failure texts.

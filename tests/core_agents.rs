@@ -33,10 +33,10 @@ fn every_built_in_profile_parses_and_is_listed_first() {
         let p = parse_built_in(agent.as_str()).unwrap_or_else(|e| panic!("{agent}: {e}"));
         assert_eq!(p.name, agent.as_str());
     }
-    assert_eq!(&names()[..5], &["codex", "claude", "opencode", "pi", "demo"]);
+    assert_eq!(&names()[..6], &["codex", "claude", "opencode", "pi", "gemini", "demo"]);
     // Each built-in CLI says how it is installed and checked, with its verified version in that
     // one place (doctor and the installer of the test CLIs read it there).
-    for agent in ["codex", "claude", "opencode", "pi"] {
+    for agent in ["codex", "claude", "opencode", "pi", "gemini"] {
         let cli = profile(AgentKind::parse(agent).unwrap()).data.cli.as_ref().unwrap_or_else(|| panic!("{agent} has no cli facts"));
         assert!(!cli.package.is_empty() && !cli.help.is_empty() && cli.help.iter().all(|h| !h.flags.is_empty()), "{agent}");
         assert_eq!(cli.verified_version.split('.').count(), 3, "{agent}");
@@ -109,5 +109,5 @@ fn invalid_profiles_are_refused_naming_the_field() {
     assert!(AgentKind::parse("nosuchagent").is_none());
     let err = validate_spec(&TaskSpecInput { agent: "nosuchagent".into(), name: "t".into(), project_dir: "/a".into(), model: None, autonomy: None }).unwrap_err();
     assert_eq!(err.code(), "invalid_agent");
-    assert!(err.to_string().contains("codex, claude, opencode, pi, demo"), "{err}");
+    assert!(err.to_string().contains("codex, claude, opencode, pi, gemini, demo"), "{err}");
 }

@@ -11,6 +11,11 @@
 //             registry unreachable) and baseURL <mock>/v1; model "mock/mock-model" (-m)
 //   pi        ~/.pi/agent/models.json: provider "mock", api "openai-completions",
 //             baseUrl <mock>/v1; settings.json defaultProvider/defaultModel; PI_OFFLINE=1
+//   gemini    GOOGLE_GEMINI_BASE_URL=<mock> (plain HTTP to 127.0.0.1 works) and any
+//             GEMINI_API_KEY; the user's headless setup in ~/.gemini: settings.json chooses the
+//             auth type (else exit 41) and bounds its retries (general.maxAttempts, default 10
+//             backing off to 30 s), trustedFolders.json trusts the folder (else exit 55);
+//             TMPDIR a private folder (it writes its error reports to os.tmpdir())
 
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +25,7 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CACHE = process.env.RCA_TEST_CACHE || path.join(os.homedir(), ".cache", "resilient-coding-agent-tests");
-export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi"]);
+export const AGENTS = /** @type {const} */ (["codex", "claude", "opencode", "pi", "gemini"]);
 /** @typedef {(typeof AGENTS)[number]} Agent */
 
 /** The verified versions and needs of each CLI (the `cli` object of agents/<name>.json: the installer's pins). */
@@ -31,7 +36,7 @@ export const VERSIONS = Object.fromEntries(AGENTS.map((a) => [a, String(VERIFIED
 const needsNode24 = (agent) => Number(VERIFIED[agent].needs_node ?? 0) > Number(process.versions.node.split(".")[0]);
 
 /** The model name each agent is given (`-m` / `--model` / `--provider --model`). */
-export const MODEL = { codex: "mock-model", claude: "mock-model", opencode: "mock/mock-model", pi: "mock/mock-model" };
+export const MODEL = { codex: "mock-model", claude: "mock-model", opencode: "mock/mock-model", pi: "mock/mock-model", gemini: "mock-model" };
 
 export const NODE24_BIN = path.join(CACHE, "node-24", "bin");
 
@@ -149,6 +154,23 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
       env.PI_OFFLINE = "1";
       break;
     }
+    case "gemini": {
+      const dir = path.join(home, ".gemini");
+      const tmp = path.join(home, "tmp");
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify({
+        security: { auth: { selectedType: "gemini-api-key" } },
+        // Two attempts (one retry ~5 s later) instead of ten backing off to 30 s.
+        general: { maxAttempts: 2 },
+      }, null, 2));
+      // The test's whole folder (its projects are inside) is trusted, as a user trusts theirs.
+      fs.writeFileSync(path.join(dir, "trustedFolders.json"), JSON.stringify({ [fs.realpathSync(path.dirname(home))]: "TRUST_FOLDER" }, null, 2));
+      env.GOOGLE_GEMINI_BASE_URL = baseUrl;
+      env.GEMINI_API_KEY = "mock-key";
+      env.TMPDIR = tmp;
+      break;
+    }
   }
   return env;
 }
@@ -156,7 +178,7 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
 /**
  * The session id an agent printed in its event stream (agent-clis.md). Written here rather than
  * taken from the core, so the tests check the core's recorded id against an independent reading.
- * @param {"codex" | "claude" | "opencode" | "pi"} agent
+ * @param {Agent} agent
  * @param {string} text the agent's stdout (JSON lines)
  * @returns {string | null}
  */
@@ -168,6 +190,7 @@ export function sessionIdInEvents(agent, text) {
     if (agent === "claude" && typeof ev.session_id === "string") return ev.session_id;
     if (agent === "opencode" && typeof ev.sessionID === "string") return ev.sessionID;
     if (agent === "pi" && ev.type === "session") return ev.id;
+    if (agent === "gemini" && ev.type === "init") return ev.session_id;
   }
   return null;
 }
@@ -179,7 +202,8 @@ export function claudeProjectDir(cwd) { return cwd.replace(/[^A-Za-z0-9]/g, "-")
  * Whether the agent's OWN session store holds the conversation `id`.
  * codex: $CODEX_HOME/sessions/YYYY/MM/DD/rollout-*-<id>.jsonl; claude:
  * ~/.claude/projects/<cwd>/<id>.jsonl; opencode: `opencode export <id>` succeeds; pi: the session
- * file's header has that id.
+ * file's header has that id; gemini: ~/.gemini/tmp/<project>/chats/session-<time>-<id8>.jsonl
+ * whose first line names the whole id.
  * @param {Agent} agent
  * @param {{ env: Record<string, string>, id: string, projectDir: string, sessionFile?: string }} o
  * @returns {Promise<{ found: boolean, where: string }>}
@@ -205,6 +229,13 @@ export async function sessionInStore(agent, { env, id, projectDir, sessionFile }
       let hdr = null;
       try { hdr = JSON.parse(first); } catch { /* not JSON */ }
       return { found: !!hdr && hdr.type === "session" && hdr.id === id, where: `${sessionFile}: ${first.slice(0, 200)}` };
+    }
+    case "gemini": {
+      const root = path.join(env.HOME, ".gemini", "tmp");
+      const hits = findFiles(root, (f) => f.startsWith("session-") && f.endsWith(`-${id.slice(0, 8)}.jsonl`)).filter((f) => {
+        try { return JSON.parse(fs.readFileSync(f, "utf8").split("\n", 1)[0]).sessionId === id; } catch { return false; }
+      });
+      return { found: hits.length === 1, where: hits.join(", ") || `no session file for ${id} under ${root}` };
     }
   }
   return { found: false, where: "unknown agent" };

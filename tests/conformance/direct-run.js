@@ -22,8 +22,8 @@ import { makeTestDir } from "../support/dirs.js";
 
 /** @typedef {import("./agents.js").Agent} Agent */
 
-const PREFIX = { codex: "cx", claude: "cl", opencode: "oc", pi: "pi" };
-const FORMAT = { codex: "json", claude: "sjson", opencode: "json", pi: "json" };
+const PREFIX = { codex: "cx", claude: "cl", opencode: "oc", pi: "pi", gemini: "gm" };
+const FORMAT = { codex: "json", claude: "sjson", opencode: "json", pi: "json", gemini: "sjson" };
 const CASES = ["ok", "resume", "401", "429", "500", "overloaded", "context", "usage_limit", "quota", "resume_missing"];
 
 /**
@@ -36,6 +36,7 @@ function startArgs(agent, v) {
     case "claude": return ["-p", "--output-format", "stream-json", "--verbose", "--session-id", String(v.sessionId), "--permission-mode", "acceptEdits", "--model", MODEL.claude];
     case "opencode": return ["run", "--format", "json", "-m", MODEL.opencode];
     case "pi": return ["--mode", "json", "--session", v.sessionFile, "--provider", "mock", "--model", "mock-model"];
+    case "gemini": return ["-p", "", "--output-format", "stream-json", "--session-id", String(v.sessionId), "--approval-mode", "auto_edit", "--model", MODEL.gemini];
   }
 }
 /** @param {Agent} agent @param {{ sessionId: string, sessionFile: string }} v */
@@ -45,6 +46,7 @@ function resumeArgs(agent, v) {
     case "claude": return ["-p", "--resume", v.sessionId, "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--model", MODEL.claude];
     case "opencode": return ["run", "--format", "json", "--session", v.sessionId, "-m", MODEL.opencode];
     case "pi": return ["--mode", "json", "--session", v.sessionFile, "--provider", "mock", "--model", "mock-model"];
+    case "gemini": return ["-p", "", "--output-format", "stream-json", "--resume", v.sessionId, "--approval-mode", "auto_edit", "--model", MODEL.gemini];
   }
 }
 

@@ -10,7 +10,7 @@
 //   - `general.maxAttempts` bounds its own retries (default 10, backing off to 30 s: minutes of
 //     silence on a 429);
 //   - error reports are written to os.tmpdir(): TMPDIR points into the test's own folder.
-// Gemini is not one of the core's agents yet, so this is separate from ./agents.js.
+// The CLI run directly (tests/e2e/mock-gemini.test.js); through TaskManager the suite uses ./agents.js.
 import fs from "node:fs";
 import path from "node:path";
 import { CACHE, NODE24_BIN } from "./agents.js";

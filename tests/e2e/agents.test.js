@@ -36,7 +36,7 @@ test("agents list and show print the effective profiles; a bad profile names its
   const list = await w.cli(["agents", "list", "--config", CONFIG, "--json"]);
   assert.equal(list.code, 0, list.stderr);
   const rows = JSON.parse(list.stdout).agents;
-  assert.deepEqual(rows.map((/** @type {any} */ r) => r.name), ["codex", "claude", "opencode", "pi", "demo", "tinker"]);
+  assert.deepEqual(rows.map((/** @type {any} */ r) => r.name), ["codex", "claude", "opencode", "pi", "gemini", "demo", "tinker"]);
   assert.deepEqual(rows.find((/** @type {any} */ r) => r.name === "tinker"), { name: "tinker", source: "operator", program: "tinker", sandbox: "permissions", verifiedVersion: "0.0.1" });
   const show = await w.cli(["agents", "show", "tinker", "--config", CONFIG, "--json"]);
   assert.equal(show.code, 0, show.stderr);

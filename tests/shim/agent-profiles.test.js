@@ -20,7 +20,7 @@ test("agentProfiles add an agent to the core, the tool schema, the policy and th
   assert.ok(!core.agentNames().includes("tinker"));
   assert.equal(validateParams(SCHEMAS.coding_task_start, start).length, 1);
   const cfg = normalizeConfig({ agentProfiles: { tinker }, policy: { allowUnsandboxed: ["tinker", "nope"] } });
-  assert.deepEqual(core.agentNames(), ["codex", "claude", "opencode", "pi", "demo", "tinker"]);
+  assert.deepEqual(core.agentNames(), ["codex", "claude", "opencode", "pi", "gemini", "demo", "tinker"]);
   assert.deepEqual(validateParams(SCHEMAS.coding_task_start, start), []);
   assert.ok(JSON.stringify(SCHEMAS.coding_task_start).includes('"tinker"'), "the schema OpenClaw shows lists it");
   assert.deepEqual(cfg.policy.allowUnsandboxed, ["tinker"]);

@@ -34,7 +34,7 @@ const obs = { now: 2_000, pane: { kind: "missing" }, attempt: 1 };
  */
 const CASES = {
   agentNames: {
-    good: [[[], (r) => assert.deepEqual(r.slice(0, 5), ["codex", "claude", "opencode", "pi", "demo"])]],
+    good: [[[], (r) => assert.deepEqual(r.slice(0, 6), ["codex", "claude", "opencode", "pi", "gemini", "demo"])]],
     bad: [],
   },
   agentProfilesJson: {

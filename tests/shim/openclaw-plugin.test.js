@@ -277,7 +277,7 @@ test("tools validate their parameters before touching the TaskManager", async ()
   /** @type {[string, any, RegExp][]} */
   const cases = [
     ["coding_task_start", { agent: "codex", name: "x", projectDir: "/p" }, /prompt is required/],
-    ["coding_task_start", { agent: "gpt", name: "x", projectDir: "/p", prompt: "p" }, /agent must be one of codex, claude, opencode, pi, demo/],
+    ["coding_task_start", { agent: "gpt", name: "x", projectDir: "/p", prompt: "p" }, /agent must be one of codex, claude, opencode, pi, gemini, demo/],
     ["coding_task_start", { agent: "codex", name: "Fix Login", projectDir: "/p", prompt: "p" }, /name "Fix Login" does not have the required form/],
     ["coding_task_start", { agent: "codex", name: "x", projectDir: "/p", prompt: "   " }, /prompt must not be empty/],
     ["coding_task_start", { agent: "codex", name: "x", projectDir: "/p", prompt: "p", estimateMinutes: 2.5 }, /estimateMinutes must be an integer/],
