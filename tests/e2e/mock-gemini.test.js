@@ -1,8 +1,9 @@
 // @ts-check
 // The mock model server speaks the Gemini API well enough for the REAL Gemini CLI (pinned in
 // agents/gemini.json, installed into the test cache) to run a task, headless, over plain HTTP
-// to 127.0.0.1 (GOOGLE_GEMINI_BASE_URL). Run directly (no tmux: Gemini is not one of the core's
-// agents yet), with the argv a Gemini profile will use:
+// to 127.0.0.1 (GOOGLE_GEMINI_BASE_URL). Run directly (no tmux, no TaskManager: this checks the
+// mock and the CLI's own behaviour that agents/gemini.json relies on; tests/e2e/conformance.test.js
+// runs Gemini tasks end to end), with the argv of that profile:
 //   - a task completes: stream-json `init` carries the preset --session-id, `result` success,
 //     the session is in gemini's own store;
 //   - a kill (SIGKILL) during the FIRST model call: the session file already holds the prompt,
