@@ -235,7 +235,10 @@ export async function sessionInStore(agent, { env, id, projectDir, sessionFile }
       const hits = findFiles(root, (f) => f.startsWith("session-") && f.endsWith(`-${id.slice(0, 8)}.jsonl`)).filter((f) => {
         try { return JSON.parse(fs.readFileSync(f, "utf8").split("\n", 1)[0]).sessionId === id; } catch { return false; }
       });
-      return { found: hits.length === 1, where: hits.join(", ") || `no session file for ${id} under ${root}` };
+      // A resume in a later minute may write the same session (same sessionId header) to a new
+      // file named after that minute (seen: session-…T15-12-<id8> and …T15-13-<id8>); every
+      // file found must be this session's, and there must be one.
+      return { found: hits.length >= 1, where: hits.join(", ") || `no session file for ${id} under ${root}` };
     }
   }
   return { found: false, where: "unknown agent" };
