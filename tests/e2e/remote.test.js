@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { makeTestDir } from "../support/dirs.js";
 import { startSshd, sshdSkip } from "../support/sshd.js";
 import { CLI, waitFor } from "./helpers.js";
+import core from "../../host-shim/core.js";
 
 const skip = sshdSkip();
 if (skip) console.log(`# remote hosts e2e skipped: ${skip}`);
@@ -127,7 +128,8 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     assert.equal(c.version, JSON.parse(readFileSync(new URL("../../pkg/package.json", import.meta.url), "utf8")).version);
     assert.match(c.node, /^v\d+\./);
     assert.match(c.tmux, /^tmux /);
-    assert.deepEqual(Object.keys(c.agents).sort(), ["claude", "codex", "opencode", "pi"]);
+    // Every agent with a program of its own (the demo agent has none), as the core lists them.
+    assert.deepEqual(Object.keys(c.agents).sort(), core.agentNames().filter((a) => core.agentProgram(a)).sort());
     assert.equal(c.stateDir, join(sshd.users[0].home, ".local", "state", "resilient-coding-agent"));
     // The remote monitor killed: check starts it again.
     assert.ok(c.monitor.pid > 0);
