@@ -491,7 +491,11 @@ export class Store {
       return "";
     }
     try {
-      const { size } = await fh.stat();
+      const st = await fh.stat();
+      // Something the agent put in the file's place (a directory, a FIFO) shows nothing, like a
+      // missing file; reading it would fail (EISDIR) or block.
+      if (!st.isFile()) return "";
+      const { size } = st;
       const length = Math.min(size, max);
       const position = fromEnd ? size - length : 0;
       const buf = Buffer.alloc(length);
