@@ -155,15 +155,8 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
       break;
     }
     case "gemini": {
-      const dir = path.join(home, ".gemini");
-      const tmp = path.join(home, "tmp");
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify({
-        security: { auth: { selectedType: "gemini-api-key" } },
-        // Two attempts (one retry ~5 s later) instead of ten backing off to 30 s.
-        general: { maxAttempts: 2 },
-      }, null, 2));
+      // Two attempts (one retry ~5 s later) instead of ten backing off to 30 s.
+      const { dir, tmp } = writeGeminiSettings(home, 2);
       // The test's whole folder (its projects are inside) is trusted, as a user trusts theirs.
       fs.writeFileSync(path.join(dir, "trustedFolders.json"), JSON.stringify({ [fs.realpathSync(path.dirname(home))]: "TRUST_FOLDER" }, null, 2));
       env.GOOGLE_GEMINI_BASE_URL = baseUrl;
@@ -173,6 +166,24 @@ export function agentEnv(agent, { home, baseUrl, basePath = process.env.PATH ?? 
     }
   }
   return env;
+}
+
+/**
+ * Gemini's headless settings in a private HOME (an auth type chosen, `maxAttempts` bounding its
+ * silent retries) and a private TMPDIR for its error reports.
+ * @param {string} home
+ * @param {number} maxAttempts
+ */
+export function writeGeminiSettings(home, maxAttempts) {
+  const dir = path.join(home, ".gemini");
+  const tmp = path.join(home, "tmp");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify({
+    security: { auth: { selectedType: "gemini-api-key" } },
+    general: { maxAttempts },
+  }, null, 2));
+  return { dir, tmp };
 }
 
 /**

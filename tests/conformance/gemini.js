@@ -13,7 +13,7 @@
 // The CLI run directly (tests/e2e/mock-gemini.test.js); through TaskManager the suite uses ./agents.js.
 import fs from "node:fs";
 import path from "node:path";
-import { CACHE, NODE24_BIN } from "./agents.js";
+import { CACHE, NODE24_BIN, writeGeminiSettings } from "./agents.js";
 
 export const GEMINI_BIN = path.join(CACHE, "agents", "gemini", "node_modules", ".bin");
 export const GEMINI_MODEL = "mock-model";
@@ -24,14 +24,7 @@ export const GEMINI_MODEL = "mock-model";
  * @returns {Record<string, string>}
  */
 export function geminiEnv({ home, baseUrl, maxAttempts = 2, basePath = process.env.PATH ?? "/usr/bin:/bin" }) {
-  const dir = path.join(home, ".gemini");
-  const tmp = path.join(home, "tmp");
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, "settings.json"), JSON.stringify({
-    security: { auth: { selectedType: "gemini-api-key" } },
-    general: { maxAttempts },
-  }, null, 2));
+  const { tmp } = writeGeminiSettings(home, maxAttempts);
   return {
     HOME: home,
     PATH: `${GEMINI_BIN}:${NODE24_BIN}:${basePath}`,
