@@ -359,6 +359,10 @@ pub struct ProfileData {
     /// `context_overflow`, `bad_invocation`), on top of the shared ones.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub failure: BTreeMap<String, Vec<FailurePatternData>>,
+    /// Which events carry token counts and cost, and where ([`crate::usage`]); absent: the
+    /// agent reports none (its tasks show no usage and only a cost/token budget cannot apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::usage::UsageData>,
 }
 
 /// The checked form of a session-id shape.
@@ -491,6 +495,9 @@ impl Profile {
             }),
             _ => None,
         };
+        if let Some(u) = &data.usage {
+            u.check().map_err(|(field, why)| bad(&field, why))?;
+        }
         let mut failure = Vec::new();
         for (class_name, list) in &data.failure {
             let class = crate::patterns::CLASS_PRIORITY
