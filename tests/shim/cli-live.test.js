@@ -43,7 +43,7 @@ test("a row: elapsed, next try, unmanaged sessions", () => {
 test("the table never wraps", () => {
   const r = liveRow(VIEW, "x".repeat(500), 1_000_000);
   const t = liveTable([r], 80);
-  assert.match(t, /^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+ACTIVITY/);
+  assert.match(t, /^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+USAGE\s+ACTIVITY/);
   for (const l of t.split("\n")) assert.ok([...l].length <= 80, l);
   assert.equal(liveTable([], 80), "no tasks yet");
 });
