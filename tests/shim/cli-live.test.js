@@ -79,8 +79,8 @@ test("not a terminal: a plain line only when a row changes", () => {
   v.log("an event");
   const lines = out.text.trimEnd().split("\n");
   assert.equal(lines.length, 3, out.text);
-  assert.match(lines[0], /codex-a {2}agent=codex {2}state=recovering {2}elapsed=0s {2}attempts=2 {2}next=in 1m35s {2}\| a$/);
-  assert.match(lines[1], /state=running .* next=- {2}\| b$/);
+  assert.match(lines[0], /codex-a {2}agent=codex {2}state=recovering {2}elapsed=0s {2}attempts=2 {2}next=in 1m35s {2}usage=- {2}\| a$/);
+  assert.match(lines[1], /state=running .* next=- {2}usage=- {2}\| b$/);
   assert.equal(lines[2], "an event");
   assert.ok(!out.text.includes("\x1b"));
 });
