@@ -1038,8 +1038,11 @@ impl Machine<'_> {
     fn budget_exceeded(&mut self) {
         let detail = self.over_budget().unwrap_or_default();
         let evidence = format!("{detail} ({})", crate::usage::summary(&self.rec.usage.as_ref().map(|u| u.total).unwrap_or_default()));
-        let msg = format!("{} failed (budget_exceeded): {}; the agent was stopped", self.rec.session, clip(&evidence));
+        let running = matches!(self.obs.pane, PaneFacts::Alive { .. });
+        let end = if running { "the agent was stopped" } else { "not resumed" };
+        let msg = format!("{} failed (budget_exceeded): {}; {end}", self.rec.session, clip(&evidence));
         if matches!(self.obs.pane, PaneFacts::Alive { .. } | PaneFacts::Dead { .. }) {
+            // Ends the session as `stop` does (a dead pane's too: the task is over).
             self.actions.push(Action::StopAgent);
         }
         let failure = Failure { class: FailureClass::BudgetExceeded, evidence: clip(&evidence), reset: None };
