@@ -133,17 +133,17 @@ pub struct EventMatch {
 }
 
 impl EventMatch {
-    /// Checks a selector; the error names the field path that is wrong (`type: …`).
-    pub fn parse(data: &BTreeMap<String, Value>) -> Result<EventMatch, String> {
+    /// Checks a selector; an error is `(the selector field that is wrong, or "", why)`.
+    pub fn parse(data: &BTreeMap<String, Value>) -> Result<EventMatch, (String, String)> {
         if data.is_empty() {
-            return Err("an empty selector would match every line: name at least one field".into());
+            return Err((String::new(), "an empty selector would match every line: name at least one field".into()));
         }
         if data.len() > MAX_STEPS {
-            return Err(format!("at most {MAX_STEPS} fields"));
+            return Err((String::new(), format!("at most {MAX_STEPS} fields")));
         }
         let mut tests = Vec::new();
         for (path, want) in data {
-            let at = |why: String| format!("{path}: {why}");
+            let at = |why: String| (crate::validate::truncate_for_message(path), why);
             let field = FieldPath::parse(path).map_err(at)?;
             let test = match want {
                 Value::Array(list) if !list.is_empty() && list.len() <= MAX_VALUES && list.iter().all(is_scalar) => {

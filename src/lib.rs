@@ -26,6 +26,7 @@ pub mod classify;
 pub mod clock;
 pub mod conversation;
 pub mod error;
+pub mod event_grammar;
 pub mod events;
 pub mod model;
 pub mod monitor;

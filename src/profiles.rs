@@ -151,32 +151,9 @@ pub enum PathPart {
     SessionId { suffix: String },
 }
 
-/// Which event grammar the classifier reads an agent's stdout with (success, its own final
-/// error, transient retry events). A grammar is a file format, shared by every CLI that prints
-/// it (the demo agent prints Codex's); [`EventGrammar::Lines`] describes any other CLI with two
-/// regexes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventGrammar {
-    /// `codex exec --json`: success is `turn.completed` with no `turn.failed`.
-    CodexExecJson,
-    /// `claude -p --output-format stream-json`: success is a `result` with `is_error: false`.
-    ClaudeStreamJson,
-    /// `opencode run --format json`: no `error` line and a last `step_finish` reason `stop`.
-    OpencodeRunJson,
-    /// `pi --mode json`: an `agent_end` whose last assistant message stopped normally.
-    PiJson,
-    /// `gemini -p --output-format stream-json`: success is a last `result` with `status:"success"`.
-    GeminiStreamJson,
-    /// Any CLI, line by line: success is a line matching `success` with no `failure` line after
-    /// it; a line matching `failure` is the run's own final error (its first capture group, or
-    /// the whole line), classified with the shared failure texts.
-    Lines {
-        success: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        failure: Option<String>,
-    },
-}
+/// The grammar of an agent's stdout (success, its own final error, retried errors): data, read
+/// by the one generic reader in [`crate::event_grammar`].
+pub use crate::event_grammar::EventGrammar;
 
 /// One failure text of a profile: a regex that runs only on a line holding one of `keywords`
 /// (literal, case-insensitive), so most lines cost a substring search.
@@ -194,13 +171,6 @@ pub struct FailurePattern {
     /// Lowercased.
     pub keywords: Vec<String>,
     pub re: regex_lite::Regex,
-}
-
-/// The checked regexes of [`EventGrammar::Lines`].
-#[derive(Debug, Clone)]
-pub struct LineRules {
-    pub success: regex_lite::Regex,
-    pub failure: Option<regex_lite::Regex>,
 }
 
 /// An event that carries the session id: a JSON line whose `type` is `type` (any line when
@@ -386,8 +356,8 @@ pub struct Profile {
     pub id_format: IdFormat,
     /// Lowercased [`ProfileData::waiting`].
     pub waiting: Vec<String>,
-    /// The regexes of a [`EventGrammar::Lines`] grammar.
-    pub lines: Option<LineRules>,
+    /// [`ProfileData::events`], checked.
+    pub events: crate::event_grammar::Grammar,
     /// [`ProfileData::failure`], checked.
     pub failure: Vec<FailurePattern>,
 }
@@ -481,16 +451,7 @@ impl Profile {
                 hint: Box::leak(hint.clone().into_boxed_str()),
             },
         };
-        let lines = match &data.events {
-            EventGrammar::Lines { success, failure } => Some(LineRules {
-                success: compile(success).map_err(|e| bad("events.lines.success", e))?,
-                failure: match failure {
-                    Some(f) => Some(compile(f).map_err(|e| bad("events.lines.failure", e))?),
-                    None => None,
-                },
-            }),
-            _ => None,
-        };
+        let events = data.events.check().map_err(|(field, why)| bad(&format!("events.{field}"), why))?;
         let mut failure = Vec::new();
         for (class_name, list) in &data.failure {
             let class = crate::patterns::CLASS_PRIORITY
@@ -511,7 +472,7 @@ impl Profile {
         }
         Ok(Profile {
             failure,
-            lines,
+            events,
             name,
             agent: crate::model::AgentKind::named(name),
             program: data.program.clone(),

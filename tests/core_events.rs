@@ -6,7 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use resilient_coding_agent::events::{event, EventMatch, FieldPath, Template};
 use std::collections::BTreeMap;
 
-fn selector(json: &str) -> Result<EventMatch, String> {
+fn selector(json: &str) -> Result<EventMatch, (String, String)> {
     let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(json).unwrap();
     EventMatch::parse(&data)
 }
@@ -29,11 +29,13 @@ fn a_selector_matches_nested_fields_lists_scalars_and_presence() {
 
 #[test]
 fn bad_selectors_name_the_field() {
-    assert!(selector("{}").unwrap_err().contains("empty selector"));
-    let e = selector(r#"{"type":{"equals":"x"}}"#).unwrap_err();
-    assert!(e.starts_with("type: expected a string"), "{e}");
-    let e = selector(r#"{"a..b":"x"}"#).unwrap_err();
-    assert!(e.contains("not a field path"), "{e}");
+    assert!(selector("{}").unwrap_err().1.contains("empty selector"));
+    let (field, why) = selector(r#"{"type":{"equals":"x"}}"#).unwrap_err();
+    assert_eq!(field, "type");
+    assert!(why.starts_with("expected a string"), "{why}");
+    let (field, why) = selector(r#"{"a..b":"x"}"#).unwrap_err();
+    assert_eq!(field, "a..b");
+    assert!(why.contains("not a field path"), "{why}");
     assert!(selector(r#"{"type":[]}"#).is_err());
     assert!(selector(r#"{"type":[{"a":1}]}"#).is_err());
 }
