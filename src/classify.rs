@@ -2,7 +2,8 @@
 //!
 //! Success is read from the agent's event stream, because exit codes lie: Claude exits 0 on
 //! SIGINT with no `result` line, Pi `--mode json` exits 0 on API errors, OpenCode exits 0 after
-//! auto-rejecting a permission. A failure gets a class and one line of evidence, chosen in
+//! auto-rejecting a permission. Each agent's stream is read by its event grammar (profile data,
+//! see [`crate::event_grammar`]). A failure gets a class and one line of evidence, chosen in
 //! tiers: first the run's own final error (Codex `turn.failed`, Claude `result`, OpenCode
 //! `error`, Pi's last `stopReason:"error"`), then stderr, the pane and transient retry events,
 //! then the exit status. Within a tier the most specific class wins (see

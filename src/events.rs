@@ -118,8 +118,9 @@ fn value_text(raw: &str, rest: &[String], out: &mut Vec<String>, depth: usize) {
 /// What one selector field must hold.
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
-    /// One of these scalars (string, number, boolean or null).
-    AnyOf(Vec<Value>),
+    /// One of these scalars (string, number, boolean or null), each with its JSON text: an
+    /// event's value is compared as written first, decoded only when it holds an escape.
+    AnyOf(Vec<(Value, String)>),
     /// `{"present": true}`: any value but `null`; `{"present": false}`: absent or `null`.
     Present(bool),
 }
@@ -147,12 +148,12 @@ impl EventMatch {
             let field = FieldPath::parse(path).map_err(at)?;
             let test = match want {
                 Value::Array(list) if !list.is_empty() && list.len() <= MAX_VALUES && list.iter().all(is_scalar) => {
-                    Test::AnyOf(list.clone())
+                    Test::AnyOf(list.iter().map(encoded).collect())
                 }
                 Value::Object(o) if o.len() == 1 && o.get("present").is_some_and(Value::is_boolean) => {
                     Test::Present(o.get("present").and_then(Value::as_bool).unwrap_or(true))
                 }
-                v if is_scalar(v) => Test::AnyOf(vec![v.clone()]),
+                v if is_scalar(v) => Test::AnyOf(vec![encoded(v)]),
                 _ => {
                     return Err(at(format!(
                         "expected a string, number, boolean or null, a list of 1-{MAX_VALUES} of them, or {{\"present\": true|false}}"
@@ -161,6 +162,9 @@ impl EventMatch {
             };
             tests.push((field, test));
         }
+        // Top-level fields first: they cost a lookup, a nested one parses its object, and most
+        // events fail on `type`.
+        tests.sort_by_key(|(p, _)| p.0.len());
         Ok(EventMatch { tests })
     }
 
@@ -170,22 +174,26 @@ impl EventMatch {
             let raw = path.raw(event);
             match test {
                 Test::Present(want) => raw.is_some_and(|r| r != "null") == *want,
-                Test::AnyOf(values) => raw.is_some_and(|r| values.iter().any(|v| scalar_is(v, r))),
+                Test::AnyOf(values) => raw.is_some_and(|r| values.iter().any(|(v, json)| r == json || scalar_is(v, r))),
             }
         })
     }
+}
+
+fn encoded(v: &Value) -> (Value, String) {
+    (v.clone(), v.to_string())
 }
 
 fn is_scalar(v: &Value) -> bool {
     matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null)
 }
 
-/// Whether the raw JSON text `raw` is the scalar `want`.
+/// Whether the raw JSON text `raw` is the scalar `want` written another way (a string with
+/// escapes, a number as `429.0`); the same text was compared before.
 fn scalar_is(want: &Value, raw: &str) -> bool {
     match want {
-        Value::String(s) => raw.starts_with('"') && jsonl::decode_string(raw) == *s,
-        Value::Bool(b) => raw == if *b { "true" } else { "false" },
-        Value::Null => raw == "null",
+        Value::String(s) => raw.starts_with('"') && raw.contains('\\') && jsonl::decode_string(raw) == *s,
+        Value::Bool(_) | Value::Null => false,
         Value::Number(n) => n.as_f64().is_some_and(|n| crate::validate::parse_decimal(raw) == Some(n)),
         _ => false,
     }

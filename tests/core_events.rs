@@ -22,6 +22,11 @@ fn a_selector_matches_nested_fields_lists_scalars_and_presence() {
     assert!(!selector(r#"{"message.role":"user"}"#).unwrap().matches(&ev));
     assert!(!selector(r#"{"ok":"false"}"#).unwrap().matches(&ev), "a string is not the boolean");
     assert!(!selector(r#"{"missing":{"present":true}}"#).unwrap().matches(&ev));
+    // The same value written another way: escapes, another spelling of a number.
+    let odd = event(r#"{"type":"turn\u002ecompleted","code":429.0,"q":"say \"hi\""}"#).unwrap();
+    assert!(selector(r#"{"type":"turn.completed","code":429}"#).unwrap().matches(&odd));
+    assert!(selector(r#"{"q":"say \"hi\""}"#).unwrap().matches(&odd));
+    assert!(!selector(r#"{"type":"turn.complete"}"#).unwrap().matches(&odd));
     // A line cut off mid-write still shows the fields before the damage.
     let cut = event(r#"{"type":"turn.failed","error":{"message":"boom"},"extra":"unfinish"#).unwrap();
     assert!(selector(r#"{"type":"turn.failed"}"#).unwrap().matches(&cut));
