@@ -142,13 +142,45 @@ pub enum PathPart {
     EnvOrHome { env: String, home_sub: String },
     /// A fixed name.
     Lit(String),
-    /// Claude Code's folder name for the project directory (as the agent's `getcwd()` sees it):
-    /// every UTF-16 unit that is not `[A-Za-z0-9]` becomes `-`; names longer than
-    /// `max_len` are cut to `max_len` and get `-<base36 of |Java hashCode(dir)|>`. With
-    /// `config_env` set, a valid `override_env` (`[A-Za-z0-9_-]{1,64}`) replaces the name.
-    ProjectKey { max_len: usize, override_env: String, config_env: String },
+    /// A folder name made from the project directory (as the agent's `getcwd()` sees it), or
+    /// from an override variable: see [`ProjectKeyData`].
+    ProjectKey(ProjectKeyData),
     /// The session id followed by `suffix`.
     SessionId { suffix: String },
+}
+
+/// How an agent names a folder after the project directory (Claude Code's
+/// `projects/<key>`): every character not in `keep` becomes `replace`, once per UTF-16 code
+/// unit (an emoji gives two); a key longer than `max_len` units is cut there and followed by
+/// `replace` and the `cut_suffix` hash of the whole directory. With `config_env` set
+/// (non-empty), `override_env` replaces the name when it is 1-`override_max_len` characters of
+/// `override_chars` and not one of `override_reserved` (case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectKeyData {
+    /// ASCII characters kept as they are, as ranges: `"A-Za-z0-9"` (a last `-` is itself).
+    pub keep: String,
+    /// The one ASCII character everything else becomes.
+    pub replace: String,
+    pub max_len: usize,
+    pub cut_suffix: CutSuffix,
+    pub override_env: String,
+    pub config_env: String,
+    /// The characters an override may hold, as ranges like `keep`.
+    pub override_chars: String,
+    pub override_max_len: usize,
+    #[serde(default)]
+    pub override_reserved: Vec<String>,
+}
+
+/// The hash that tells apart two project directories whose keys were cut to the same text.
+/// An algorithm, so code: data names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutSuffix {
+    /// Base 36 of the absolute value of Java's `String.hashCode` (`h = 31*h + unit` over the
+    /// UTF-16 units, 32-bit), as Claude Code computes it.
+    JavaHashBase36,
 }
 
 /// The grammar of an agent's stdout (success, its own final error, retried errors): data, read
@@ -428,6 +460,11 @@ impl Profile {
             let ok = !f.is_empty() && f.len() <= 64 && !f.starts_with('.') && f.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
             if !ok {
                 return Err(bad("session_id.file", "use 1-64 characters of A-Z a-z 0-9 . _ - (not starting with .)".into()));
+            }
+        }
+        for (i, part) in data.conversation.iter().flatten().enumerate() {
+            if let PathPart::ProjectKey(k) = part {
+                crate::conversation::check_project_key(k).map_err(|(f, e)| bad(&format!("conversation[{i}].project_key.{f}"), e))?;
             }
         }
         if sid.source == IdSource::FromEvents && sid.events.is_empty() && sid.text.is_none() {
