@@ -16,7 +16,8 @@ const ORDINARY_GENERATED: &str = include_str!("fixtures/redaction/ordinary.txt")
 /// ordinary-text.txt: a sort key, a prose "Authorization:", a `--token TOKEN` help line).
 const MAX_FALSE_POSITIVES: usize = 3;
 
-/// `\n` → newline, `\\` → backslash (a case may span lines, or hold a JSON-escaped `\n`).
+/// `\n` → newline, `\e` → ESC, `\\` → backslash (a case may span lines, hold a colour code, or
+/// hold a JSON-escaped `\n`).
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -24,6 +25,7 @@ fn unescape(s: &str) -> String {
         match (c, c == '\\') {
             (_, true) => match chars.next() {
                 Some('n') => out.push('\n'),
+                Some('e') => out.push('\x1b'),
                 Some(o) => out.push(o),
                 None => out.push('\\'),
             },
