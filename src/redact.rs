@@ -3,9 +3,10 @@
 //!
 //! Two steps. First every terminal control sequence and control character except `\n` and `\t`
 //! goes ([`strip_controls`]): the text is safe to print, and a colour code in front of a key
-//! cannot hide it. Then the rules of `redact/rules.rs` (data: a regex-lite expression, the
-//! literal keywords that must occur for it to match, and where its match starts relative to a
-//! keyword) replace what they find with `[REDACTED]`. One pass over the text finds every keyword
+//! cannot hide it. The rules see JSON `\uXXXX` escapes of name characters decoded
+//! (`redact/escapes.rs`: `"\u0070assword"` is `"password"` to a JSON reader). Then the rules
+//! of `redact/rules.rs` (data: a regex-lite expression, the literal keywords that must occur
+//! for it to match, and where its match starts relative to a keyword) replace what they find with `[REDACTED]`. One pass over the text finds every keyword
 //! hit (a 2-byte index, ignoring ASCII case); at each hit the rule's expression is tried once,
 //! anchored where its match would start (a provider prefix, the start of a header or URL, the
 //! end of a variable name), after cheap byte checks; the few rules for blocks (private keys)
@@ -19,6 +20,7 @@
 //! needed to resume and are not credentials.
 
 mod controls;
+mod escapes;
 mod rules;
 
 pub use controls::strip_controls;
@@ -85,6 +87,9 @@ pub enum Scope {
     After(usize),
     /// From this many bytes before the end of the hit's line (at a line start) to that end.
     Before(usize),
+    /// The hit's line (as [`Scope::Line`]) and the line after it: a value printed on the line
+    /// after its name (`password:` then an indented `hunter2`, `export KEY=\` then the value).
+    NextLine,
 }
 
 /// One redaction rule (see `redact/rules.rs`).
@@ -166,6 +171,18 @@ struct Span {
 }
 
 fn redact_clean(text: &str) -> String {
+    let Some(decoded) = escapes::decode_name_escapes(text) else {
+        return replace_spans(text, find_spans(text));
+    };
+    let spans = find_spans(&decoded.text)
+        .into_iter()
+        .map(|s| Span { start: decoded.original(s.start), end: decoded.original(s.end), mark: s.mark })
+        .collect();
+    replace_spans(text, spans)
+}
+
+/// What every rule finds in `text`.
+fn find_spans(text: &str) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     let windows = scan(text, &mut spans);
     for (i, rule_windows) in windows.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
@@ -175,7 +192,7 @@ fn redact_clean(text: &str) -> String {
             find_in_window(text, lo, hi, rule, re, &mut spans);
         }
     }
-    replace_spans(text, spans)
+    spans
 }
 
 /// The part of a match that is replaced: group `s`, else group `e` (the same value in another
@@ -530,6 +547,18 @@ fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, at: usiz
         Scope::Line if line_end - line_start <= LONG_LINE => (line_start, line_end),
         Scope::Line => (at.saturating_sub(LONG_BEFORE).max(line_start), (at + LONG_AFTER).min(line_end)),
         Scope::After(n) => (line_start, (at + n).min(b.len())),
+        Scope::NextLine => {
+            let (lo, hi) = window(text, Scope::Line, line_start, line_end, at);
+            // A hit far from its line's end cannot have its value on the next line: the line's
+            // window, so a long line's hits do not each reach to the next line's end.
+            let next = line_end.saturating_add(1);
+            if hi < line_end || next >= b.len() {
+                (lo, hi)
+            } else {
+                let next_end = b.get(next..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| next + p);
+                (lo, next_end.min(next.saturating_add(LONG_AFTER)))
+            }
+        }
         Scope::Before(n) => {
             let from = line_end.saturating_sub(n);
             // From a line start, unless the block has no newline at all.

@@ -134,6 +134,27 @@ fn ordinary_text_is_kept() {
     assert!(changed.len() <= MAX_FALSE_POSITIVES, "{} false positives", changed.len());
 }
 
+/// Blocks of several lines that must come out unchanged: a name whose value is on the next line
+/// is redacted only when that line holds a plain value, not the next key of a YAML mapping, a
+/// list, a comment, a call or an unindented line.
+#[test]
+fn ordinary_blocks_with_a_secret_name_at_a_line_end_are_kept() {
+    let blocks = [
+        "auth:\n  user: bob\n  enabled: true",
+        "credentials:\n  aws:\n    profile: default",
+        "secrets:\n  - name: db\n    source: vault",
+        "tokens:\n  # counted per request\n  input: 120",
+        "Password:\nLogin incorrect",
+        "token = \\\n    get_token()",
+        "api_key:\n  [REDACTED]",
+        "password: |\n",
+        "{\"\\u0074ype\": \"module\", \"n\\u0061me\": \"x\"}",
+    ];
+    let changed: Vec<(&str, String)> = blocks.iter().map(|b| (*b, redact(b))).filter(|(b, out)| out != b).collect();
+    println!("false positives: {} of {} ordinary blocks", changed.len(), blocks.len());
+    assert!(changed.is_empty(), "changed: {changed:#?}");
+}
+
 #[test]
 fn the_whole_corpus_at_once_is_redacted_like_each_line() {
     // One text of every case: windows, keyword hits and merged spans across many lines.

@@ -16,7 +16,7 @@
 //! by tests/fixtures/redaction/secrets.txt; ordinary text by tests/fixtures/redaction/ordinary*.
 
 use super::{Rule, Run, Scope, Start};
-use Scope::{After, Before, Line};
+use Scope::{After, Before, Line, NextLine};
 
 /// Mark of a private-key block.
 pub const PRIVATE_KEY_MARK: &str = "[REDACTED PRIVATE KEY]";
@@ -50,6 +50,15 @@ const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &
     }
 }
 
+/// An assignment rule for a value on the line after its name: the name's line ends with the
+/// separator (`password:`, `KEY =`, a YAML block indicator `|`/`>`, a shell continuation `\`)
+/// and the value is the next line's first word, indented (after `\`: any). Only that one line:
+/// a multi-line secret in a YAML block is a key, which the private-key rules catch. A word
+/// followed by `:` is the next key of a YAML mapping (`auth:` then `  user: bob`), not a value.
+const fn on_next_line(id: &'static str, rule: Rule) -> Rule {
+    Rule { id, regex: NEXT_LINE_VALUE, scope: NextLine, not_followed_by: "([:", ..rule }
+}
+
 /// `rule` with its cheap pre-checks (see [`Rule::lead`], [`Rule::needs`]).
 const fn checked(rule: Rule, lead: &'static str, needs: &'static str) -> Rule {
     Rule { lead, needs, ..rule }
@@ -58,6 +67,8 @@ const fn checked(rule: Rule, lead: &'static str, needs: &'static str) -> Rule {
 /// Values that are never a secret, whatever the name before them (ignoring ASCII case):
 /// booleans and nulls (`auth: true`), and type names (`apiKey: string`, `password: str`).
 pub const NOT_SECRETS: &[&str] = &[
+    // A YAML block indicator or a shell line continuation: the value is on the next line.
+    "|", "|-", "|+", "\\",
     "true", "false", "null", "none", "nil", "undefined", "yes", "no", "on", "off", "string", "str", "number", "int",
     "integer", "bool", "boolean", "bytes", "object", "any", "float",
 ];
@@ -67,6 +78,38 @@ pub const NOT_SECRETS: &[&str] = &[
 /// Percent-encoded (a URL or form inside a URL's query), `=` is `%3D`, `:` is `%3A`, a quote `%22`:
 /// the value then runs to the next `%26` (`&`), `%22`, other separator or space.
 const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
+
+/// [`ASSIGNED_VALUE`] when the name's line ends after the separator: the value on the next line.
+const NEXT_LINE_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)(?:[ \t]*\\\r?\n[ \t]*|[ \t]*(?:[|>][-+]?[ \t]*)?\r?\n[ \t]+)(?P<s>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&:#\\-][^\s"',;(){}\[\]:]*)"#;
+
+/// A secret's name in XML (a tag, or an attribute's value before `value="…"`): the shapes of the
+/// assignment rules (holding secret, passw(or)d, pwd, token, credential or api key; ending in
+/// key with something before it; ending in a pass/auth/pat segment). A plist's bare `<key>` is
+/// not one.
+const XML_SECRET_NAME: &str = r"(?i)[\w.-]*(?:secret|passw|pwd|token|credential|api[_.-]?key)[\w.-]*|[\w.-]+key|(?:[\w.-]*[_.-])?(?:pass|auth|pat)";
+/// After the name: `>value</` (an element).
+const XML_ELEMENT_VALUE: &str = r">(?P<s>[^<\r\n]+)</";
+/// After the name: `" value="value"` (.NET appSettings `<add key="ApiKey" value="…"/>`, Java/Ant
+/// `<property name="db.password" value="…"/>`).
+const XML_ATTRIBUTE_VALUE: &str = r#"["'][ \t]+value[ \t]*=[ \t]*["'](?P<s>[^"'\r\n]*)"#;
+
+/// A value right after a name of [`XML_SECRET_NAME`]'s shape, whose first byte (after an
+/// optional quote and spaces) is one of `lead`. Anchored after the name, like the assignments:
+/// an expression that had to find the name itself would scan a long run of name characters
+/// once for every keyword in it.
+const fn xml(id: &'static str, regex: &'static str, lead: &'static str) -> Rule {
+    Rule {
+        id,
+        keywords: &["secret", "passw", "pwd", "token", "credential", "key", "pass", "auth", "pat"],
+        regex,
+        start: Start::AfterRun { run: Run::Name, name: XML_SECRET_NAME },
+        scope: Line,
+        mark: super::MARK,
+        not_followed_by: "",
+        lead,
+        needs: "",
+    }
+}
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
@@ -170,13 +213,22 @@ pub const RULES: &[Rule] = &[
     ),
     assignment("key-assignment", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?"),
     assignment("pass-auth-assignment", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)"),
-    // Heroku's legacy keys are UUIDs: only next to the word heroku.
-    at(
-        "heroku-api-key",
-        &["heroku"],
-        r#"(?i)heroku[\w .-]{0,25}[=:"'\s]{1,5}["']?(?P<s>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"#,
-        Start::Keyword { back: 0, word: false },
+    on_next_line(
+        "secret-assignment-next-line",
+        assignment("", &["secret", "passw", "pwd", "token", "credential", "apikey", "api_key", "api-key", "api.key"], ""),
     ),
+    on_next_line("key-assignment-next-line", assignment("", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?")),
+    on_next_line("pass-auth-assignment-next-line", assignment("", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)")),
+    // `mysql -pSECRET` (the password glued to `-p`; `-P` is the port), mysqldump, mariadb …
+    at(
+        "mysql-password-flag",
+        &["mysql", "mariadb"],
+        r#"(?:mysql|mariadb)[a-z-]*[ \t][^\r\n|;&]*?[ \t]-p(?P<s>"[^"\r\n]+"|'[^'\r\n]+'|[^\s"'|;&]+)"#,
+        Start::Keyword { back: 0, word: true },
+    ),
+    // `<password>x</password>`, `<ApiKey>x</ApiKey>`; `<add key="ApiKey" value="x"/>`.
+    xml("xml-secret-element", XML_ELEMENT_VALUE, ">"),
+    xml("xml-secret-attribute", XML_ATTRIBUTE_VALUE, "v"),
     // --- Provider key shapes (whole match) -----------------------------------------------------
     prefix("openai-anthropic-key", &["sk-"], r"sk-(?:ant-|proj-|svcacct-|admin-|or-v1-)?[A-Za-z0-9_-]{16,}"),
     prefix("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{40,}"),
