@@ -195,10 +195,10 @@ fn find_spans(text: &str) -> Vec<Span> {
     spans
 }
 
-/// The part of a match that is replaced: group `s`, else group `e` (the same value in another
-/// alternative: names cannot repeat), else the whole match.
+/// The part of a match that is replaced: group `s`, else group `e` or `n` (the same value in
+/// another alternative: names cannot repeat), else the whole match.
 fn replaced<'h>(caps: &regex_lite::Captures<'h>) -> Option<regex_lite::Match<'h>> {
-    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.get(0))
+    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.name("n")).or_else(|| caps.get(0))
 }
 
 /// The rule's expression compiled at first use (and whether it has a group `s`), or None when
@@ -207,7 +207,7 @@ fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
     let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = rules::RULES.get(i)?;
-    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e")))));
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e" | "n")))));
     all.get(i)?.get_or_init(compile).as_ref()
 }
 
@@ -346,6 +346,7 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
     let mut needs = vec![(usize::MAX, 0usize); rules::RULES.len()];
     let mut line_start = 0;
     let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
+    let mut next_end = 0; // end of the line after it, once looked up (else ≤ line_end)
     for i in 0..b.len().saturating_sub(1) {
         let (Some(&c0), Some(&c1)) = (b.get(i), b.get(i + 1)) else { break };
         if c0 == b'\n' {
@@ -366,7 +367,11 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                 line_end = b.get(i..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p);
             }
             let Some(rule) = rules::RULES.get(r) else { continue };
-            let (lo, hi) = window(text, rule.scope, line_start, line_end, i);
+            if rule.scope == Scope::NextLine && next_end <= line_end {
+                let next = line_end + 1;
+                next_end = b.get(next..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| next + p);
+            }
+            let (lo, hi) = window(text, rule.scope, line_start, line_end, next_end, i);
             if rule.start == Start::Search {
                 let Some(list) = windows.get_mut(r) else { continue };
                 match list.last_mut() {
@@ -540,23 +545,21 @@ fn anchor(b: &[u8], start: Start, line_start: usize, at: usize, runs: &mut Runs)
 }
 
 /// The range a rule with `scope` searches for a keyword hit at `at` on the line
-/// `line_start..line_end`, on character boundaries.
-fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, at: usize) -> (usize, usize) {
+/// `line_start..line_end` (the next line ending at `next_end`), on character boundaries.
+fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, next_end: usize, at: usize) -> (usize, usize) {
     let b = text.as_bytes();
     let (lo, hi) = match scope {
         Scope::Line if line_end - line_start <= LONG_LINE => (line_start, line_end),
         Scope::Line => (at.saturating_sub(LONG_BEFORE).max(line_start), (at + LONG_AFTER).min(line_end)),
         Scope::After(n) => (line_start, (at + n).min(b.len())),
         Scope::NextLine => {
-            let (lo, hi) = window(text, Scope::Line, line_start, line_end, at);
+            let (lo, hi) = window(text, Scope::Line, line_start, line_end, next_end, at);
             // A hit far from its line's end cannot have its value on the next line: the line's
             // window, so a long line's hits do not each reach to the next line's end.
-            let next = line_end.saturating_add(1);
-            if hi < line_end || next >= b.len() {
+            if hi < line_end || next_end <= line_end {
                 (lo, hi)
             } else {
-                let next_end = b.get(next..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| next + p);
-                (lo, next_end.min(next.saturating_add(LONG_AFTER)))
+                (lo, next_end.min(line_end + 1 + LONG_AFTER))
             }
         }
         Scope::Before(n) => {

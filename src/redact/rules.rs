@@ -42,21 +42,12 @@ const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &
         keywords,
         regex: ASSIGNED_VALUE,
         start: Start::AfterRun { run: Run::Name, name },
-        scope: Line,
+        scope: NextLine,
         mark: super::MARK,
         not_followed_by: "([",
         lead: "=:%",
         needs: "",
     }
-}
-
-/// An assignment rule for a value on the line after its name: the name's line ends with the
-/// separator (`password:`, `KEY =`, a YAML block indicator `|`/`>`, a shell continuation `\`)
-/// and the value is the next line's first word, indented (after `\`: any). Only that one line:
-/// a multi-line secret in a YAML block is a key, which the private-key rules catch. A word
-/// followed by `:` is the next key of a YAML mapping (`auth:` then `  user: bob`), not a value.
-const fn on_next_line(id: &'static str, rule: Rule) -> Rule {
-    Rule { id, regex: NEXT_LINE_VALUE, scope: NextLine, not_followed_by: "([:", ..rule }
 }
 
 /// `rule` with its cheap pre-checks (see [`Rule::lead`], [`Rule::needs`]).
@@ -77,39 +68,24 @@ pub const NOT_SECRETS: &[&str] = &[
 /// A JSON-escaped quote (`\"`, a JSON file printed inside a JSON transcript line) quotes too.
 /// Percent-encoded (a URL or form inside a URL's query), `=` is `%3D`, `:` is `%3A`, a quote `%22`:
 /// the value then runs to the next `%26` (`&`), `%22`, other separator or space.
-const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
-
-/// [`ASSIGNED_VALUE`] when the name's line ends after the separator: the value on the next line.
-const NEXT_LINE_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)(?:[ \t]*\\\r?\n[ \t]*|[ \t]*(?:[|>][-+]?[ \t]*)?\r?\n[ \t]+)(?P<s>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&:#\\-][^\s"',;(){}\[\]:]*)"#;
+///
+/// First (group `n`), a value on the line after its name: the name's line ends with the
+/// separator (`password:`, `KEY =`, a YAML block indicator `|`/`>`, a shell continuation `\`)
+/// and the value is the next line's first word or quoted string, indented (after `\`: any), not
+/// followed by `:`, `(` or `[`. Only that one line: a multi-line secret in a YAML block is a key, which the
+/// private-key rules catch. A word followed by `:` is the next key of a YAML mapping (`auth:`
+/// then `  user: bob`), a `-` or `#` a list or a comment: not values.
+const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)(?:[ \t]*\\\r?\n[ \t]*|[ \t]*(?:[|>][-+]?[ \t]*)?\r?\n[ \t]+)(?P<n>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&:#\\-][^\s"',;(){}\[\]:]*)(?:[\s"',;){}\]]|$)|(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
 
 /// A secret's name in XML (a tag, or an attribute's value before `value="…"`): the shapes of the
 /// assignment rules (holding secret, passw(or)d, pwd, token, credential or api key; ending in
 /// key with something before it; ending in a pass/auth/pat segment). A plist's bare `<key>` is
 /// not one.
 const XML_SECRET_NAME: &str = r"(?i)[\w.-]*(?:secret|passw|pwd|token|credential|api[_.-]?key)[\w.-]*|[\w.-]+key|(?:[\w.-]*[_.-])?(?:pass|auth|pat)";
-/// After the name: `>value</` (an element).
-const XML_ELEMENT_VALUE: &str = r">(?P<s>[^<\r\n]+)</";
-/// After the name: `" value="value"` (.NET appSettings `<add key="ApiKey" value="…"/>`, Java/Ant
-/// `<property name="db.password" value="…"/>`).
-const XML_ATTRIBUTE_VALUE: &str = r#"["'][ \t]+value[ \t]*=[ \t]*["'](?P<s>[^"'\r\n]*)"#;
+/// After the name: `>value</` (an element), or `" value="value"` (.NET appSettings
+/// `<add key="ApiKey" value="…"/>`, Java/Ant `<property name="db.password" value="…"/>`).
+const XML_VALUE: &str = r#">(?P<s>[^<\r\n]+)</|["'][ \t]+value[ \t]*=[ \t]*["'](?P<e>[^"'\r\n]*)"#;
 
-/// A value right after a name of [`XML_SECRET_NAME`]'s shape, whose first byte (after an
-/// optional quote and spaces) is one of `lead`. Anchored after the name, like the assignments:
-/// an expression that had to find the name itself would scan a long run of name characters
-/// once for every keyword in it.
-const fn xml(id: &'static str, regex: &'static str, lead: &'static str) -> Rule {
-    Rule {
-        id,
-        keywords: &["secret", "passw", "pwd", "token", "credential", "key", "pass", "auth", "pat"],
-        regex,
-        start: Start::AfterRun { run: Run::Name, name: XML_SECRET_NAME },
-        scope: Line,
-        mark: super::MARK,
-        not_followed_by: "",
-        lead,
-        needs: "",
-    }
-}
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
@@ -213,12 +189,6 @@ pub const RULES: &[Rule] = &[
     ),
     assignment("key-assignment", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?"),
     assignment("pass-auth-assignment", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)"),
-    on_next_line(
-        "secret-assignment-next-line",
-        assignment("", &["secret", "passw", "pwd", "token", "credential", "apikey", "api_key", "api-key", "api.key"], ""),
-    ),
-    on_next_line("key-assignment-next-line", assignment("", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?")),
-    on_next_line("pass-auth-assignment-next-line", assignment("", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)")),
     // `mysql -pSECRET` (the password glued to `-p`; `-P` is the port), mysqldump, mariadb …
     at(
         "mysql-password-flag",
@@ -226,9 +196,20 @@ pub const RULES: &[Rule] = &[
         r#"(?:mysql|mariadb)[a-z-]*[ \t][^\r\n|;&]*?[ \t]-p(?P<s>"[^"\r\n]+"|'[^'\r\n]+'|[^\s"'|;&]+)"#,
         Start::Keyword { back: 0, word: true },
     ),
-    // `<password>x</password>`, `<ApiKey>x</ApiKey>`; `<add key="ApiKey" value="x"/>`.
-    xml("xml-secret-element", XML_ELEMENT_VALUE, ">"),
-    xml("xml-secret-attribute", XML_ATTRIBUTE_VALUE, "v"),
+    // `<password>x</password>`, `<ApiKey>x</ApiKey>`; `<add key="ApiKey" value="x"/>`. Anchored
+    // after the name, like the assignments: an expression that had to find the name itself
+    // would scan a long run of name characters once for every keyword in it.
+    Rule {
+        id: "xml-secret",
+        keywords: &["secret", "passw", "pwd", "token", "credential", "key", "pass", "auth"],
+        regex: XML_VALUE,
+        start: Start::AfterRun { run: Run::Name, name: XML_SECRET_NAME },
+        scope: Line,
+        mark: super::MARK,
+        not_followed_by: "",
+        lead: ">v",
+        needs: "",
+    },
     // --- Provider key shapes (whole match) -----------------------------------------------------
     prefix("openai-anthropic-key", &["sk-"], r"sk-(?:ant-|proj-|svcacct-|admin-|or-v1-)?[A-Za-z0-9_-]{16,}"),
     prefix("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{40,}"),
