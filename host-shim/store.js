@@ -501,8 +501,12 @@ export class Store {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await fh.read(buf, 0, length, position);
       let text = buf.subarray(0, bytesRead).toString("utf8");
-      // A tail that starts mid-line (or mid-character) starts at the next whole line instead.
-      if (fromEnd && position > 0) text = text.slice(text.indexOf("\n") + 1);
+      // A tail that starts mid-line (or mid-character) starts at the next whole line instead;
+      // one that holds no newline (a line longer than `max`) loses its cut-off start.
+      if (fromEnd && position > 0) {
+        const nl = text.indexOf("\n");
+        text = nl >= 0 ? text.slice(nl + 1) : dropCutStart(text);
+      }
       return text;
     } finally {
       await fh.close();
@@ -515,6 +519,19 @@ export class Store {
     return st ? st.mtimeMs : null;
   }
 }
+
+/**
+ * The start of a tail cut inside a line, dropped: the cut-off word (the end of a key, or of a
+ * secret's name), then the value of an assignment it ends (`ssword: hunter2`, `ization: Bearer
+ * abc`), or else the next word (a flag's or an auth scheme's value: `ssword hunter2`, `arer
+ * abc`). Redaction would see none of these as a secret: its name or prefix is cut off.
+ * @param {string} text
+ */
+export function dropCutStart(text) {
+  return text.replace(CUT_START, "").replace(/^[ \t]+/, "");
+}
+
+const CUT_START = /^[^\s:=]*(?:[ \t]*(?:=>|:=|[:=])[ \t]*(?:(?:bearer|basic|token|digest|bot)[ \t]+)?(?:"[^"]*"|'[^']*'|\S*)|[ \t]+\S*)?/i;
 
 /**
  * @param {Stamp | null | undefined} a
