@@ -17,11 +17,10 @@ import { resolveProgram } from "../context.js";
 import { runDoctor } from "../doctor/index.js";
 import { checkProjectDir } from "../openclaw/policy.js";
 import { normalizePolicy } from "../openclaw/config.js";
+import { replaceMonitorSession } from "./monitor-session.js";
 
 /** A request larger than this is refused (a 300 KB prompt is fine). */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-/** The tmux session the remote monitor runs in when it is not a systemd --user service. */
-export const MONITOR_SESSION = "rca-monitor";
 export const RPC_VERSION = 1;
 
 const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -215,9 +214,7 @@ async function ensureMonitor(tm) {
     () => [launcher],
     () => [process.execPath, join(PKG_ROOT, "host-shim", "cli", "main.js")],
   );
-  const socket = ["-u", ...(tm.socket ? ["-L", tm.socket] : [])]; // -u: see the core's Tmux::new (C locale)
-  // A dead monitor's session (remain-on-exit, or a shell left behind) is replaced.
-  await tm.tmux.run({ argv: ["tmux", ...socket, "kill-session", "-t", `=${MONITOR_SESSION}`] });
-  await tm.tmux.runChecked({ argv: ["tmux", ...socket, "new-session", "-d", "-s", MONITOR_SESSION, ...program, "watch"] });
+  // A dead monitor's session is replaced: killed only when it is the one recorded as ours.
+  await replaceMonitorSession(tm, [...program, "watch"]);
   return { started: true, pid: null };
 }

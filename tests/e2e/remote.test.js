@@ -146,6 +146,43 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     assert.equal(report.stateDir.path, c.stateDir);
   });
 
+  it("hosts check restarts a dead monitor beside someone else's rca-monitor session, never killing it or taking it for ours", async () => {
+    const u = sshd.users[0];
+    /** The remote user's tmux sessions, as `id name command`. */
+    const sessions = () => {
+      try {
+        return u.run(["tmux", "list-panes", "-a", "-F", "#{session_id} #{session_name} #{pane_dead} #{pane_current_command}"]).trim().split("\n").filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    const c = await json(["hosts", "check", "alpha"]);
+    assert.ok(c.monitor.pid > 0);
+    process.kill(c.monitor.pid, "SIGKILL");
+    await waitFor(() => !existsSync(`/proc/${c.monitor.pid}`), { what: "the monitor gone" });
+    await waitFor(() => !sessions().some((s) => s.split(" ")[1] === "rca-monitor"), { what: "our monitor's session gone with it" });
+    // The user's own session of that name (a process we must not touch).
+    u.run(["tmux", "new-session", "-d", "-s", "rca-monitor", "sleep", "600"]);
+    const foreign = /** @type {string} */ (sessions().find((s) => s.split(" ")[1] === "rca-monitor")).split(" ")[0];
+    try {
+      const again = await json(["hosts", "check", "alpha"]);
+      assert.deepEqual(again.monitor, { running: true, restarted: true });
+      const pid = await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid, { what: "the restarted monitor", timeoutMs: 20_000 });
+      // The foreign session is still there, running what it ran; ours is beside it.
+      const now = sessions();
+      assert.ok(now.includes(`${foreign} rca-monitor 0 sleep`), now.join("\n"));
+      assert.ok(now.some((s) => /^\$\d+ rca-monitor-[0-9a-f]{6} 0 /.test(s)), now.join("\n"));
+      // Killed again: check replaces our session (by its recorded id), the foreign one stays.
+      process.kill(pid, "SIGKILL");
+      await waitFor(() => !existsSync(`/proc/${pid}`), { what: "the monitor gone" });
+      await json(["hosts", "check", "alpha"]);
+      await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid > 0, { what: "the monitor started again", timeoutMs: 20_000 });
+      assert.ok(sessions().includes(`${foreign} rca-monitor 0 sleep`), sessions().join("\n"));
+    } finally {
+      u.run(["tmux", "kill-session", "-t", foreign]);
+    }
+  });
+
   it("a task on a remote host: agent SIGKILLed there → resumed by the remote monitor, same session id → completed; local list and watch show each step", async () => {
     const w = watchHost("alpha");
     await waitFor(() => sshSpawns() > 0 && w.child.exitCode === null, { what: "watch running" });
