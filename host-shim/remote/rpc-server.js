@@ -18,6 +18,7 @@ import { runDoctor } from "../doctor/index.js";
 import { checkProjectDir } from "../openclaw/policy.js";
 import { normalizePolicy } from "../openclaw/config.js";
 import { replaceMonitorSession } from "./monitor-session.js";
+import { logsSince } from "./logs-since.js";
 
 /** A request larger than this is refused (a 300 KB prompt is fine). */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -26,7 +27,7 @@ export const RPC_VERSION = 1;
 const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** @typedef {import("../task-manager.js").TaskManager} Manager */
-/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?"} ArgType */
+/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?" | "bytes?"} ArgType */
 
 /** Each op: its arguments (name → type; "?" optional) and what it runs. */
 /** @type {Record<string, { args: Record<string, ArgType>, run: (tm: Manager, a: any) => Promise<unknown> }>} */
@@ -44,6 +45,8 @@ const OPS = {
     args: { session: "string", lines: "lines?" },
     run: async (tm, a) => ({ session: a.session, logs: await tm.logs(a.session, { lines: a.lines }) }),
   },
+  // logs --follow --host: redacted new text from a byte offset (see logs-since.js).
+  "logs-since": { args: { session: "string", offset: "bytes?", hold: "string?" }, run: (tm, a) => logsSince(tm, a) },
   send: {
     args: { session: "string", text: "string", paste: "boolean?" },
     run: async (tm, a) => {
@@ -151,6 +154,9 @@ export function checkRequest(text) {
         break;
       case "ms":
         if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of milliseconds");
+        break;
+      case "bytes":
+        if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of bytes");
         break;
       case "strings":
         if (!Array.isArray(v) || v.length > 64 || !v.every((x) => typeof x === "string")) throw bad("an array of strings");

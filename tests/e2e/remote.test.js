@@ -15,6 +15,12 @@ import { CLI, waitFor } from "./helpers.js";
 import core from "../../host-shim/core.js";
 
 const skip = sshdSkip();
+/** A private key's body, in lines (logs --follow must hide it though its BEGIN line came in an earlier read). */
+const KEY_BODY = [
+  "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+  "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+  "oKzu7ySUEcJ2bXQ2AqYW+hbdw6Ax4xY2AFDDp7eyLTNvFKMlzW1EP8CYpTS6JNtz",
+];
 if (skip) console.log(`# remote hosts e2e skipped: ${skip}`);
 
 /** @typedef {Awaited<ReturnType<typeof startSshd>>} Sshd */
@@ -252,6 +258,44 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     const seen = w.events.map((e) => JSON.stringify(e));
     assert.equal(new Set(seen).size, seen.length, "no event shown twice");
     await stopChildren();
+  });
+
+  it("logs --follow --host: the host's new output as it arrives, redacted there across reads, the held rest printed at Ctrl-C", async () => {
+    const dir = remoteProject(2, "proj-follow");
+    await json(["start", "--host", "gamma", "--agent", "demo", "--name", "rfollow", "--dir", dir, "--prompt", "x", "--env", "RCA_DEMO_MODE=hang"]);
+    const transcript = join(/** @type {string} */ (remoteTaskDir(2, "demo-rfollow")), "transcript.log");
+    const f = spawn(process.execPath, [CLI, "logs", "demo-rfollow", "--host", "gamma", "--follow"], { env: localEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    children.push(f);
+    let out = "";
+    let err = "";
+    f.stdout.on("data", (b) => (out += b));
+    f.stderr.on("data", (b) => (err += b));
+    const exited = new Promise((r) => f.once("exit", (code) => r(code)));
+    // Appended as the wrapper's tee would (the file stays the remote user's).
+    const append = (/** @type {string} */ t) => writeFileSync(transcript, t, { flag: "a" });
+    await waitFor(() => {
+      append("ready\n");
+      return out.includes("ready");
+    }, { what: "the follower to print", timeoutMs: 20_000 });
+    const pause = () => new Promise((r) => setTimeout(r, 1200)); // a poll a second: pieces in reads of their own
+    append("-----BEGIN RSA PRIVATE KEY-----\n");
+    await waitFor(() => out.includes("[REDACTED PRIVATE KEY]"), { what: "the key's mark" }).catch((e) => assert.fail(`${e.message}; printed: ${JSON.stringify(out)}; stderr: ${err}`));
+    for (const line of KEY_BODY) {
+      append(`${line}\n`);
+      await pause();
+    }
+    append("-----END RSA PRIVATE KEY-----\nexport OPENAI_API_KEY=sk-proj-AbCdEfGh");
+    await pause();
+    append("IjKlMnOpQrStUvWxYz0123456789\n\x1b]0;pwned\x07\x1b[31mafter the key\x1b[0m\n");
+    await waitFor(() => out.includes("after the key"), { what: "the line after the key" });
+    append("held to the end");
+    f.kill("SIGINT");
+    assert.equal(await exited, 0, err);
+    for (const line of KEY_BODY) assert.ok(!out.includes(line.slice(0, 16)), `key body leaked: ${out}`);
+    assert.ok(!out.includes("AbCdEfGh") && !out.includes("IjKlMnOp"), out);
+    assert.ok(!out.includes("\x1b"), JSON.stringify(out));
+    assert.match(out, /OPENAI_API_KEY=\[REDACTED\]\nafter the key\nheld to the end$/);
+    await json(["stop", "demo-rfollow", "--host", "gamma"]);
   });
 
   it("the local monitor killed while remote tasks run: nothing remote is affected", async () => {
