@@ -380,15 +380,11 @@ export class Monitor {
       if (!again) break;
     }
     const verdict = this.queue.observe(taskDir, record, this.fx.mono());
-    if (verdict && "paused" in verdict) {
-      this.onProblem({
-        code: "recovery_paused",
-        message: `${record.session} failed to authenticate right after a recovery: the other recoveries of its login (${record.spec.agent}, same credentials) are paused; log in again, then resume one of its tasks by hand`,
-        session: record.session,
-        taskDir,
-      });
-    } else if (verdict) {
-      this.onProblem({ code: "recovery_resumed", message: `${record.session} runs again after a manual resume: the paused recoveries of its login continue`, session: record.session, taskDir });
+    if (verdict) {
+      // A breaker edge (said once by the queue) is an event like any other: notify, watch, journal.
+      const ev = await this.#withBranch(taskDir, viaCore(() => core.breakerEvent(record, "paused" in verdict, obs.now)));
+      events.push(ev);
+      this.onEvent(ev);
     }
     const nextCheckMono = obsMono + (nextCheckAt - obs.now);
     this.known.set(taskDir, { record, stamp, nextCheckMono });

@@ -22,6 +22,7 @@
 //! code.
 
 pub mod agents;
+pub mod breaker;
 pub mod classify;
 pub mod clock;
 pub mod conversation;

@@ -281,6 +281,20 @@ pub fn recovery_refused(
     out(&crate::monitor::recovery_refused(&record, class, &evidence, now).map_err(to_js_error)?)
 }
 
+/// The event of a recovery circuit-breaker edge for the task that caused it (`paused`: its
+/// login's other recoveries are paused; else they continue after its manual resume).
+#[wasm_bindgen(js_name = breakerEvent)]
+pub fn breaker_event(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "boolean")] paused: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<Ts<crate::monitor::TaskEvent>> {
+    let record = record_from_js(record)?;
+    let paused: bool = arg(paused, "paused")?;
+    let now: f64 = arg(now, "now")?;
+    out(&crate::breaker::breaker_event(&record, paused, now).map_err(to_js_error)?)
+}
+
 /// The record after the host stopped the task (completed/failed stay as they are).
 #[wasm_bindgen(js_name = markStopped)]
 pub fn mark_stopped(
