@@ -457,7 +457,8 @@ export class Store {
    */
   async removeTaskDir(taskDir) {
     if (resolve(taskDir, "..") !== this.tasksDir) throw new Error(`refusing to remove ${taskDir}`);
-    await this.fx.fs.rm(taskDir, { recursive: true, force: true });
+    // Retried: a monitor that still knew the task may be making its record lock in it right now.
+    await this.fx.fs.rm(taskDir, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /**

@@ -21,6 +21,7 @@ import { EventJournal } from "./remote/journal.js";
 import { checkHosts } from "./remote/hosts-file.js";
 import {
   planWorktree, createWorktree, removeWorktree, worktreeStatus, parseWorktreeInfo, checkSetupCommand, defaultWorktreeRoot, gitEnv, unmergedCommits, unmergedError,
+  worktreeDirty,
 } from "./worktree.js";
 import { checkRecoveryOptions } from "./recovery-queue.js";
 
@@ -142,6 +143,8 @@ export class TaskManager extends EventEmitter {
     this.credentialSource = opts.env ? null : penv;
     /** $TMPDIR values a state directory must not be under (the host's, the agents'). */
     this.tempDirs = [penv.TMPDIR, this.agentEnv.TMPDIR];
+    /** Task dirs whose prune was refused for uncommitted worktree changes (reported once). */
+    this.keptDirty = new Set();
     /** Where programs are looked up when the agent's environment has no PATH. */
     this.hostPath = penv.PATH;
     this.demoAgent = checkDemoAgent(opts.demoAgent);
@@ -399,6 +402,22 @@ export class TaskManager extends EventEmitter {
     checkRetention(olderThanMs);
     return pruneFinished({
       store: this.store, tmux: this.tmux, now: this.fx.now(), olderThanMs, mono: { clock: this.fx.monoClock, ms: this.fx.mono() },
+      // A pruned task's worktree goes too (its branch stays); one with uncommitted work is kept, said once.
+      worktrees: {
+        of: (taskDir) => this.#worktreeOf(taskDir),
+        dirty: (info) => worktreeDirty(info, this.gitEnv),
+        remove: (info) => removeWorktree(info, this.gitEnv, { force: true }),
+        kept: ({ session, taskDir, worktree }) => {
+          if (this.keptDirty.has(taskDir)) return;
+          this.keptDirty.add(taskDir);
+          this.emit("problem", {
+            code: "worktree_dirty",
+            message: `${session} is not pruned: its worktree ${worktree.path} has uncommitted changes; commit them (branch ${worktree.branch}), or remove the task and its worktree with stop ${session} --cleanup`,
+            session,
+            taskDir,
+          });
+        },
+      },
     });
   }
 
