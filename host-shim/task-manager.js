@@ -286,6 +286,12 @@ export class TaskManager extends EventEmitter {
       throw startError(err);
     });
     try {
+      // The profile's per-task variables (task_env: Gemini's TMPDIR), a private directory of the
+      // task's own made first when they name one; the task's own --env still wins.
+      const taskEnv = viaCore(() => core.agentTaskEnv(spec.agent, this.store.taskTmpDir(taskDir)));
+      if (taskEnv.needsTaskTmp) await this.store.makeTaskTmpDir(taskDir);
+      const ownEnv = stringEnv(input.env);
+      for (const { name, value } of taskEnv.env) if (!Object.hasOwn(ownEnv, name)) agentEnv[name] = value;
       // An agent whose profile takes a preset id (Claude's --session-id) gets it here, so it is
       // known before the agent runs.
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;

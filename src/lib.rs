@@ -38,6 +38,7 @@ pub mod reset_hint;
 pub mod schedule;
 pub mod session_id;
 pub mod spec;
+pub mod task_env;
 pub mod validate;
 pub mod wasm_api;
 pub mod wrapper;

@@ -650,6 +650,18 @@ pub fn agent_credential_env(#[wasm_bindgen(unchecked_param_type = "string")] age
     Ok(crate::profiles::profile(agent_arg(agent)?).data.credential_env.clone())
 }
 
+/// The agent's per-task variables (profile `task_env`), `{task_tmp}` filled with `taskTmp`, and
+/// whether the host must make that private directory before the agent runs.
+#[wasm_bindgen(js_name = agentTaskEnv)]
+pub fn agent_task_env(
+    #[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] task_tmp: JsValue,
+) -> JsResult<Ts<crate::task_env::TaskEnv>> {
+    let agent = agent_arg(agent)?;
+    let task_tmp: String = arg(task_tmp, "taskTmp")?;
+    out(&crate::task_env::task_env(agent, &task_tmp).map_err(to_js_error)?)
+}
+
 /// Every agent that can be used now: the built-ins (`agents/*.json`) first, then those the
 /// operator's configuration adds (see `setAgentProfiles`).
 #[wasm_bindgen(js_name = agentNames)]
