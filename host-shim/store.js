@@ -10,7 +10,7 @@
 //   <state>/sessions/<session>     → "<session>-XXXXXX" (the index, one small file per task)
 //   <state>/monitor.lock.d/        (see lock.js)
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { RcaError } from "./errors.js";
 import { fsConstants } from "./effects.js";
 import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
@@ -457,7 +457,39 @@ export class Store {
    */
   async removeTaskDir(taskDir) {
     if (resolve(taskDir, "..") !== this.tasksDir) throw new Error(`refusing to remove ${taskDir}`);
-    await this.fx.fs.rm(taskDir, { recursive: true, force: true });
+    // The task's private temporary directory (profile task_env) goes with it.
+    await this.fx.fs.rm(this.taskTmpDir(taskDir), { recursive: true, force: true, maxRetries: 3 });
+    // Retried: a monitor that still knew the task may be making its record lock in it right now.
+    await this.fx.fs.rm(taskDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /**
+   * A task's private temporary directory (`{task_tmp}` of a profile's task_env): beside the state
+   * directory, not in it (nothing in an agent's environment points into the state directory)
+   * and not in /tmp (shared with every user).
+   * @param {string} taskDir
+   */
+  taskTmpDir(taskDir) {
+    return join(`${this.stateDir}-tmp`, basename(taskDir));
+  }
+
+  /**
+   * Makes the task's private temporary directory (0700, new; its parent 0700, a real directory
+   * of ours, never a symlink). Returns its path.
+   * @param {string} taskDir
+   */
+  async makeTaskTmpDir(taskDir) {
+    const fs = this.fx.fs;
+    const dir = this.taskTmpDir(taskDir);
+    const root = dirname(dir);
+    await fs.mkdir(root, { recursive: true, mode: 0o700 });
+    const st = await fs.lstat(root);
+    const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+      throw new RcaError("state_dir_unsafe", `${root} must be a directory of yours that nobody else can use (mode 700); it holds the tasks' temporary directories`, { details: { path: root } });
+    }
+    await fs.mkdir(dir, { mode: 0o700 });
+    return dir;
   }
 
   /**
