@@ -26,6 +26,7 @@ pub mod classify;
 pub mod clock;
 pub mod conversation;
 pub mod error;
+pub mod fresh_restart;
 pub mod model;
 pub mod monitor;
 pub mod patterns;
