@@ -512,6 +512,9 @@ export class Monitor {
       resetAt: null,
       mono,
       runIssued: this.issued.has(`${record.taskDir}#${record.attempts}`),
+      // A new id on offer for a run that ended: the core takes it only when the run's resume
+      // found nothing to resume and the agent's id is preset (it starts again under it).
+      freshSessionId: settled ? this.fx.uuid() : null,
     };
   }
 
