@@ -45,6 +45,14 @@ const CASES = {
     good: [[["pi"], (r) => assert.deepEqual([JSON.parse(r).source, JSON.parse(r).profile.sandbox], ["built_in", "none"])]],
     bad: [[["nope"], "invalid_agent"], [[42], "invalid_input"], [[HUGE], "invalid_agent"]],
   },
+  adoptTaskProfile: {
+    // A name that has a profile here already adopts nothing.
+    good: [[["codex", JSON.stringify(JSON.parse(core.agentProfileJson("pi")).profile)], (r) => assert.equal(r, false)]],
+    bad: [
+      [["qadopt", "{}"], "invalid_agent_profile"], [["Bad Name", "{}"], "invalid_agent_profile"], [["qadopt", "[]"], "invalid_agent_profile"],
+      [["qadopt", HUGE], "invalid_agent_profile"], [[42, "{}"], "invalid_input"], [["qadopt", 42], "invalid_input"],
+    ],
+  },
   setAgentProfiles: {
     // "{}": back to the built-ins alone (the other tests here use those).
     good: [[["{}"], (r) => assert.equal(r, undefined)]],
