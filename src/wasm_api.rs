@@ -237,6 +237,43 @@ pub fn monitor_step(
     out(&crate::monitor::step(&record, &obs, &cfg))
 }
 
+/// A monitor's settings, validated once when it is made (`new MonitorStepper(config)`, throws
+/// `invalid_config`), and its step: the host's loop steps every task with it, and the settings
+/// are not read or checked again on each step (`monitorStep` is the one-shot form).
+#[wasm_bindgen]
+pub struct MonitorStepper {
+    cfg: crate::monitor::MonitorConfig,
+}
+
+#[wasm_bindgen]
+impl MonitorStepper {
+    /// Fills a partial config with defaults and checks it. Throws `invalid_config`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "MonitorConfig | null | undefined")] config: JsValue,
+    ) -> JsResult<MonitorStepper> {
+        Ok(MonitorStepper { cfg: monitor_config_from_js(config)? })
+    }
+
+    /// The settings, every field (as `validateMonitorConfig` returns them).
+    #[wasm_bindgen(unchecked_return_type = "Required<MonitorConfig>")]
+    pub fn config(&self) -> JsResult<JsValue> {
+        to_js(&self.cfg)
+    }
+
+    /// One monitor step for one task with these settings (see `monitorStep`).
+    pub fn step(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+        observation: Ts<crate::monitor::Observation>,
+    ) -> JsResult<Ts<crate::monitor::StepOutput>> {
+        let record = record_from_js(record)?;
+        let obs = ts_arg(observation, "observation")?;
+        obs.validate().map_err(to_js_error)?;
+        out(&crate::monitor::step(&record, &obs, &self.cfg))
+    }
+}
+
 /// A resume asked for by a person. Throws `not_resumable` for completed or running tasks.
 /// Persist the returned record, then call `monitorStep` at once (it emits the `recover`).
 #[wasm_bindgen(js_name = manualResume)]
