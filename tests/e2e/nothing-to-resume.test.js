@@ -7,6 +7,7 @@
 // the session was saved at all ends the same way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TaskManager } from "../../host-shim/task-manager.js";
@@ -97,8 +98,8 @@ test("an agent killed before it saved its session starts again the same way", as
   try {
     const v = await tm.start({ agent: "firstcall", name: "killed-early", projectDir: w.projectDir, prompt: "rename the module" });
     const first = (await tm.status(v.session)).agentSessionId;
-    // Killed once it runs (it has read its prompt) and before it saved anything.
-    await waitFor(async () => (await calls()).some((c) => c.argv[2] === first), { what: "attempt 1 running" });
+    // Killed once it runs (it has read its prompt and put off saving) and before it saved anything.
+    await waitFor(() => existsSync(join(w.root, "store-slow-save", "slow-done")), { what: "attempt 1 putting off its save" });
     process.kill(await waitFor(() => agentPid(v.taskDir, 1), { what: "pid.1" }), "SIGKILL");
     const s = await final(tm, v.session).catch(async (e) => {
       throw new Error(`${e.message}\n${JSON.stringify(await tm.status(v.session))}\n${events.map((x) => x.message).join("\n")}\n${JSON.stringify(await calls())}`);
