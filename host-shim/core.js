@@ -57,21 +57,63 @@ function internalError(err) {
  */
 export function guardedCore(load) {
   let current = load();
+  /** How many instances were dropped: an object of the core made before is made again. */
+  let generation = 0;
+  /** @template T @param {() => T} call */
+  const guarded = (call) => {
+    try {
+      return call();
+    } catch (err) {
+      if (!brokeTheInstance(err)) throw err;
+      current = load();
+      generation++;
+      throw internalError(err);
+    }
+  };
   /** @type {Record<string, (...args: unknown[]) => unknown>} */
   const core = {};
   for (const [name, value] of Object.entries(current)) {
     if (typeof value !== "function") continue;
-    core[name] = (...args) => {
-      try {
-        return /** @type {any} */ (current)[name](...args);
-      } catch (err) {
-        if (!brokeTheInstance(err)) throw err;
-        current = load();
-        throw internalError(err);
+    core[name] = isClass(value)
+      ? function (...args) {
+          return guardedObject(() => /** @type {any} */ (current)[name], args);
+        }
+      : (...args) => guarded(() => /** @type {any} */ (current)[name](...args));
+  }
+  /**
+   * An object of a core class (`new core.MonitorStepper(config)`): its methods are guarded like
+   * the functions, and the object behind them is made again, with the same arguments, on the
+   * instance that replaced a dropped one (it lived in the old instance's memory).
+   * @param {() => any} cls
+   * @param {unknown[]} args
+   */
+  function guardedObject(cls, args) {
+    let madeIn = generation;
+    let obj = guarded(() => new (cls())(...args));
+    const target = () => {
+      if (madeIn !== generation) {
+        obj = new (cls())(...args);
+        madeIn = generation;
       }
+      return obj;
     };
+    /** @type {Record<string, (...a: unknown[]) => unknown>} */
+    const out = {};
+    for (const m of Object.getOwnPropertyNames(cls().prototype)) {
+      if (m === "constructor" || m === "free" || m.startsWith("__")) continue;
+      out[m] = (...a) => guarded(() => target()[m](...a));
+    }
+    return out;
   }
   return /** @type {Core} */ (/** @type {unknown} */ (core));
+}
+
+/**
+ * Whether an export is a class (wasm-bindgen exports structs as classes).
+ * @param {Function} f
+ */
+function isClass(f) {
+  return /^class\b/.test(Function.prototype.toString.call(f));
 }
 
 /** The core every module of the host shares. */

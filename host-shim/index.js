@@ -40,6 +40,7 @@ export const {
   newRecord,
   parseRecord,
   monitorStep,
+  MonitorStepper,
   manualResume,
   markStopped,
 } = core;

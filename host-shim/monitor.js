@@ -67,7 +67,10 @@ export class Monitor {
   constructor({ store, tmux, config, agentEnv, effects, onEvent, onProblem, lock = null, demoAgent, recovery }) {
     this.store = store;
     this.tmux = tmux;
-    this.config = config;
+    // The settings are checked once, here; every step of the loop uses them as they are.
+    this.stepper = viaCore(() => new core.MonitorStepper(config));
+    /** @type {Required<import("./wasm/core.js").MonitorConfig>} */
+    this.config = this.stepper.config();
     this.agentEnv = agentEnv;
     this.demoAgent = demoAgent;
     this.fx = effects;
@@ -269,7 +272,7 @@ export class Monitor {
     const obsMono = /** @type {{ ms: number }} */ (obs.mono).ms;
     let nextCheckAt = obs.now + this.config.pollMs;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const out = viaCore(() => core.monitorStep(record, obs, this.config));
+      const out = viaCore(() => this.stepper.step(record, obs));
       // The core says recover now; the login's queue says when, asked under the record's lock
       // (so a task another process holds never takes a slot). Held: step again with the hold,
       // so the record says `recovering` until its slot.
@@ -522,6 +525,9 @@ export class Monitor {
       mono,
       runIssued: this.issued.has(`${record.taskDir}#${record.attempts}`),
       usage: await this.usageReader.read(record, files.events, facts.attempt),
+      // A new id on offer for a run that ended: the core takes it only when the run's resume
+      // found nothing to resume and the agent's id is preset (it starts again under it).
+      freshSessionId: settled ? this.fx.uuid() : null,
     };
   }
 

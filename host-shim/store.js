@@ -15,7 +15,7 @@ import { RcaError } from "./errors.js";
 import { fsConstants } from "./effects.js";
 import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
 import { checkNotTemporary, checkComponents } from "./state-dir.js";
-import { checkRecordPlace } from "./task-files.js";
+import { adoptKeptProfile, checkRecordPlace } from "./task-files.js";
 import { Lock } from "./lock.js";
 import { mapLimit } from "./limit.js";
 
@@ -306,13 +306,31 @@ export class Store {
       );
     }
     try {
-      return { record: await checkRecordPlace(this.fx.fs, parse(text), taskDir), stamp };
+      return { record: await checkRecordPlace(this.fx.fs, await this.#parseAdopting(taskDir, text, parse), taskDir), stamp };
     } catch (e) {
       // A fault of the parser itself says nothing about the bytes: keep them. Nor does an agent
       // this process has no profile for (an operator agent left out of this configuration).
       if (/** @type {{ code?: unknown }} */ (e)?.code === "internal") throw e;
       if (/** @type {{ code?: unknown }} */ (e)?.code === "invalid_agent") throw e;
       throw await this.#setAside(taskDir, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /**
+   * `parse(text)`; a record of an agent this process has no profile for (an operator agent of
+   * another configuration) is parsed again once the profile kept in the task's host.json is
+   * adopted. A bad kept profile leaves the record's invalid_agent (the record is kept).
+   * @param {string} taskDir
+   * @param {string} text
+   * @param {(text: string) => any} parse
+   */
+  async #parseAdopting(taskDir, text, parse) {
+    try {
+      return parse(text);
+    } catch (e) {
+      if (/** @type {{ code?: unknown }} */ (e)?.code !== "invalid_agent") throw e;
+      if (!(await adoptKeptProfile(this.fx.fs, taskDir).catch(() => false))) throw e;
+      return parse(text);
     }
   }
 

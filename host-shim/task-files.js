@@ -112,6 +112,22 @@ export async function readLaunch(fs, taskDir) {
 }
 
 /**
+ * Adopts the operator profile a task fixed in its host.json at start (a private file of ours in
+ * the state directory) when this process has no profile of that name: a process started with
+ * another configuration, or none, still reads, monitors and resumes the task with the profile
+ * it started with (DESIGN §3a: the fixed launch data rules existing tasks). New tasks never get
+ * it (the core's adoptTaskProfile). False when nothing was adopted.
+ * @param {Fs} fs
+ * @param {string} taskDir
+ * @returns {Promise<boolean>}
+ */
+export async function adoptKeptProfile(fs, taskDir) {
+  const kept = (await readLaunch(fs, taskDir).catch(() => null))?.agentProfile;
+  if (!kept || kept.source !== "operator" || typeof kept.name !== "string" || !kept.profile || typeof kept.profile !== "object") return false;
+  return core.adoptTaskProfile(kept.name, JSON.stringify(kept.profile));
+}
+
+/**
  * Refuses a recovery whose record carries another task spec (autonomy, model, project, agent)
  * than the one fixed at start in host.json.
  * @param {any} fixed the spec from host.json (null: a task that predates it)
@@ -143,7 +159,8 @@ export function checkSameSpec(fixed, spec, taskDir) {
 export function checkSameProfile(kept, current, taskDir) {
   if (!kept || kept.source !== "operator") return;
   const now = current ? JSON.parse(current) : null;
-  if (now && now.source === "operator" && JSON.stringify(now.profile) === JSON.stringify(kept.profile)) return;
+  // "task": this process adopted the kept profile itself (adoptKeptProfile).
+  if (now && (now.source === "operator" || now.source === "task") && JSON.stringify(now.profile) === JSON.stringify(kept.profile)) return;
   throw new RcaError(
     "task_file_unsafe",
     `the agent profile ${JSON.stringify(kept.name)} this task was started with has changed or is gone from the configuration; it is not resumed (restore the profile, or start the task again)`,

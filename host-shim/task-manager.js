@@ -12,7 +12,7 @@ import { Monitor, performPlan } from "./monitor.js";
 import { missingModelWarning } from "./default-model.js";
 import { projectIdentity } from "./project-dir.js";
 import { defaultAgentEnv, hostContext, DEMO_AGENT_PATH, checkPassEnv, passedEnv, resolveProgram, agentPath } from "./context.js";
-import { TRANSCRIPT, HOST_FILE, readPrivate } from "./task-files.js";
+import { TRANSCRIPT, HOST_FILE, adoptKeptProfile, readPrivate } from "./task-files.js";
 import { checkTaskPlacement } from "./state-dir.js";
 import { join } from "node:path";
 import { Notifier, checkNotifyCommand, DEFAULT_NOTIFY_TIMEOUT_MS, EVENT_KINDS } from "./notify.js";
@@ -142,6 +142,10 @@ export class TaskManager extends EventEmitter {
     // The core keeps one set of operator agents per process; the last TaskManager built with
     // `agents` sets it (a CLI run or the plugin has one).
     if (opts.agents !== undefined) viaCore(() => core.setAgentProfiles(JSON.stringify(opts.agents ?? {})));
+    // This manager's own agents (none without `agents`): made the core's active set again
+    // before every profile read of a start, so a task never starts with the agents of another
+    // TaskManager of the same process. Existing tasks use the profile kept in their host.json.
+    this.agentsJson = JSON.stringify(opts.agents ?? {});
     this.fx = makeEffects(opts.effects);
     this.stateDir = resolveStateDir(opts.stateDir, penv);
     const socket = opts.tmuxSocket !== undefined ? opts.tmuxSocket : penv.RCA_TMUX_SOCKET || null;
@@ -214,6 +218,29 @@ export class TaskManager extends EventEmitter {
   }
 
   /** Creates the state directory on first use (and checks nobody else can write to it). */
+  /**
+   * The core's parseSession, after adopting the profile kept in the host.json of an existing
+   * task whose agent this process's configuration does not define (task-files.js
+   * adoptKeptProfile): such a task is still found by its session name.
+   * @param {string} session
+   */
+  async #parseSession(session) {
+    try {
+      return viaCore(() => core.parseSession(session));
+    } catch (e) {
+      if (/** @type {{ code?: unknown }} */ (e)?.code !== "invalid_session") throw e;
+      await this.#init();
+      const taskDir = await this.store.lookup(session).catch(() => null);
+      if (!taskDir || !(await adoptKeptProfile(this.fx.fs, taskDir).catch(() => false))) throw e;
+      return viaCore(() => core.parseSession(session));
+    }
+  }
+
+  /** Makes this manager's agents the core's active set (see the constructor). */
+  #ownAgents() {
+    viaCore(() => core.setAgentProfiles(this.agentsJson));
+  }
+
   #init() {
     this.ready ??= this.store.init({ tempDirs: this.tempDirs }).catch((e) => {
       this.ready = null;
@@ -229,6 +256,7 @@ export class TaskManager extends EventEmitter {
    * @returns {Promise<TaskView>}
    */
   async start(input) {
+    this.#ownAgents();
     let spec = viaCore(() =>
       core.validateSpec({
         agent: String(input.agent ?? ""),
@@ -270,10 +298,12 @@ export class TaskManager extends EventEmitter {
     await checkTaskPlacement(this.fx.fs, this.stateDir, spec.projectDir, agentEnv.TMPDIR);
     if (worktreePlan) await checkTaskPlacement(this.fx.fs, this.stateDir, this.worktreeRoot, agentEnv.TMPDIR);
     await this.#init();
+    this.#ownAgents();
     const programName = core.agentProgram(spec.agent);
     let program = programName ? await resolveProgram(this.fx.fs, programName, agentEnv.PATH ?? this.hostPath, spec.projectDir) : null;
     let demoAgent = !programName ? await this.#demoPrefix(agentEnv.PATH ?? this.hostPath, spec.projectDir) : this.demoAgent;
     await this.#ensureNameFree(session);
+    this.#ownAgents();
     const startWarning = await missingModelWarning({ spec, profile: JSON.parse(core.agentProfileJson(spec.agent)).profile ?? {}, program, env: { ...agentEnv, PATH: agentEnv.PATH ?? this.hostPath ?? "" } });
     /** @type {import("./worktree.js").WorktreeInfo | null} */
     let worktree = null;
@@ -310,6 +340,7 @@ export class TaskManager extends EventEmitter {
       for (const { name, value } of taskEnv.env) if (!Object.hasOwn(ownEnv, name)) agentEnv[name] = value;
       // An agent whose profile takes a preset id (Claude's --session-id) gets it here, so it is
       // known before the agent runs.
+      this.#ownAgents();
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
       const now = this.fx.now();
       let record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
@@ -324,6 +355,7 @@ export class TaskManager extends EventEmitter {
       await this.store.writeNew(taskDir, ORIGIN_FILE, originText + "\n");
       // The effective profile is fixed with the task: a later configuration edit cannot change how
       // it is resumed (task-files.js checkSameProfile).
+      this.#ownAgents();
       const agentProfile = JSON.parse(core.agentProfileJson(spec.agent));
       await this.store.writeNew(taskDir, HOST_FILE, JSON.stringify({ program, demoAgent, spec, agentProfile, ...(worktree ? { worktree } : {}) }) + "\n");
       await this.store.writeRecord(taskDir, record);
@@ -521,7 +553,7 @@ export class TaskManager extends EventEmitter {
    * @returns {Promise<TaskView | null>}
    */
   async stop(session, opts = {}) {
-    viaCore(() => core.parseSession(String(session)));
+    await this.#parseSession(String(session));
     if (opts.deleteBranch && !opts.cleanup) throw new RcaError("invalid_option", "deleteBranch (--delete-branch) needs cleanup (--cleanup)");
     await this.#init();
     const taskDir = await this.store.lookup(session);
@@ -784,7 +816,7 @@ export class TaskManager extends EventEmitter {
 
   /** @param {string} session */
   async #get(session) {
-    viaCore(() => core.parseSession(String(session)));
+    await this.#parseSession(String(session));
     await this.#init();
     const taskDir = await this.store.lookup(session);
     if (!taskDir) throw new RcaError("task_not_found", `no task named ${session} in ${this.stateDir}`, { details: { session } });

@@ -55,9 +55,12 @@ pub fn parse_built_in(name: &'static str) -> CoreResult<Profile> {
 struct Operator {
     active: Vec<&'static Profile>,
     all: Vec<&'static Profile>,
+    /// Profiles existing tasks fixed in their host.json, adopted by a process whose
+    /// configuration does not define them ([`adopt_task_profile`]): for those tasks only.
+    adopted: Vec<&'static Profile>,
 }
 
-static OPERATOR: RwLock<Operator> = RwLock::new(Operator { active: Vec::new(), all: Vec::new() });
+static OPERATOR: RwLock<Operator> = RwLock::new(Operator { active: Vec::new(), all: Vec::new(), adopted: Vec::new() });
 
 fn read<T>(f: impl FnOnce(&Operator) -> T) -> T {
     match OPERATOR.read() {
@@ -66,8 +69,15 @@ fn read<T>(f: impl FnOnce(&Operator) -> T) -> T {
     }
 }
 
-/// The active profile named `name`: the operator's when it has one, else the built-in one.
+/// The profile named `name` for an existing task: the operator's active one, else the built-in
+/// one, else one adopted from a task's host.json.
 pub fn find(name: &str) -> Option<&'static Profile> {
+    find_for_new_task(name).or_else(|| read(|o| o.adopted.iter().rev().find(|p| p.name == name).copied()))
+}
+
+/// The profile a NEW task named `name` runs with: the operator's active one, else the built-in
+/// one. Never an adopted one: the configuration is the only source of policy for new tasks.
+pub fn find_for_new_task(name: &str) -> Option<&'static Profile> {
     read(|o| o.active.iter().find(|p| p.name == name).copied()).or_else(|| built_in().iter().find(|p| p.name == name).copied())
 }
 
@@ -173,4 +183,54 @@ pub fn set_operator_agents_json(json: &str) -> CoreResult<()> {
 /// Whether the active profile named `name` comes from the operator's configuration.
 pub fn is_operator_defined(name: &str) -> bool {
     read(|o| o.active.iter().any(|p| p.name == name))
+}
+
+/// The names of adopted profiles that no active or built-in profile shadows.
+pub fn adopted_names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = read(|o| o.adopted.iter().map(|p| p.name).collect());
+    out.retain(|n| find_for_new_task(n).is_none());
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether `name` resolves only to a profile adopted from a task's host.json.
+pub fn is_adopted(name: &str) -> bool {
+    find_for_new_task(name).is_none() && read(|o| o.adopted.iter().any(|p| p.name == name))
+}
+
+/// Adopts the operator profile an existing task fixed in its host.json at start, so that a
+/// process whose configuration does not define that agent (another `--config`, none, another
+/// TaskManager's) still reads, monitors and resumes the task with the profile it started with.
+/// New tasks never get it ([`find_for_new_task`]). Nothing changes when `name` already has a
+/// profile here (a recovery then compares it with the kept one and refuses a different one).
+/// Returns whether the profile was adopted; `invalid_agent_profile` for a bad one.
+pub fn adopt_task_profile(name: &str, data: ProfileData) -> CoreResult<bool> {
+    check_agent_name(name).map_err(|e| CoreError::InvalidAgentProfile(format!("agents.{}: {e}", crate::validate::truncate_for_message(name))))?;
+    if find(name).is_some() {
+        return Ok(false);
+    }
+    let name: &'static str = interned(name);
+    let built = Profile::build(name, data)?;
+    let mut guard = match OPERATOR.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if guard.adopted.len() >= MAX_OPERATOR_AGENTS * 4 {
+        return Err(CoreError::InvalidAgentProfile(format!("agents: at most {} adopted task profiles", MAX_OPERATOR_AGENTS * 4)));
+    }
+    let p: &'static Profile = Box::leak(Box::new(built));
+    guard.adopted.push(p);
+    guard.all.push(p);
+    Ok(true)
+}
+
+/// [`adopt_task_profile`] from JSON text (host.json's `agentProfile.profile`).
+pub fn adopt_task_profile_json(name: &str, json: &str) -> CoreResult<bool> {
+    if json.len() > 1 << 20 {
+        return Err(CoreError::InvalidAgentProfile(format!("agents.{}: more than 1 MiB", crate::validate::truncate_for_message(name))));
+    }
+    let data: ProfileData = serde_json::from_str(json)
+        .map_err(|e| CoreError::InvalidAgentProfile(format!("agents.{}: {e}", crate::validate::truncate_for_message(name))))?;
+    adopt_task_profile(name, data)
 }

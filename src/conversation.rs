@@ -202,7 +202,8 @@ pub enum RecoveryKind {
     /// The agent's native resume of the recorded conversation ([`crate::plan::plan_recover`]).
     Resume,
     /// A new run with the original prompt ([`crate::plan::plan_start`] with the attempt
-    /// number): no id was ever recorded, or the agent had not saved the conversation yet.
+    /// number): no id was ever recorded, the agent had not saved the conversation yet, or its
+    /// resume said there was nothing to resume ([`crate::fresh_restart`]).
     FreshStart,
 }
 
@@ -222,6 +223,11 @@ pub struct RecoveryChoice {
 /// Resume or start again. `conversation_saved` is whether the [`conversation_probe`] file
 /// exists (`true` when there is no probe). `now` stamps the record if it changes.
 pub fn choose_recovery(record: &TaskRecord, conversation_saved: bool, now: Millis) -> RecoveryChoice {
+    if record.fresh_restart.as_ref().is_some_and(|f| f.attempt == record.attempts) {
+        // The monitor found nothing to resume and already gave the record the new run's id
+        // (a fresh preset one, or none): this attempt starts again with the original prompt.
+        return RecoveryChoice { kind: RecoveryKind::FreshStart, record: record.clone() };
+    }
     match (&record.agent_session_id, conversation_saved) {
         (Some(_), true) => RecoveryChoice { kind: RecoveryKind::Resume, record: record.clone() },
         (None, _) => RecoveryChoice { kind: RecoveryKind::FreshStart, record: record.clone() },

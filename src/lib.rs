@@ -31,6 +31,7 @@ pub mod conversation;
 pub mod error;
 pub mod event_grammar;
 pub mod events;
+pub mod fresh_restart;
 pub mod model;
 pub mod monitor;
 pub mod patterns;

@@ -32,6 +32,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::{AgentKind, Failure, FailureClass, Millis, ResetHint, TaskState};
 use crate::patterns::class_name;
 use crate::record::{LiveStatus, TaskRecord};
+use crate::fresh_restart::FreshRestart;
 use crate::schedule::{self, Decision};
 use crate::validate::Num;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -251,6 +252,11 @@ pub struct Observation {
     /// per attempt and in total, and checked against the task's budget. `null`: not read.
     #[serde(default)]
     pub usage: Option<crate::usage::Usage>,
+    /// A new session id the host drew (a UUID), offered for a run that ended: when its resume
+    /// found nothing to resume ([`crate::fresh_restart`]) and the agent's id is preset, the task
+    /// starts again under this id. `null`: none offered (such a task then fails as before).
+    #[serde(default)]
+    pub fresh_session_id: Option<String>,
 }
 
 impl Observation {
@@ -273,6 +279,7 @@ impl Observation {
             run_issued: None,
             hold_recovery_until: None,
             usage: None,
+            fresh_session_id: None,
         }
     }
 
@@ -286,6 +293,9 @@ impl Observation {
             if t.is_some_and(|t| !t.is_finite()) {
                 return bad(format!("{field} must be finite"));
             }
+        }
+        if self.fresh_session_id.as_ref().is_some_and(|id| id.len() > 256) {
+            return bad("freshSessionId is longer than 256 bytes".into());
         }
         if self.utc_offset_min.is_some_and(|o| !(-18 * 60..=18 * 60).contains(&o)) {
             return bad("utcOffsetMin must be within ±1080 minutes".into());
@@ -502,6 +512,8 @@ pub fn manual_resume(record: &TaskRecord, now: Millis) -> CoreResult<StepOutput>
     rec.run_requested_at = None;
     rec.gave_up = false;
     rec.consecutive_failures = 0;
+    // A person asked: a resume that finds nothing may start the task again once more.
+    rec.fresh_restart = None;
     rec.window_started_at = now;
     rec.reset_wait_ms = 0.0;
     rec.finished_at = None;
@@ -668,6 +680,7 @@ impl Machine<'_> {
             && now - self.rec.last_run_started_at >= cfg.healthy_reset_ms
         {
             self.rec.consecutive_failures = 0;
+            self.rec.fresh_restart = None;
         }
 
         // Classify the screen when new output has settled (or keeps coming for a while).
@@ -855,8 +868,63 @@ impl Machine<'_> {
         };
         match classify::classify_exit(self.agent(), &facts) {
             Outcome::Completed => self.complete(),
+            Outcome::Failed { .. } if self.nothing_to_resume(&facts) => self.recover_when_due(mode),
             Outcome::Failed { failure } => self.fail_run(failure, mode, true),
         }
+    }
+
+    /// A resume the agent refused because the conversation it names holds nothing (profile
+    /// data, [`crate::fresh_restart`]): the next attempt starts again with the original prompt,
+    /// as a new session, at once and not counted as a failure. At most once per chain of
+    /// failures (the record keeps the [`FreshRestart`] until a healthy run or a manual resume):
+    /// a second one fails as the agent's text says. Returns whether it did so (the caller then
+    /// asks for the recovery).
+    fn nothing_to_resume(&mut self, facts: &ExitFacts) -> bool {
+        let Some(from) = self.rec.agent_session_id.clone() else {
+            return false;
+        };
+        // The first attempt is a start, never a resume; one fresh restart per chain.
+        if self.rec.attempts < 2 || self.rec.fresh_restart.is_some() {
+            return false;
+        }
+        let profile = crate::profiles::profile(self.agent());
+        let texts = [facts.stderr_tail.as_str(), facts.events_tail.as_str(), facts.pane_tail.as_str()];
+        let Some(line) = crate::fresh_restart::matching_line(profile, &texts) else {
+            return false;
+        };
+        // An agent whose id is preset needs a new one (the old session exists, empty); one that
+        // names its own session does so in the new run's first events.
+        let next_id = if profile.id_source == crate::profiles::IdSource::Preset {
+            let fresh = self.obs.fresh_session_id.as_deref().filter(|id| {
+                *id != from && crate::session_id::validate_session_id(self.agent(), id).is_ok()
+            });
+            match fresh {
+                Some(id) => Some(id.to_string()),
+                None => return false,
+            }
+        } else {
+            None
+        };
+        let attempt = self.rec.attempts.saturating_add(1);
+        let as_what = match &next_id {
+            Some(id) => format!("as {id}"),
+            None => "as a new session".to_string(),
+        };
+        let msg = format!(
+            "{}: nothing to resume in session {from}; starting again {as_what} with the original prompt (attempt {attempt})",
+            self.rec.session
+        );
+        let r = &mut self.rec;
+        r.fresh_restart = Some(FreshRestart { from_session_id: from.clone(), attempt });
+        r.agent_session_id = next_id;
+        r.state = TaskState::Recovering;
+        r.recovery_reason = Some(format!("nothing to resume in session {from}: {}", clip(&line)));
+        r.next_recovery_at = Some(self.now);
+        r.run_requested_at = None;
+        r.stalled_since = None;
+        r.nudges = 0;
+        self.announce(EventKind::Recovering, msg);
+        true
     }
 
     fn complete(&mut self) {
@@ -933,6 +1001,7 @@ impl Machine<'_> {
             };
             if ran_until.is_some_and(|t| t - self.rec.last_run_started_at >= self.cfg.healthy_reset_ms) {
                 self.rec.consecutive_failures = 0;
+                self.rec.fresh_restart = None;
             }
         }
         self.rec.consecutive_failures = self.rec.consecutive_failures.saturating_add(1);

@@ -370,6 +370,12 @@ pub struct ProfileData {
     /// agent reports none (its tasks show no usage and only a cost/token budget cannot apply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<crate::usage::UsageData>,
+    /// Texts with which a resume says the conversation it names holds nothing (Gemini's
+    /// "Invalid session identifier" after a failed first call): the task starts again with its
+    /// original prompt ([`crate::fresh_restart`]). Only texts that cannot mean "a conversation
+    /// that recorded work is gone".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nothing_to_resume: Vec<FailurePatternData>,
 }
 
 /// The checked form of a session-id shape.
@@ -401,6 +407,8 @@ pub struct Profile {
     pub events: crate::event_grammar::Grammar,
     /// [`ProfileData::failure`], checked.
     pub failure: Vec<FailurePattern>,
+    /// [`ProfileData::nothing_to_resume`], checked.
+    pub nothing_to_resume: Vec<crate::fresh_restart::NothingToResume>,
 }
 
 /// File name (inside the task directory) of a session file when the profile names none.
@@ -520,8 +528,10 @@ impl Profile {
                 failure.push(FailurePattern { class, keywords: p.keywords.iter().map(|k| k.to_lowercase()).collect(), re });
             }
         }
+        let nothing_to_resume = crate::fresh_restart::compile(name, &data.nothing_to_resume)?;
         Ok(Profile {
             failure,
+            nothing_to_resume,
             events,
             name,
             agent: crate::model::AgentKind::named(name),
@@ -551,7 +561,7 @@ impl Profile {
     }
 }
 
-fn compile(re: &str) -> Result<regex_lite::Regex, String> {
+pub(crate) fn compile(re: &str) -> Result<regex_lite::Regex, String> {
     if re.len() > MAX_TEXT {
         return Err(format!("longer than {MAX_TEXT} bytes"));
     }

@@ -117,6 +117,11 @@ pub struct TaskRecord {
     /// a manual resume may raise them. Absent: no limit.
     #[serde(default)]
     pub budget: Option<crate::usage::Budget>,
+    /// A resume found nothing to resume and the task started again with its original prompt
+    /// ([`crate::fresh_restart`]): the attempt that does so and the session that was empty.
+    /// Kept until the chain of failures ends, so it happens at most once per chain.
+    #[serde(default)]
+    pub fresh_restart: Option<crate::fresh_restart::FreshRestart>,
 }
 
 fn auto_resume_default() -> bool {
@@ -177,6 +182,7 @@ pub fn new_record(
         start_warning: None,
         usage: None,
         budget: None,
+        fresh_restart: None,
     }
 }
 
@@ -273,6 +279,13 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
     }
     if let Some(id) = &r.agent_session_id {
         check_session_id(r.spec.agent, id).map_err(|e| format!("agentSessionId: {e}"))?;
+    }
+    if let Some(f) = &r.fresh_restart {
+        check_session_id(r.spec.agent, &f.from_session_id).map_err(|e| format!("freshRestart.fromSessionId: {e}"))?;
+        // The attempt may still be to come (the recovery is held, or was refused and not counted).
+        if f.attempt < 2 || f.attempt > r.attempts.saturating_add(1) {
+            return Err(format!("freshRestart.attempt {} is not an attempt of this task (2..={})", f.attempt, r.attempts.saturating_add(1)));
+        }
     }
     if let Some(p) = &r.pane_id {
         if !is_pane_id(p) {

@@ -44,7 +44,10 @@ pub struct TaskSpecInput {
 ///   model the CLI uses the one its own configuration names (the host checks, and warns).
 /// - `autonomy`: `sandboxed` (default) or `full`.
 pub fn validate_spec(input: &TaskSpecInput) -> CoreResult<TaskSpec> {
-    let agent = AgentKind::parse(&input.agent)
+    // A new task: only an agent of the configuration or a built-in one (not one adopted from an
+    // existing task's host.json).
+    let agent = crate::agents::find_for_new_task(&input.agent)
+        .map(|p| p.agent)
         .ok_or_else(|| CoreError::unknown_agent(&input.agent))?;
     validate_task_name(&input.name)?;
     validate_project_dir(&input.project_dir)?;
@@ -181,7 +184,9 @@ pub fn session_name(spec: &TaskSpec) -> String {
 /// Splits a session name made by [`session_name`] back into agent and task name.
 /// Sessions that do not follow the convention (started by hand) are `invalid_session`.
 pub fn parse_session(session: &str) -> CoreResult<(AgentKind, String)> {
-    for agent in AgentKind::all() {
+    // The agents of this process, then those adopted from existing tasks' host.json.
+    let adopted = crate::agents::adopted_names().into_iter().filter_map(AgentKind::parse);
+    for agent in AgentKind::all().into_iter().chain(adopted) {
         if let Some(rest) = session
             .strip_prefix(agent.as_str())
             .and_then(|r| r.strip_prefix('-'))

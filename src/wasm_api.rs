@@ -237,6 +237,43 @@ pub fn monitor_step(
     out(&crate::monitor::step(&record, &obs, &cfg))
 }
 
+/// A monitor's settings, validated once when it is made (`new MonitorStepper(config)`, throws
+/// `invalid_config`), and its step: the host's loop steps every task with it, and the settings
+/// are not read or checked again on each step (`monitorStep` is the one-shot form).
+#[wasm_bindgen]
+pub struct MonitorStepper {
+    cfg: crate::monitor::MonitorConfig,
+}
+
+#[wasm_bindgen]
+impl MonitorStepper {
+    /// Fills a partial config with defaults and checks it. Throws `invalid_config`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "MonitorConfig | null | undefined")] config: JsValue,
+    ) -> JsResult<MonitorStepper> {
+        Ok(MonitorStepper { cfg: monitor_config_from_js(config)? })
+    }
+
+    /// The settings, every field (as `validateMonitorConfig` returns them).
+    #[wasm_bindgen(unchecked_return_type = "Required<MonitorConfig>")]
+    pub fn config(&self) -> JsResult<JsValue> {
+        to_js(&self.cfg)
+    }
+
+    /// One monitor step for one task with these settings (see `monitorStep`).
+    pub fn step(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+        observation: Ts<crate::monitor::Observation>,
+    ) -> JsResult<Ts<crate::monitor::StepOutput>> {
+        let record = record_from_js(record)?;
+        let obs = ts_arg(observation, "observation")?;
+        obs.validate().map_err(to_js_error)?;
+        out(&crate::monitor::step(&record, &obs, &self.cfg))
+    }
+}
+
 /// A resume asked for by a person. Throws `not_resumable` for completed or running tasks.
 /// Persist the returned record, then call `monitorStep` at once (it emits the `recover`).
 #[wasm_bindgen(js_name = manualResume)]
@@ -690,14 +727,20 @@ pub fn set_agent_profiles(#[wasm_bindgen(unchecked_param_type = "string")] json:
     crate::agents::set_operator_agents_json(&json).map_err(to_js_error)
 }
 
-/// One agent's effective profile as JSON text: `{"name", "source": "built_in" | "operator",
-/// "profile"}`. A task keeps it in its host.json at start (see `checkSameProfile` in
+/// One agent's effective profile as JSON text: `{"name", "source": "built_in" | "operator" |
+/// "task" (adopted from a task's host.json, see `adoptTaskProfile`), "profile"}`. A task keeps it in its host.json at start (see `checkSameProfile` in
 /// host-shim/task-files.js). Throws `invalid_agent`.
 #[wasm_bindgen(js_name = agentProfileJson)]
 pub fn agent_profile_json(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<String> {
     let agent = agent_arg(agent)?;
     let p = crate::profiles::profile(agent);
-    let source = if crate::agents::is_operator_defined(agent.as_str()) { "operator" } else { "built_in" };
+    let source = if crate::agents::is_operator_defined(agent.as_str()) {
+        "operator"
+    } else if crate::agents::is_adopted(agent.as_str()) {
+        "task"
+    } else {
+        "built_in"
+    };
     let info = serde_json::json!({ "name": p.name, "source": source, "profile": &p.data });
     serde_json::to_string(&info).map_err(|e| js_error("internal", &format!("cannot write the profile: {e}")))
 }
@@ -752,4 +795,19 @@ pub fn failure_classes() -> Vec<String> {
         .into_iter()
         .map(|c| crate::patterns::class_name(c).to_string())
         .collect()
+}
+
+/// Adopts the operator profile an existing task fixed in its host.json (`agentProfile.name`,
+/// `agentProfile.profile` as JSON text) when this process has no profile of that name: the task
+/// is then read, monitored and resumed with it; new tasks never get it. Returns whether it was
+/// adopted (false: the name already has a profile here). Throws `invalid_agent_profile`. Only a
+/// task's own host.json (a private file of the state directory) may be passed here.
+#[wasm_bindgen(js_name = adoptTaskProfile)]
+pub fn adopt_task_profile(
+    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
+) -> JsResult<bool> {
+    let name: String = arg(name, "agent")?;
+    let json: String = arg(json, "agent profile")?;
+    crate::agents::adopt_task_profile_json(&name, &json).map_err(to_js_error)
 }

@@ -169,10 +169,12 @@ test("a profile's task_env gives each task a private TMPDIR beside the state dir
   await tm.stop(v2.session, { cleanup: true });
 });
 
-test("without the configuration, a configured agent's tasks are reported, never set aside as corrupt", async () => {
+test("without the configuration, a configured agent's tasks are listed with their kept profile, never set aside as corrupt", async () => {
   const r = await w.cli(["list", "--json"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /invalid_agent|unknown agent "tinker"/);
+  assert.doesNotMatch(r.stderr, /invalid_agent|unknown agent "tinker"/);
+  const plain = JSON.parse(r.stdout);
+  assert.ok((Array.isArray(plain) ? plain : plain.tasks).some((/** @type {any} */ t) => t.agent === "tinker"), r.stdout);
   const { readdir } = await import("node:fs/promises");
   for (const dir of await readdir(join(w.stateDir, "tasks"))) {
     const names = await readdir(join(w.stateDir, "tasks", dir));

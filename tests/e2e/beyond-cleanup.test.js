@@ -41,7 +41,8 @@ test("the monitor removes finished tasks past the retention time, never unfinish
       return s.state === "completed" ? s : null;
     }, { what: "completed" });
     assert.ok(existsSync(done.taskDir), "kept right after finishing");
-    await waitFor(() => !existsSync(done.taskDir) && !hasSession(done.session), { what: "removed by the monitor after retention" });
+    // The directory goes before the `pruned` event is emitted: wait for both.
+    await waitFor(() => !existsSync(done.taskDir) && !hasSession(done.session) && pruned.length > 0, { what: "removed by the monitor after retention, and announced" });
     const goneAt = Date.now();
     assert.ok(goneAt >= Date.parse(finished.finishedAt ?? "") + 1_500, "not before the retention time");
     assert.deepEqual(pruned.map((p) => p.session), [done.session]);

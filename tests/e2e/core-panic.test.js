@@ -10,21 +10,27 @@ import { world, waitFor, watching } from "./helpers.js";
 const w = await world();
 
 test("a core panic on one task's step is reported as internal; the monitor serves every task on", async () => {
+  // The bug: stepping task `demo-panic-a` panics inside the core, three times. The patch sits
+  // on the stepper the monitor makes from the shared core object, so the panic is a real one in
+  // the wasm (and the stepper is made again on the fresh instance).
+  const MonitorStepper = core.MonitorStepper;
+  let panics = 0;
+  /** @type {any} */ (core).MonitorStepper = function (/** @type {any} */ config) {
+    const stepper = new MonitorStepper(config);
+    const step = stepper.step;
+    stepper.step = (/** @type {any} */ record, /** @type {any} */ obs) => {
+      if (record?.session === "demo-panic-a" && panics < 3) {
+        panics++;
+        core.__panicForTest();
+      }
+      return step(record, obs);
+    };
+    return stepper;
+  };
   const tm = w.manager({ env: w.agentEnv({ RCA_DEMO_MODE: "succeed" }) });
   /** @type {Array<{ code: string, message: string, session?: string }>} */
   const problems = [];
   tm.on("problem", (p) => problems.push(p));
-  // The bug: stepping task `demo-panic-a` panics inside the core, three times. The patch sits
-  // on the shared core object the monitor calls, so the panic is a real one in the wasm.
-  const monitorStep = core.monitorStep;
-  let panics = 0;
-  /** @type {any} */ (core).monitorStep = (/** @type {any[]} */ ...args) => {
-    if (args[0]?.session === "demo-panic-a" && panics < 3) {
-      panics++;
-      core.__panicForTest();
-    }
-    return monitorStep(...(/** @type {Parameters<typeof monitorStep>} */ (args)));
-  };
   const stopWatching = watching(tm);
   try {
     for (const name of ["panic-a", "panic-b"]) {
@@ -47,7 +53,7 @@ test("a core panic on one task's step is reported as internal; the monitor serve
       what: "the task whose steps panicked completed",
     });
   } finally {
-    /** @type {any} */ (core).monitorStep = monitorStep;
+    /** @type {any} */ (core).MonitorStepper = MonitorStepper;
     await stopWatching().catch(() => {});
   }
 });

@@ -45,6 +45,14 @@ const CASES = {
     good: [[["pi"], (r) => assert.deepEqual([JSON.parse(r).source, JSON.parse(r).profile.sandbox], ["built_in", "none"])]],
     bad: [[["nope"], "invalid_agent"], [[42], "invalid_input"], [[HUGE], "invalid_agent"]],
   },
+  adoptTaskProfile: {
+    // A name that has a profile here already adopts nothing.
+    good: [[["codex", JSON.stringify(JSON.parse(core.agentProfileJson("pi")).profile)], (r) => assert.equal(r, false)]],
+    bad: [
+      [["qadopt", "{}"], "invalid_agent_profile"], [["Bad Name", "{}"], "invalid_agent_profile"], [["qadopt", "[]"], "invalid_agent_profile"],
+      [["qadopt", HUGE], "invalid_agent_profile"], [[42, "{}"], "invalid_input"], [["qadopt", 42], "invalid_input"],
+    ],
+  },
   setAgentProfiles: {
     // "{}": back to the built-ins alone (the other tests here use those).
     good: [[["{}"], (r) => assert.equal(r, undefined)]],
@@ -97,6 +105,11 @@ const CASES = {
       [[JSON.stringify({ ...record, state: "dancing" })], "invalid_record"], [[42], "invalid_input"],
       [[HUGE], "invalid_record"], [[JSON.stringify({ ...record, session: HUGE })], "invalid_record"],
     ],
+  },
+  // A class: made with `new` (see `make` below); its step is checked in a test of its own.
+  MonitorStepper: {
+    good: [[[{ pollMs: 500 }], (r) => assert.equal(r.config().pollMs, 500)], [[null], (r) => assert.equal(r.config().pollMs, 2_000)]],
+    bad: [[[{ pollMs: 1 }], "invalid_config"], [[{ nope: 1 }], "invalid_config"], [[42], "invalid_config"]],
   },
   monitorStep: {
     good: [[[record, obs, null], (r) => assert.ok(Array.isArray(r.actions) && typeof r.nextCheckAt === "number" && r.record.session === record.session)]],
@@ -312,6 +325,15 @@ function throwsCode(f, code, what) {
 }
 
 /**
+ * Calls an export: a class (wasm-bindgen's structs) is made with `new`.
+ * @param {string} name @param {unknown[]} args
+ */
+function make(name, args) {
+  const f = glue[name];
+  return /^class\b/.test(Function.prototype.toString.call(f)) ? new f(...args) : f(...args);
+}
+
+/**
  * Asserts that a value returned by the core holds no `undefined` (absent values are `null`).
  * @param {unknown} v
  * @param {string} path
@@ -337,13 +359,27 @@ for (const [name, { good, bad }] of Object.entries(CASES)) {
   if (name === "__panicForTest") continue;
   test(`${name}: good input gives a value, bad input a CoreError with its code`, () => {
     for (const [args, check] of good) {
-      const r = glue[name](...args);
+      const r = make(name, args);
       check(r);
       noUndefined(r, name);
     }
-    for (const [i, [args, code]] of bad.entries()) throwsCode(() => glue[name](...args), code, `${name} bad #${i}`);
+    for (const [i, [args, code]] of bad.entries()) throwsCode(() => make(name, args), code, `${name} bad #${i}`);
   });
 }
+
+test("MonitorStepper: the settings are checked once; its step reads records and observations like monitorStep", () => {
+  const stepper = new glue.MonitorStepper({ pollMs: 500 });
+  const o = /** @type {any} */ (obs);
+  const r = stepper.step(record, o);
+  assert.deepEqual(r, glue.monitorStep(record, o, { pollMs: 500 }));
+  throwsCode(() => stepper.step({ ...record, extra: 1 }, obs), "invalid_record", "stepper record");
+  throwsCode(() => stepper.step(record, { ...o, now: Number.NaN }), "invalid_input", "stepper observation");
+  throwsCode(() => stepper.step(record, /** @type {any} */ (42)), "invalid_input", "stepper observation type");
+  // The guarded core makes it with `new` too, and its methods answer the same.
+  const guarded = new core.MonitorStepper({ pollMs: 500 });
+  assert.deepEqual(guarded.step(record, o), r);
+  assert.equal(guarded.config().pollMs, 500);
+});
 
 test("a value of any wrong type in any argument is a CoreError, never a trap or a TypeError", () => {
   const wrong = [42, -1, 1.5, Number.NaN, "", "x", true, null, undefined, {}, [], [1, 2], 10n, Symbol("s"), () => 1, HUGE];
@@ -357,7 +393,7 @@ test("a value of any wrong type in any argument is a CoreError, never a trap or 
         tried[at] = w;
         calls++;
         try {
-          glue[name](...tried);
+          make(name, tried);
         } catch (thrown) {
           const err = /** @type {Error & { code?: string }} */ (thrown);
           assert.ok(err instanceof Error && err.name === "CoreError", `${name} arg ${at} = ${String(w).slice(0, 20)}: ${String(err)}`);
