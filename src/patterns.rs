@@ -61,17 +61,31 @@ pub struct CommonData {
     pub reset: Vec<PatternData>,
 }
 
-/// A checked [`PatternData`]: keywords lowercased, regex compiled once.
+/// A checked [`PatternData`]: keywords lowercased, regex compiled once, when first needed (the
+/// shared file's regexes are compiled by the tests; most of them are never needed by a process,
+/// and compiling them all costs tens of milliseconds in wasm).
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub keywords: Vec<String>,
-    pub re: regex_lite::Regex,
+    source: String,
+    re: OnceLock<Option<regex_lite::Regex>>,
 }
 
 impl Pattern {
+    /// The compiled regex (`None` only for a shared pattern that does not compile, which
+    /// tests/core_patterns_data.rs rules out; it then matches nothing).
+    pub fn regex(&self) -> Option<&regex_lite::Regex> {
+        self.re.get_or_init(|| regex_lite::Regex::new(&self.source).ok()).as_ref()
+    }
+
     /// Whether the line holds one of the keywords and the regex matches it.
     pub fn is_match(&self, text: &str) -> bool {
-        self.holds_keyword(text) && self.re.is_match(text)
+        self.holds_keyword(text) && self.regex_matches(text)
+    }
+
+    /// Whether the regex alone matches (the caller found a keyword).
+    pub fn regex_matches(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
     }
 
     /// Whether the line holds one of the keywords (the regex is worth running).
@@ -88,6 +102,15 @@ const MAX_KEYWORDS: usize = 64;
 
 /// Checks and compiles one pattern; the error says what is wrong (the caller names the field).
 pub fn compile_pattern(p: &PatternData) -> Result<Pattern, String> {
+    let pattern = lazy_pattern(p)?;
+    let re = regex_lite::Regex::new(&p.regex)
+        .map_err(|e| format!("regex parse error: {}", e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
+    let _ = pattern.re.set(Some(re));
+    Ok(pattern)
+}
+
+/// Checks one pattern's keywords and size; its regex is compiled when first needed.
+fn lazy_pattern(p: &PatternData) -> Result<Pattern, String> {
     if p.keywords.is_empty()
         || p.keywords.len() > MAX_KEYWORDS
         || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > MAX_KEYWORD || k.contains('\0'))
@@ -99,9 +122,7 @@ pub fn compile_pattern(p: &PatternData) -> Result<Pattern, String> {
     if p.regex.len() > MAX_REGEX {
         return Err(format!("regex: longer than {MAX_REGEX} bytes"));
     }
-    let re = regex_lite::Regex::new(&p.regex)
-        .map_err(|e| format!("regex parse error: {}", e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
-    Ok(Pattern { keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(), re })
+    Ok(Pattern { keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(), source: p.regex.clone(), re: OnceLock::new() })
 }
 
 /// The failure class named `name` in data (`auth`, `usage_limit`, …), if it is one a text can
@@ -124,17 +145,20 @@ pub struct Common {
     index: KeywordIndex,
 }
 
-/// Parses and checks the shared pattern file; the error names the field
-/// (`patterns.failure.auth[0]: regex parse error …`).
+/// Parses, checks and compiles the whole shared pattern file (for the tests); the error names
+/// the field (`patterns.failure.auth[0]: regex parse error …`).
 pub fn load_common() -> Result<Common, String> {
     let data: CommonData = serde_json::from_str(COMMON_JSON).map_err(|e| format!("patterns: {e}"))?;
-    build_common(&data)
+    build_common(&data, true)
 }
 
-/// Checks and compiles [`CommonData`].
-pub fn build_common(data: &CommonData) -> Result<Common, String> {
+/// Checks [`CommonData`]; with `eager`, compiles every regex now (else each when first needed).
+pub fn build_common(data: &CommonData, eager: bool) -> Result<Common, String> {
     let list = |field: &str, list: &[PatternData]| -> Result<Vec<Pattern>, String> {
-        list.iter().enumerate().map(|(i, p)| compile_pattern(p).map_err(|e| format!("patterns.{field}[{i}]: {e}"))).collect()
+        list.iter()
+            .enumerate()
+            .map(|(i, p)| if eager { compile_pattern(p) } else { lazy_pattern(p) }.map_err(|e| format!("patterns.{field}[{i}]: {e}")))
+            .collect()
     };
     let mut failure = Vec::new();
     for (name, patterns) in &data.failure {
@@ -147,7 +171,8 @@ pub fn build_common(data: &CommonData) -> Result<Common, String> {
         http_status.extend(codes.iter().map(|&c| (c, class)));
     }
     let status = list("status", &data.status)?;
-    if let Some(i) = status.iter().position(|p| !p.re.capture_names().any(|n| n == Some("status"))) {
+    let names_status = |p: &Pattern| p.re.get().is_none() || p.regex().is_some_and(|re| re.capture_names().any(|n| n == Some("status")));
+    if let Some(i) = status.iter().position(|p| !names_status(p)) {
         return Err(format!("patterns.status[{i}]: the regex must capture the code as (?P<status>…)"));
     }
     let ignored = list("ignored", &data.ignored)?;
@@ -156,7 +181,10 @@ pub fn build_common(data: &CommonData) -> Result<Common, String> {
         .reset
         .iter()
         .enumerate()
-        .map(|(i, p)| crate::reset_hint::ResetForm::build(p).map_err(|e| format!("patterns.reset[{i}]: {e}")))
+        .map(|(i, p)| {
+            let form = if eager { crate::reset_hint::ResetForm::build(p) } else { lazy_pattern(p).map(crate::reset_hint::ResetForm::lazy) };
+            form.map_err(|e| format!("patterns.reset[{i}]: {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if data.waiting.iter().any(|w| w.trim().is_empty()) {
         return Err("patterns.waiting: an empty text would match every line".into());
@@ -190,7 +218,8 @@ pub fn build_common(data: &CommonData) -> Result<Common, String> {
 pub fn common() -> &'static Common {
     static CELL: OnceLock<Common> = OnceLock::new();
     CELL.get_or_init(|| {
-        load_common().unwrap_or_else(|_| Common {
+        let data = serde_json::from_str::<CommonData>(COMMON_JSON).map_err(|e| e.to_string());
+        data.and_then(|d| build_common(&d, false)).unwrap_or_else(|_| Common {
             failure: Vec::new(),
             http_status: Vec::new(),
             status: Vec::new(),
@@ -278,14 +307,14 @@ pub fn line_facts(text: &str) -> LineFacts {
             Slot::Failure(i) => {
                 if let Some((class, p)) = c.failure.get(i) {
                     let b = class_bit(*class);
-                    if facts.classes & b == 0 && p.re.is_match(text) {
+                    if facts.classes & b == 0 && p.regex_matches(text) {
                         facts.classes |= b;
                     }
                 }
             }
             Slot::Status(i) => {
-                if let Some(p) = c.status.get(i) {
-                    for caps in p.re.captures_iter(text) {
+                if let Some(re) = c.status.get(i).and_then(Pattern::regex) {
+                    for caps in re.captures_iter(text) {
                         let code = caps.name("status").and_then(|m| m.as_str().parse::<u16>().ok());
                         if let Some(class) = code.and_then(class_of_status) {
                             facts.classes |= class_bit(class);
@@ -294,7 +323,7 @@ pub fn line_facts(text: &str) -> LineFacts {
                 }
             }
             Slot::Ignored(i) => {
-                if !facts.ignored && c.ignored.get(i).is_some_and(|p| p.re.is_match(text)) {
+                if !facts.ignored && c.ignored.get(i).is_some_and(|p| p.regex_matches(text)) {
                     facts.ignored = true;
                 }
             }

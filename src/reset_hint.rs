@@ -12,6 +12,7 @@
 use crate::model::{Millis, ResetHint};
 use crate::patterns::Pattern;
 use crate::profiles::PatternData;
+use std::sync::OnceLock;
 
 /// Largest relative wait reported (2^53 - 1 ms, the largest integer JS holds exactly).
 const MAX_MS: f64 = 9_007_199_254_740_991.0;
@@ -29,10 +30,11 @@ pub fn parse_reset_hint(text: &str) -> Option<ResetHint> {
 /// makes a valid time wins.
 pub fn parse_reset_hint_with(own: &[ResetForm], text: &str) -> Option<ResetHint> {
     let shared = &crate::patterns::common().reset;
-    let forms = || own.iter().chain(shared.iter());
+    // Only the forms whose keywords the text holds are compiled (see Pattern::regex).
+    let forms = || own.iter().chain(shared.iter()).filter(|f| f.pattern.holds_keyword(text));
     forms()
-        .filter(|f| f.kind == Kind::Clock)
-        .chain(forms().filter(|f| f.kind == Kind::Relative))
+        .filter(|f| f.kind() == Some(Kind::Clock))
+        .chain(forms().filter(|f| f.kind() == Some(Kind::Relative)))
         .find_map(|f| f.find(text))
 }
 
@@ -66,8 +68,9 @@ pub enum Kind {
 /// A checked reset-time form.
 #[derive(Debug, Clone)]
 pub struct ResetForm {
-    pub kind: Kind,
     pub pattern: Pattern,
+    /// What it reads, known once its regex is compiled.
+    kind: OnceLock<Option<Kind>>,
 }
 
 /// The capture names of a time-of-day form and of a delay form.
@@ -79,30 +82,47 @@ impl ResetForm {
     /// a time of day, or `amount` (and maybe `unit`) for a delay, and no other name.
     pub fn build(p: &PatternData) -> Result<ResetForm, String> {
         let pattern = crate::patterns::compile_pattern(p)?;
-        let names: Vec<&str> = pattern.re.capture_names().flatten().collect();
-        if let Some(n) = names.iter().find(|n| !CLOCK_NAMES.contains(n) && !DELAY_NAMES.contains(n)) {
-            return Err(format!("unknown capture name {n:?}: use hour, minute, ampm, zone, amount or unit"));
-        }
-        let only = |allowed: &[&str]| names.iter().all(|n| allowed.contains(n));
-        let kind = if names.contains(&"hour") && only(CLOCK_NAMES) {
-            Kind::Clock
-        } else if names.contains(&"amount") && only(DELAY_NAMES) {
-            Kind::Relative
-        } else {
-            return Err("capture either (?P<hour>…) with minute, ampm, zone for a time of day, or (?P<amount>…) with unit for a delay".into());
-        };
-        Ok(ResetForm { kind, pattern })
+        let kind = pattern.regex().map_or(Err(String::new()), kind_of)?;
+        Ok(ResetForm { pattern, kind: OnceLock::from(Some(kind)) })
     }
 
-    /// The first valid time this form finds in `text`.
+    /// A form of the shared file: checked like [`ResetForm::build`] by the tests, compiled
+    /// when a text first holds one of its keywords.
+    pub fn lazy(pattern: Pattern) -> ResetForm {
+        ResetForm { pattern, kind: OnceLock::new() }
+    }
+
+    /// What the form reads (`None`: its regex does not compile or captures the wrong names).
+    pub fn kind(&self) -> Option<Kind> {
+        *self.kind.get_or_init(|| self.pattern.regex().and_then(|re| kind_of(re).ok()))
+    }
+
+    /// The first valid time this form finds in `text` (its kind is known).
     fn find(&self, text: &str) -> Option<ResetHint> {
         if !self.pattern.holds_keyword(text) {
             return None;
         }
-        self.pattern.re.captures_iter(text).find_map(|c| match self.kind {
+        let kind = self.kind()?;
+        self.pattern.regex()?.captures_iter(text).find_map(|c| match kind {
             Kind::Clock => clock_of(&c, text),
             Kind::Relative => delay_of(&c, text).map(|ms| ResetHint::After { ms }),
         })
+    }
+}
+
+/// What a form's capture names say it reads, or why they are wrong.
+fn kind_of(re: &regex_lite::Regex) -> Result<Kind, String> {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    if let Some(n) = names.iter().find(|n| !CLOCK_NAMES.contains(n) && !DELAY_NAMES.contains(n)) {
+        return Err(format!("unknown capture name {n:?}: use hour, minute, ampm, zone, amount or unit"));
+    }
+    let only = |allowed: &[&str]| names.iter().all(|n| allowed.contains(n));
+    if names.contains(&"hour") && only(CLOCK_NAMES) {
+        Ok(Kind::Clock)
+    } else if names.contains(&"amount") && only(DELAY_NAMES) {
+        Ok(Kind::Relative)
+    } else {
+        Err("capture either (?P<hour>…) with minute, ampm, zone for a time of day, or (?P<amount>…) with unit for a delay".into())
     }
 }
 

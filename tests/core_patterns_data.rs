@@ -38,6 +38,10 @@ fn the_shared_pattern_file_loads() {
     // The compiled copy in use is the file, not the empty fallback.
     assert_eq!(common().failure.len(), c.failure.len());
     assert!(!common().reset.is_empty() && !common().retry.is_empty() && !common().waiting.is_empty());
+    // Compiled when first needed, the forms in use read what the checked ones read.
+    for (lazy, checked) in common().reset.iter().zip(&c.reset) {
+        assert!(lazy.kind().is_some() && lazy.kind() == checked.kind(), "{:?}", lazy.pattern.keywords);
+    }
 }
 
 #[test]
@@ -84,8 +88,9 @@ fn assert_keywords_cover(line: &str) {
         .chain(&c.retry)
         .chain(c.reset.iter().map(|f| &f.pattern));
     for p in pats {
-        if p.re.is_match(line) {
-            assert!(p.holds_keyword(line), "{:?} matches {line:?} but none of its keywords {:?} is there", p.re.as_str(), p.keywords);
+        let re = p.regex().expect("compiles");
+        if re.is_match(line) {
+            assert!(p.holds_keyword(line), "{:?} matches {line:?} but none of its keywords {:?} is there", re.as_str(), p.keywords);
         }
     }
 }
@@ -134,7 +139,7 @@ fn facts_one_by_one(text: &str) -> LineFacts {
     }
     for p in &c.status {
         if p.holds_keyword(text) {
-            for caps in p.re.captures_iter(text) {
+            for caps in p.regex().expect("compiles").captures_iter(text) {
                 if let Some(class) = caps["status"].parse().ok().and_then(class_of_status) {
                     f.classes |= class_bit(class);
                 }
