@@ -151,8 +151,7 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
         if looks_like_json(line) {
             continue;
         }
-        if patterns::is_waiting(line) || profile.waiting.iter().any(|w| patterns::contains_ci(line, w))
-        {
+        if patterns::is_waiting(line) || profile.waiting.iter().any(|w| patterns::contains_ci(line, w)) {
             return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
         }
     }

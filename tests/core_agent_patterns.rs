@@ -69,3 +69,14 @@ fn bad_retry_lines_and_reset_forms_are_refused_naming_the_field() {
         assert!(err.to_string().contains(want), "{err} (wanted {want})");
     }
 }
+
+#[test]
+fn built_in_retry_lines_are_their_agents_own() {
+    // Claude's stream-json retry event is in agents/claude.json, Pi's in agents/pi.json.
+    let claude = "{\"type\":\"system\",\"subtype\":\"api_retry\",\"attempt\":1,\"error_status\":529}\n".repeat(3);
+    assert!(matches!(classify_live(AgentKind::Claude, &claude), LiveVerdict::RetryLoop { .. }));
+    assert_eq!(classify_live(AgentKind::Pi, &claude), LiveVerdict::Working);
+    let pi = "{\"type\":\"auto_retry_start\",\"attempt\":1}\n".repeat(3);
+    assert!(matches!(classify_live(AgentKind::Pi, &pi), LiveVerdict::RetryLoop { .. }));
+    assert_eq!(classify_live(AgentKind::Claude, &pi), LiveVerdict::Working);
+}
