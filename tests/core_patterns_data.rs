@@ -165,7 +165,7 @@ fn the_keyword_index_finds_what_a_search_per_keyword_finds() {
     }
     let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let n = if cfg!(target_arch = "wasm32") { 1_000 } else { 3_000 };
+    let n = if cfg!(target_arch = "wasm32") { 1_000 } else { 1_500 };
     for _ in 0..n {
         let len = 1 + rng.next() % 8;
         let text: String = (0..len)
