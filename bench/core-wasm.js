@@ -183,6 +183,33 @@ function measureClassify(core) {
 }
 
 /**
+ * Reading an event stream with an agent's grammar (agents/<name>.json `events`): classifyExit
+ * on a successful run of 10,000 events, given whole (the core reads its last 64 KiB, as it
+ * does with the host's tails). Not budgeted: it runs once per attempt's exit.
+ * @param {any} core
+ */
+function measureEvents(core) {
+  const sid = "fe204e76-bb72-41bc-b31c-9f027f5ef191";
+  /** @type {Record<string, [string, string]>} */
+  const streams = {
+    codex: ['{"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"working on it"}}', '{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}'],
+    claude: [`{"type":"assistant","message":{"content":[{"type":"text","text":"working on it"}]},"session_id":"${sid}"}`, `{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"${sid}"}`],
+    gemini: ['{"type":"message","role":"assistant","content":"working on it","delta":true}', '{"type":"result","status":"success","stats":{"total_tokens":15}}'],
+    opencode: ['{"type":"text","part":{"type":"text","text":"working on it"}}', '{"type":"step_finish","part":{"type":"step-finish","reason":"stop"}}'],
+    pi: ['{"type":"message_update","assistantMessageEvent":{"type":"text_delta","delta":"working on it"}}', '{"type":"message_end","message":{"role":"assistant","stopReason":"stop"}}\n{"type":"agent_end","messages":[]}'],
+  };
+  const out = [];
+  for (const [agent, [line, last]] of Object.entries(streams)) {
+    const eventsTail = `${`${line}\n`.repeat(9_999)}${last}\n`;
+    const facts = { exitStatus: 0, eventsTail };
+    const got = core.classifyExit(agent, facts);
+    if (got.outcome !== "completed") throw new Error(`${agent}: classifyExit gave ${JSON.stringify(got)}, expected completed`);
+    out.push({ agent, events: 10_000, bytes: Buffer.byteLength(eventsTail), ms: round(medianMs(RUNS, () => core.classifyExit(agent, facts))) });
+  }
+  return out;
+}
+
+/**
  * extractSessionId on the head of a 100 MB event file, read as the host reads it (open, read
  * the first 16 KiB, close). The file is written to a temporary directory and removed after.
  * @param {any} core
@@ -256,6 +283,9 @@ async function main() {
   log("==> classify (wasm)");
   const classify = measureClassify(core);
   for (const c of classify) log(`    ${c.lines} lines (${c.bytes} bytes): classifyExit ${c.exitMs} ms, classifyLive ${c.liveMs} ms`);
+  log("==> event streams of 10,000 events, read by each agent's grammar (wasm)");
+  const events = measureEvents(core);
+  for (const e of events) log(`    ${e.agent}: ${e.bytes} bytes, classifyExit ${e.ms} ms`);
   log("==> redact 1 MB of agent output (wasm)");
   const redact = measureRedact(core);
   log(`    ${redact.bytes} bytes: ${redact.ms} ms (first call, compiling the rules it needs: ${redact.firstCallMs} ms)`);
@@ -320,6 +350,7 @@ async function main() {
     runs: RUNS,
     module: { ...module, loadInThisProcessMs: round(loadMs) },
     classify,
+    events,
     sessionId,
     redact,
     native,

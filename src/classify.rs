@@ -2,7 +2,8 @@
 //!
 //! Success is read from the agent's event stream, because exit codes lie: Claude exits 0 on
 //! SIGINT with no `result` line, Pi `--mode json` exits 0 on API errors, OpenCode exits 0 after
-//! auto-rejecting a permission. A failure gets a class and one line of evidence, chosen in
+//! auto-rejecting a permission. Each agent's stream is read by its event grammar (profile data,
+//! see [`crate::event_grammar`]). A failure gets a class and one line of evidence, chosen in
 //! tiers: first the run's own final error (Codex `turn.failed`, Claude `result`, OpenCode
 //! `error`, Pi's last `stopReason:"error"`), then stderr, the pane and transient retry events,
 //! then the exit status. Within a tier the most specific class wins (see
@@ -11,7 +12,6 @@
 
 use crate::model::{AgentKind, Failure, FailureClass};
 use crate::patterns;
-use crate::profiles::EventGrammar;
 use crate::redact::redact;
 use crate::reset_hint::parse_reset_hint_with;
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
     }
     let events = tail_str(&facts.events_tail, MAX_INPUT_BYTES);
     let profile = crate::profiles::profile(agent);
-    let mut stream = read_stream(profile, events);
+    let mut stream = crate::event_grammar::read_stream(&profile.events, events);
     if stream.succeeded {
         return Outcome::Completed;
     }
@@ -124,7 +124,7 @@ pub fn classify_exit(agent: AgentKind, facts: &ExitFacts) -> Outcome {
         .map(|t| evidence_line(&t))
         .unwrap_or_else(|| {
             if exit_zero {
-                format!("exit status 0 before the run finished ({})", stream.unfinished_reason(&profile.data.events))
+                format!("exit status 0 before the run finished ({})", stream.unfinished)
             } else {
                 status_desc
             }
@@ -172,13 +172,13 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
 
 /// One line that may explain a failure.
 #[derive(Debug, Clone)]
-struct Candidate {
+pub(crate) struct Candidate {
     /// The human text (already decoded from JSON).
-    text: String,
+    pub(crate) text: String,
     /// An HTTP status the agent reported in a structured field.
-    status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// Where to look for a reset hint besides `text` (e.g. the raw JSON with `retry-after`).
-    raw: Option<String>,
+    pub(crate) raw: Option<String>,
 }
 
 impl Candidate {
@@ -189,9 +189,9 @@ impl Candidate {
 
 /// Longest part of one line that is searched (error lines are short; this bounds the work on
 /// hostile input).
-const MAX_LINE_BYTES: usize = 4096;
+pub(crate) const MAX_LINE_BYTES: usize = 4096;
 
-fn clip(mut text: String) -> String {
+pub(crate) fn clip(mut text: String) -> String {
     if text.len() > MAX_LINE_BYTES {
         let mut end = MAX_LINE_BYTES;
         while !text.is_char_boundary(end) {
@@ -200,311 +200,6 @@ fn clip(mut text: String) -> String {
         text.truncate(end);
     }
     text
-}
-
-#[derive(Debug, Default)]
-struct StreamView {
-    /// At least one event of this agent's JSON format was seen.
-    structured: bool,
-    /// The event stream says the run finished successfully.
-    succeeded: bool,
-    /// The run's own final error(s), oldest first (tier 1).
-    finals: Vec<Candidate>,
-    /// Errors the agent was retrying when it ended (tier 2).
-    transient: Vec<Candidate>,
-    /// OpenCode: reason of the last step_finish, Pi: last stopReason (for crash evidence).
-    last_reason: Option<String>,
-}
-
-impl StreamView {
-    fn unfinished_reason(&self, grammar: &EventGrammar) -> String {
-        match (grammar, &self.last_reason) {
-            (EventGrammar::OpencodeRunJson, Some(r)) => format!("last step_finish reason {r:?}"),
-            (EventGrammar::OpencodeRunJson, None) => "no step_finish event".into(),
-            (EventGrammar::PiJson, Some(r)) => format!("last stopReason {r:?}"),
-            (EventGrammar::PiJson, None) => "no agent_end event".into(),
-            (EventGrammar::CodexExecJson, _) => "no turn.completed event".into(),
-            (EventGrammar::ClaudeStreamJson | EventGrammar::GeminiStreamJson, _) => "no result event".into(),
-            (EventGrammar::Lines { .. }, _) => "no line matching the profile's success pattern".into(),
-        }
-    }
-}
-
-fn read_stream(profile: &crate::profiles::Profile, events: &str) -> StreamView {
-    let mut v = StreamView::default();
-    match &profile.data.events {
-        EventGrammar::CodexExecJson => read_codex(events, &mut v),
-        EventGrammar::ClaudeStreamJson => read_claude(events, &mut v),
-        EventGrammar::OpencodeRunJson => read_opencode(events, &mut v),
-        EventGrammar::PiJson => read_pi(events, &mut v),
-        EventGrammar::GeminiStreamJson => read_gemini(events, &mut v),
-        EventGrammar::Lines { .. } => {
-            if let Some(rules) = &profile.lines {
-                read_lines(rules, events, &mut v)
-            }
-        }
-    }
-    v
-}
-
-/// A profile's own line grammar ([`EventGrammar::Lines`]).
-fn read_lines(rules: &crate::profiles::LineRules, events: &str, v: &mut StreamView) {
-    for line in events.lines() {
-        let line = clean_line(line);
-        let line = line.get(..MAX_LINE_BYTES.min(line.len())).unwrap_or(&line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        // Any output at all is this CLI's "format": exit 0 without the success line is then an
-        // unfinished run, not a text-mode answer.
-        v.structured = true;
-        if let Some(c) = rules.failure.as_ref().and_then(|re| re.captures(line)) {
-            let text = c.get(1).or_else(|| c.get(0)).map(|m| m.as_str()).unwrap_or(line);
-            v.finals.push(Candidate::text(text.to_string()));
-            v.succeeded = false;
-        } else if rules.success.is_match(line) {
-            v.succeeded = true;
-            v.finals.clear();
-        }
-    }
-}
-
-/// Codex `exec --json`: success is `turn.completed` with no `turn.failed`.
-fn read_codex(events: &str, v: &mut StreamView) {
-    let (mut completed, mut failed) = (false, false);
-    for fields in events.lines().filter_map(jsonl::object) {
-        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
-        match kind.as_str() {
-            "thread.started" | "turn.started" | "item.started" | "item.updated" | "item.completed" => {
-                v.structured = true
-            }
-            "turn.completed" => {
-                v.structured = true;
-                completed = true;
-            }
-            "turn.failed" => {
-                v.structured = true;
-                failed = true;
-                let err = jsonl::object_field(&fields, "error");
-                let msg = jsonl::str_field(&err, "message").unwrap_or_else(|| "turn.failed".into());
-                v.finals.push(Candidate::text(msg));
-            }
-            "error" => {
-                v.structured = true;
-                if let Some(msg) = jsonl::str_field(&fields, "message") {
-                    v.transient.push(Candidate::text(msg));
-                }
-            }
-            _ => {}
-        }
-    }
-    v.succeeded = completed && !failed;
-}
-
-/// Claude stream-json: success is a `result` with `is_error: false`; every line has a
-/// `session_id`. Without a result the run was interrupted (SIGINT exits 0).
-fn read_claude(events: &str, v: &mut StreamView) {
-    let mut last_result_ok: Option<bool> = None;
-    for fields in events.lines().filter_map(jsonl::object) {
-        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
-        match kind.as_str() {
-            "result" => {
-                v.structured = true;
-                let is_error = jsonl::raw_field(&fields, "is_error") == Some("true");
-                last_result_ok = Some(!is_error);
-                if is_error {
-                    let status = jsonl::number_field(&fields, "api_error_status").and_then(to_status);
-                    let mut text = jsonl::str_field(&fields, "result").unwrap_or_default();
-                    if text.trim().is_empty() {
-                        // error_max_turns and friends: {"errors":["Reached maximum number of turns (1)"]}
-                        text = jsonl::array_strings(jsonl::raw_field(&fields, "errors").unwrap_or(""))
-                            .join("; ");
-                    }
-                    if text.trim().is_empty() {
-                        let sub = jsonl::str_field(&fields, "subtype").unwrap_or_default();
-                        text = format!("result {sub} with is_error true");
-                    }
-                    v.finals.push(Candidate { text: clip(text), status, raw: None });
-                }
-            }
-            "system" => {
-                v.structured = true;
-                if jsonl::str_field(&fields, "subtype").as_deref() == Some("api_retry") {
-                    let status = jsonl::number_field(&fields, "error_status").and_then(to_status);
-                    let err = jsonl::str_field(&fields, "error").unwrap_or_else(|| "error".into());
-                    let attempt = jsonl::raw_field(&fields, "attempt").unwrap_or("?");
-                    let max = jsonl::raw_field(&fields, "max_retries").unwrap_or("?");
-                    let code = status.map(|s| format!(" (status {s})")).unwrap_or_default();
-                    v.transient.push(Candidate {
-                        text: clip(format!("api_retry {attempt}/{max}: {err}{code}")),
-                        status,
-                        raw: None,
-                    });
-                }
-            }
-            "assistant" => {
-                v.structured = true;
-                if let Some(err) = jsonl::str_field(&fields, "error") {
-                    let msg = jsonl::object_field(&fields, "message");
-                    let text = first_content_text(&msg).unwrap_or(err);
-                    v.transient.push(Candidate::text(text));
-                }
-            }
-            "user" | "stream_event" => v.structured = true,
-            _ => {}
-        }
-    }
-    v.succeeded = last_result_ok == Some(true);
-}
-
-/// Gemini CLI stream-json: `init` (with the session id), `message`, `tool_use`, `tool_result`,
-/// `error` (a warning the run survives), and a final `result` whose `status` is `success` or
-/// `error` (with `error.message`). The exit status is an HTTP status modulo 256, so only the
-/// result counts; without one the run was interrupted.
-fn read_gemini(events: &str, v: &mut StreamView) {
-    let mut last_result_ok: Option<bool> = None;
-    for fields in events.lines().filter_map(jsonl::object) {
-        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
-        match kind.as_str() {
-            "result" => {
-                v.structured = true;
-                let ok = jsonl::str_field(&fields, "status").as_deref() == Some("success");
-                last_result_ok = Some(ok);
-                if !ok {
-                    let err = jsonl::object_field(&fields, "error");
-                    let text = jsonl::str_field(&err, "message")
-                        .filter(|t| !t.trim().is_empty())
-                        .unwrap_or_else(|| "result status error".into());
-                    v.finals.push(Candidate::text(text));
-                }
-            }
-            "error" => {
-                v.structured = true;
-                if let Some(msg) = jsonl::str_field(&fields, "message") {
-                    v.transient.push(Candidate::text(msg));
-                }
-            }
-            "init" | "message" | "tool_use" | "tool_result" => v.structured = true,
-            _ => {}
-        }
-    }
-    v.succeeded = last_result_ok == Some(true);
-}
-
-/// OpenCode `run --format json`: success is no `error` line and a last `step_finish` with
-/// reason `stop`.
-fn read_opencode(events: &str, v: &mut StreamView) {
-    let mut saw_error = false;
-    for fields in events.lines().filter_map(jsonl::object) {
-        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
-        match kind.as_str() {
-            "error" => {
-                v.structured = true;
-                saw_error = true;
-                let err = jsonl::object_field(&fields, "error");
-                let name = jsonl::str_field(&err, "name");
-                let data = jsonl::object_field(&err, "data");
-                let message = jsonl::str_field(&data, "message");
-                let status = jsonl::number_field(&data, "statusCode").and_then(to_status);
-                let text = match (name, message) {
-                    (Some(n), Some(m)) => format!("{n}: {m}"),
-                    (Some(n), None) => n,
-                    (None, Some(m)) => m,
-                    (None, None) => "error".into(),
-                };
-                // The raw headers may carry "retry-after".
-                let raw = jsonl::raw_field(&data, "responseHeaders").map(str::to_string);
-                v.finals.push(Candidate { text: clip(text), status, raw: raw.map(clip) });
-            }
-            "step_finish" => {
-                v.structured = true;
-                let part = jsonl::object_field(&fields, "part");
-                v.last_reason = jsonl::str_field(&part, "reason");
-            }
-            "step_start" | "text" | "reasoning" | "tool_use" => v.structured = true,
-            _ => {}
-        }
-    }
-    v.succeeded = !saw_error && v.last_reason.as_deref() == Some("stop");
-}
-
-/// Pi `--mode json` (exits 0 even on errors): success is an `agent_end` whose last assistant
-/// message stopped normally; errors are assistant messages with `stopReason: "error"`.
-fn read_pi(events: &str, v: &mut StreamView) {
-    let mut last_kind: Option<String> = None;
-    let mut last_error: Option<String> = None;
-    let mut retry_failed: Option<String> = None;
-    for fields in events.lines().filter_map(jsonl::object) {
-        let Some(kind) = jsonl::str_field(&fields, "type") else { continue };
-        match kind.as_str() {
-            "message_end" => {
-                let msg = jsonl::object_field(&fields, "message");
-                if jsonl::str_field(&msg, "role").as_deref() == Some("assistant") {
-                    let reason = jsonl::str_field(&msg, "stopReason");
-                    if matches!(reason.as_deref(), Some("error" | "aborted")) {
-                        last_error = Some(
-                            jsonl::str_field(&msg, "errorMessage")
-                                .unwrap_or_else(|| format!("stopReason {}", reason.as_deref().unwrap_or(""))),
-                        );
-                    } else {
-                        last_error = None;
-                        retry_failed = None;
-                    }
-                    v.last_reason = reason;
-                }
-            }
-            "auto_retry_start" => {
-                if let Some(m) = jsonl::str_field(&fields, "errorMessage") {
-                    v.transient.push(Candidate::text(m));
-                }
-            }
-            "auto_retry_end" => {
-                let ok = jsonl::raw_field(&fields, "success") == Some("true");
-                retry_failed = if ok { None } else { jsonl::str_field(&fields, "finalError") };
-            }
-            _ => {}
-        }
-        if matches!(
-            kind.as_str(),
-            "session" | "agent_start" | "agent_end" | "turn_start" | "turn_end" | "message_start"
-                | "message_update" | "message_end" | "tool_execution_start" | "tool_execution_update"
-                | "tool_execution_end" | "auto_retry_start" | "auto_retry_end" | "compaction_start"
-                | "compaction_end"
-        ) {
-            v.structured = true;
-            last_kind = Some(kind);
-        }
-    }
-    if v.last_reason.is_none() {
-        // agent_end can outgrow the tail window (it repeats the whole conversation): fall
-        // back to the last stopReason anywhere in the text.
-        v.last_reason = jsonl::last_raw_string(events, "stopReason");
-        v.structured |= v.last_reason.is_some();
-    }
-    let ended = last_kind.as_deref() == Some("agent_end")
-        || (last_kind.is_none() && events.trim_end().ends_with("]}") && v.last_reason.is_some());
-    let stopped_ok = matches!(v.last_reason.as_deref(), Some("stop" | "length"));
-    v.succeeded = ended && stopped_ok && last_error.is_none() && retry_failed.is_none();
-    if !v.succeeded {
-        if let Some(e) = retry_failed.or(last_error) {
-            v.finals.push(Candidate::text(e));
-        } else if last_kind.is_none() && matches!(v.last_reason.as_deref(), Some("error" | "aborted")) {
-            if let Some(e) = jsonl::last_raw_string(events, "errorMessage") {
-                v.finals.push(Candidate::text(e));
-            }
-        }
-    }
-}
-
-fn first_content_text(msg: &[(String, &str)]) -> Option<String> {
-    let content = jsonl::raw_field(msg, "content")?;
-    jsonl::array_objects(content)
-        .into_iter()
-        .find_map(|o| jsonl::object(o).and_then(|f| jsonl::str_field(&f, "text")))
-}
-
-fn to_status(n: f64) -> Option<u16> {
-    (n.fract() == 0.0 && (100.0..=599.0).contains(&n)).then_some(n as u16)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -639,7 +334,7 @@ pub fn strip_ansi(s: &str) -> String {
 }
 
 /// [`strip_ansi`], borrowing `s` when it has nothing to remove (the usual case).
-fn clean_line(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn clean_line(s: &str) -> std::borrow::Cow<'_, str> {
     let b = s.as_bytes();
     // Control characters are C0 (< 0x20), DEL and C1 (U+0080..U+009F = 0xC2 0x80..0x9F); ESC is C0.
     let mut i = 0;
@@ -760,11 +455,6 @@ pub(crate) mod jsonl {
     /// A string field, decoded.
     pub fn str_field(fields: &[(String, &str)], key: &str) -> Option<String> {
         raw_field(fields, key).filter(|r| r.starts_with('"')).map(decode_string)
-    }
-
-    /// A number field.
-    pub fn number_field(fields: &[(String, &str)], key: &str) -> Option<f64> {
-        raw_field(fields, key).and_then(crate::validate::parse_decimal).filter(|n| n.is_finite())
     }
 
     /// The fields of a nested object (empty when absent or not an object).

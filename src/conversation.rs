@@ -12,7 +12,7 @@
 use crate::error::CoreResult;
 use crate::model::{Millis, TaskSpec};
 use crate::plan::{check_context, HostContext};
-use crate::profiles::{self, IdSource, PathPart};
+use crate::profiles::{self, CutSuffix, IdSource, PathPart, ProjectKeyData};
 use crate::record::TaskRecord;
 use serde::{Deserialize, Serialize};
 
@@ -44,13 +44,13 @@ pub fn conversation_probe(spec: &TaskSpec, agent_session_id: &str, ctx: &HostCon
                     _ => return Ok(None),
                 },
             },
-            PathPart::ProjectKey { max_len, override_env, config_env } => {
-                let custom = env_value(ctx, config_env).is_some_and(|v| !v.is_empty());
-                match env_value(ctx, override_env) {
-                    Some(name) if custom && valid_dir_name_override(name) => name.to_string(),
+            PathPart::ProjectKey(rule) => {
+                let custom = env_value(ctx, &rule.config_env).is_some_and(|v| !v.is_empty());
+                match env_value(ctx, &rule.override_env) {
+                    Some(name) if custom && valid_override(rule, name) => name.to_string(),
                     _ => {
                         let dir = ctx.project_real_dir.as_deref().unwrap_or(&spec.project_dir);
-                        claude_project_key(trim_dir(dir), *max_len)
+                        project_key(trim_dir(dir), rule)
                     }
                 }
             }
@@ -79,43 +79,104 @@ fn trim_dir(dir: &str) -> &str {
     }
 }
 
-/// Claude Code's `CLAUDE_CODE_PROJECT_DIR_NAME`: used only when it is 1-64 characters of
-/// `[A-Za-z0-9_-]` and not a reserved Windows device name.
-fn valid_dir_name_override(name: &str) -> bool {
-    if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return false;
-    }
-    let lower = name.to_ascii_lowercase();
-    let reserved = matches!(lower.as_str(), "con" | "prn" | "aux" | "nul")
-        || ((lower.starts_with("com") || lower.starts_with("lpt"))
-            && lower.len() == 4
-            && lower.as_bytes().get(3).is_some_and(u8::is_ascii_digit));
-    !reserved
+/// Whether an override names a folder the agent would use (Claude Code's
+/// `CLAUDE_CODE_PROJECT_DIR_NAME`: 1-64 characters of `[A-Za-z0-9_-]`, not a reserved Windows
+/// device name; profile data).
+fn valid_override(rule: &ProjectKeyData, name: &str) -> bool {
+    let chars = ascii_set(&rule.override_chars).unwrap_or([false; 128]);
+    !name.is_empty()
+        && name.len() <= rule.override_max_len
+        && name.bytes().all(|b| chars.get(usize::from(b)).copied().unwrap_or(false))
+        && !rule.override_reserved.iter().any(|r| r.eq_ignore_ascii_case(name))
 }
 
-/// Claude Code's folder name for a directory (claude 2.1.330, `projects/<key>`): each UTF-16
-/// code unit that is not ASCII alphanumeric becomes `-` (so `é` gives one `-`, an emoji two);
-/// a key longer than `max_len` is cut to `max_len` and followed by `-` and the base-36 absolute
-/// value of the Java-style hash (`h = 31*h + unit`, 32-bit) of the directory.
-pub fn claude_project_key(dir: &str, max_len: usize) -> String {
+/// The folder name `rule` gives directory `dir` (Claude Code 2.1.330, `projects/<key>`, with
+/// the rule in agents/claude.json): each UTF-16 code unit that is not in `keep` becomes
+/// `replace` (so `é` gives one, an emoji two); a key longer than `max_len` is cut to `max_len`
+/// and followed by `replace` and the `cut_suffix` hash of the directory.
+pub fn project_key(dir: &str, rule: &ProjectKeyData) -> String {
+    let keep = ascii_set(&rule.keep).unwrap_or([false; 128]);
+    let replace = rule.replace.chars().next().filter(char::is_ascii).unwrap_or('-');
     let mut key = String::with_capacity(dir.len());
     let mut hash: i32 = 0;
     for unit in dir.encode_utf16() {
         hash = hash.wrapping_mul(31).wrapping_add(i32::from(unit));
         let c = match char::from_u32(u32::from(unit)) {
-            Some(c) if c.is_ascii_alphanumeric() => c,
-            _ => '-',
+            Some(c) if c.is_ascii() && keep.get(c as usize).copied().unwrap_or(false) => c,
+            _ => replace,
         };
         key.push(c);
     }
     // Every char pushed is ASCII, so byte length = number of UTF-16 units.
-    if key.len() <= max_len {
+    if key.len() <= rule.max_len {
         return key;
     }
-    key.truncate(max_len);
-    key.push('-');
-    key.push_str(&base36(i64::from(hash).unsigned_abs()));
+    key.truncate(rule.max_len);
+    key.push(replace);
+    match rule.cut_suffix {
+        CutSuffix::JavaHashBase36 => key.push_str(&base36(i64::from(hash).unsigned_abs())),
+    }
     key
+}
+
+/// Checks a [`ProjectKeyData`]; an error is `(its field, why)`.
+pub fn check_project_key(rule: &ProjectKeyData) -> Result<(), (String, String)> {
+    let err = |f: &str, why: &str| (f.to_string(), why.to_string());
+    ascii_set(&rule.keep).map_err(|e| (String::from("keep"), e))?;
+    ascii_set(&rule.override_chars).map_err(|e| (String::from("override_chars"), e))?;
+    if rule.replace.len() != 1 || !rule.replace.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
+        return Err(err("replace", "expected one printable ASCII character other than /"));
+    }
+    if !(1..=4096).contains(&rule.max_len) {
+        return Err(err("max_len", "expected 1-4096"));
+    }
+    if !(1..=255).contains(&rule.override_max_len) {
+        return Err(err("override_max_len", "expected 1-255"));
+    }
+    if rule.override_reserved.len() > 64 || rule.override_reserved.iter().any(|r| r.is_empty() || r.len() > 64) {
+        return Err(err("override_reserved", "at most 64 names of 1-64 bytes"));
+    }
+    for (f, v) in [("override_env", &rule.override_env), ("config_env", &rule.config_env)] {
+        let mut b = v.bytes();
+        let ok = v.len() <= 128 && b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        if !ok {
+            return Err(err(f, "expected a variable name ([A-Za-z_][A-Za-z0-9_]*)"));
+        }
+    }
+    Ok(())
+}
+
+/// `"A-Za-z0-9_-"` → the set of those ASCII characters (a `-` first or last is itself). Only
+/// printable ASCII other than `/`, so a kept character never adds a path component.
+fn ascii_set(spec: &str) -> Result<[bool; 128], String> {
+    let b = spec.as_bytes();
+    if b.is_empty() || b.len() > 128 || !b.iter().all(|c| c.is_ascii_graphic() && *c != b'/') {
+        return Err("expected 1-128 printable ASCII characters (not /) and ranges like A-Z".into());
+    }
+    let mut set = [false; 128];
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match (b.get(i + 1), b.get(i + 2)) {
+            (Some(b'-'), Some(&end)) => {
+                if end < c {
+                    return Err(format!("the range {}-{} runs backwards", char::from(c), char::from(end)));
+                }
+                for x in c..=end {
+                    if let Some(slot) = set.get_mut(usize::from(x)) {
+                        *slot = x != b'/';
+                    }
+                }
+                i += 3;
+            }
+            _ => {
+                if let Some(slot) = set.get_mut(usize::from(c)) {
+                    *slot = true;
+                }
+                i += 1;
+            }
+        }
+    }
+    Ok(set)
 }
 
 fn base36(mut n: u64) -> String {

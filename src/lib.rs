@@ -9,7 +9,8 @@
 //! - [`profiles`]: each agent CLI's flags, resume command and success rules, as data.
 //! - [`plan`], [`wrapper`]: tmux argv arrays and the constant wrapper script; no user data ever
 //!   reaches a shell string.
-//! - [`session_id`], [`classify`], [`reset_hint`]: reading agent output.
+//! - [`session_id`], [`classify`], [`reset_hint`]: reading agent output; [`event_grammar`]
+//!   (with [`events`]): how each agent's event stream says success or failure, as data.
 //! - [`conversation`]: resume or start again (has the agent saved its conversation yet?).
 //! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff;
 //!   [`clock`]: wall-clock steps told apart from elapsed time.
@@ -26,6 +27,8 @@ pub mod classify;
 pub mod clock;
 pub mod conversation;
 pub mod error;
+pub mod event_grammar;
+pub mod events;
 pub mod model;
 pub mod monitor;
 pub mod patterns;

@@ -142,41 +142,50 @@ pub enum PathPart {
     EnvOrHome { env: String, home_sub: String },
     /// A fixed name.
     Lit(String),
-    /// Claude Code's folder name for the project directory (as the agent's `getcwd()` sees it):
-    /// every UTF-16 unit that is not `[A-Za-z0-9]` becomes `-`; names longer than
-    /// `max_len` are cut to `max_len` and get `-<base36 of |Java hashCode(dir)|>`. With
-    /// `config_env` set, a valid `override_env` (`[A-Za-z0-9_-]{1,64}`) replaces the name.
-    ProjectKey { max_len: usize, override_env: String, config_env: String },
+    /// A folder name made from the project directory (as the agent's `getcwd()` sees it), or
+    /// from an override variable: see [`ProjectKeyData`].
+    ProjectKey(ProjectKeyData),
     /// The session id followed by `suffix`.
     SessionId { suffix: String },
 }
 
-/// Which event grammar the classifier reads an agent's stdout with (success, its own final
-/// error, transient retry events). A grammar is a file format, shared by every CLI that prints
-/// it (the demo agent prints Codex's); [`EventGrammar::Lines`] describes any other CLI with two
-/// regexes.
+/// How an agent names a folder after the project directory (Claude Code's
+/// `projects/<key>`): every character not in `keep` becomes `replace`, once per UTF-16 code
+/// unit (an emoji gives two); a key longer than `max_len` units is cut there and followed by
+/// `replace` and the `cut_suffix` hash of the whole directory. With `config_env` set
+/// (non-empty), `override_env` replaces the name when it is 1-`override_max_len` characters of
+/// `override_chars` and not one of `override_reserved` (case-insensitive).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventGrammar {
-    /// `codex exec --json`: success is `turn.completed` with no `turn.failed`.
-    CodexExecJson,
-    /// `claude -p --output-format stream-json`: success is a `result` with `is_error: false`.
-    ClaudeStreamJson,
-    /// `opencode run --format json`: no `error` line and a last `step_finish` reason `stop`.
-    OpencodeRunJson,
-    /// `pi --mode json`: an `agent_end` whose last assistant message stopped normally.
-    PiJson,
-    /// `gemini -p --output-format stream-json`: success is a last `result` with `status:"success"`.
-    GeminiStreamJson,
-    /// Any CLI, line by line: success is a line matching `success` with no `failure` line after
-    /// it; a line matching `failure` is the run's own final error (its first capture group, or
-    /// the whole line), classified with the shared failure texts.
-    Lines {
-        success: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        failure: Option<String>,
-    },
+#[serde(deny_unknown_fields)]
+pub struct ProjectKeyData {
+    /// ASCII characters kept as they are, as ranges: `"A-Za-z0-9"` (a last `-` is itself).
+    pub keep: String,
+    /// The one ASCII character everything else becomes.
+    pub replace: String,
+    pub max_len: usize,
+    pub cut_suffix: CutSuffix,
+    pub override_env: String,
+    pub config_env: String,
+    /// The characters an override may hold, as ranges like `keep`.
+    pub override_chars: String,
+    pub override_max_len: usize,
+    #[serde(default)]
+    pub override_reserved: Vec<String>,
 }
+
+/// The hash that tells apart two project directories whose keys were cut to the same text.
+/// An algorithm, so code: data names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutSuffix {
+    /// Base 36 of the absolute value of Java's `String.hashCode` (`h = 31*h + unit` over the
+    /// UTF-16 units, 32-bit), as Claude Code computes it.
+    JavaHashBase36,
+}
+
+/// The grammar of an agent's stdout (success, its own final error, retried errors): data, read
+/// by the one generic reader in [`crate::event_grammar`].
+pub use crate::event_grammar::EventGrammar;
 
 /// One pattern (a failure text, a retry line, a reset-time form), in a profile and in
 /// `patterns/common.json` alike: a regex that runs only on a line holding one of `keywords`
@@ -197,13 +206,6 @@ pub type FailurePatternData = PatternData;
 pub struct FailurePattern {
     pub class: crate::model::FailureClass,
     pub pattern: crate::patterns::Pattern,
-}
-
-/// The checked regexes of [`EventGrammar::Lines`].
-#[derive(Debug, Clone)]
-pub struct LineRules {
-    pub success: regex_lite::Regex,
-    pub failure: Option<regex_lite::Regex>,
 }
 
 /// An event that carries the session id: a JSON line whose `type` is `type` (any line when
@@ -397,8 +399,8 @@ pub struct Profile {
     pub id_format: IdFormat,
     /// Lowercased [`ProfileData::waiting`].
     pub waiting: Vec<String>,
-    /// The regexes of a [`EventGrammar::Lines`] grammar.
-    pub lines: Option<LineRules>,
+    /// [`ProfileData::events`], checked.
+    pub events: crate::event_grammar::Grammar,
     /// [`ProfileData::failure`], checked.
     pub failure: Vec<FailurePattern>,
     /// [`ProfileData::retry`], checked.
@@ -475,6 +477,11 @@ impl Profile {
                 return Err(bad("session_id.file", "use 1-64 characters of A-Z a-z 0-9 . _ - (not starting with .)".into()));
             }
         }
+        for (i, part) in data.conversation.iter().flatten().enumerate() {
+            if let PathPart::ProjectKey(k) = part {
+                crate::conversation::check_project_key(k).map_err(|(f, e)| bad(&format!("conversation[{i}].project_key.{f}"), e))?;
+            }
+        }
         if sid.source == IdSource::FromEvents && sid.events.is_empty() && sid.text.is_none() {
             return Err(bad("session_id.events", "a from_events source needs events or a text regex".into()));
         }
@@ -496,16 +503,7 @@ impl Profile {
                 hint: Box::leak(hint.clone().into_boxed_str()),
             },
         };
-        let lines = match &data.events {
-            EventGrammar::Lines { success, failure } => Some(LineRules {
-                success: compile(success).map_err(|e| bad("events.lines.success", e))?,
-                failure: match failure {
-                    Some(f) => Some(compile(f).map_err(|e| bad("events.lines.failure", e))?),
-                    None => None,
-                },
-            }),
-            _ => None,
-        };
+        let events = data.events.check().map_err(|(field, why)| bad(&format!("events.{field}"), why))?;
         let mut failure = Vec::new();
         for (class_name, list) in &data.failure {
             let class = crate::patterns::class_named(class_name)
@@ -544,7 +542,7 @@ impl Profile {
             failure,
             retry,
             reset,
-            lines,
+            events,
             name,
             agent: crate::model::AgentKind::named(name),
             program: data.program.clone(),

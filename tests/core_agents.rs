@@ -22,7 +22,7 @@ const ZED: &str = r#"{ "zed9": {
   "credential_env": ["ZED_TOKEN"],
   "session_id": { "source": "from_events", "events": [{ "type": "hello", "field": "conv" }],
                   "format": { "pattern": "^zc-[0-9]{6}$", "hint": "expected zc- and 6 digits" } },
-  "events": "codex_exec_json",
+  "events": { "jsonl": { "rules": [{ "when": { "type": "done" }, "outcome": "success" }], "unfinished": "no done event" } },
   "waiting": ["Proceed? (zed)"],
   "failure": { "usage_limit": [{ "keywords": ["seats"], "regex": "(?i)no (free )?seats? left" }] }
 } }"#;

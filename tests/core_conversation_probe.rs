@@ -93,6 +93,18 @@ fn claude_uses_the_real_project_dir_when_the_host_gives_it() {
     );
 }
 
+/// Claude's folder-name rule, from its profile.
+fn claude_key_rule() -> resilient_coding_agent::profiles::ProjectKeyData {
+    let parts = profile(AgentKind::Claude).data.conversation.clone().expect("claude has a conversation path");
+    parts
+        .into_iter()
+        .find_map(|p| match p {
+            resilient_coding_agent::profiles::PathPart::ProjectKey(k) => Some(k),
+            _ => None,
+        })
+        .expect("claude's path has a project key")
+}
+
 /// Vectors from Claude Code's own function (`replace(/[^a-zA-Z0-9]/g, "-")`, cut at 200 plus
 /// `-<base36 |hashCode|>`); the first one is the folder a real claude 2.1.330 created.
 #[test]
@@ -108,7 +120,7 @@ fn hostile_project_dirs_become_claude_keys() {
         ("/p/-rf/..x/ \"q\" 'z'".into(), "-p--rf---x---q---z-".into()),
     ];
     for (dir, want) in cases {
-        let key = claude_project_key(&dir, 200);
+        let key = project_key(&dir, &claude_key_rule());
         assert_eq!(key, want, "{dir:?}");
         assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'), "{key}");
     }
