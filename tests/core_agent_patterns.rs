@@ -18,7 +18,7 @@ const QUILL: &str = r#"{ "quill7": {
   "autonomy": { "sandboxed": ["--safe"], "full": ["--yolo"] },
   "sandbox": "permissions",
   "session_id": { "source": "from_events", "events": [{ "type": "hello", "field": "thread" }], "format": "uuid" },
-  "events": "codex_exec_json",
+  "events": { "jsonl": { "rules": [{ "when": { "type": "done" }, "outcome": "success" }], "unfinished": "no done event" } },
   "failure": { "usage_limit": [{ "keywords": ["quota"], "regex": "(?i)quota (?:is )?spent" }] },
   "retry": [{ "keywords": ["backing off"], "regex": "^~ backing off \\(\\d+/\\d+\\)" }],
   "reset": [{ "keywords": ["refills at"], "regex": "(?i)refills at (?P<hour>\\d{1,2})h(?P<minute>\\d{2})" }]
