@@ -101,7 +101,7 @@ export function printError(err, json, error) {
   const e = toRcaError(error);
   if (json) err.write(JSON.stringify({ error: { code: e.code, message: e.message } }) + "\n");
   else err.write(`error [${e.code}]: ${e.message}\n`);
-  return e.code === "usage" ? 2 : 1;
+  return e.code === "usage" || e.code === "duplicate_option" ? 2 : 1;
 }
 
 /**
@@ -134,9 +134,19 @@ export function parse(surface, argv) {
     for (const [name, o] of Object.entries(all)) {
       options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
     }
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw bad(e instanceof Error ? e.message : String(e));
+  }
+  // parseArgs keeps the last of a repeated option: `--lines 5 --lines 9` would silently mean 9.
+  // An option that takes one value may be given once; `multiple` ones (`--env`) repeat.
+  const seen = new Set();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== "option" || all[t.name]?.type !== "string" || all[t.name]?.multiple) continue;
+    if (seen.has(t.name)) {
+      throw new RcaError("duplicate_option", `--${t.name} was given more than once; give it once\nusage: ${synopsis(surface, command)}`);
+    }
+    seen.add(t.name);
   }
   const values = /** @type {Record<string, any>} */ (parsed.values);
   const json = values.json === true;

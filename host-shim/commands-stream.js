@@ -1,19 +1,18 @@
 // @ts-check
 // The two commands of the table that run until Ctrl-C: `watch` (the monitor, with a live table
 // or JSON event lines) and `logs --follow` (the transcript as it grows, redacted).
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import core from "./core.js";
 import { TRANSCRIPT } from "./task-files.js";
-import { READ_NOFOLLOW } from "./exclusive-file.js";
+import { readNew, readRange } from "./transcript-read.js";
 import { eventLine } from "./cli/format.js";
 import { LiveView, startLive } from "./cli/live.js";
 import { CONTEXT_BYTES, FollowRedactor } from "./cli/follow.js";
 import { followHost } from "./remote/watch.js";
 import { configuredHosts } from "./remote/hosts-file.js";
 import { RemoteManager } from "./remote/rpc-client.js";
+import { followRemote } from "./remote/logs-since.js";
 
 /** @typedef {import("./commands.js").Ctx} Ctx */
 /** @typedef {import("./monitor.js").TaskEvent} TaskEvent */
@@ -99,6 +98,7 @@ async function watchRemote(rm, json, surface) {
  * @param {string} session
  */
 export async function transcriptSize(tm, session) {
+  if (tm instanceof RemoteManager) return (await tm.logsSince(session, undefined)).offset;
   const view = await tm.status(session, { lines: 1 });
   return (await tm.fx.fs.stat(join(view.taskDir, TRANSCRIPT)).catch(() => ({ size: 0 }))).size;
 }
@@ -111,6 +111,13 @@ export async function transcriptSize(tm, session) {
  */
 export async function follow({ tm, args, json, surface }, from) {
   const { session } = args;
+  if (tm instanceof RemoteManager) {
+    // On a remote host: read and redacted there, a round trip a second (remote/logs-since.js).
+    return followRemote(tm, session, from, {
+      write: (out) => out && surface.io.out.write(json ? JSON.stringify({ session, logs: out }) + "\n" : out),
+      warn: (line) => surface.io.err.write(`${line}\n`),
+    });
+  }
   const view = await tm.status(session, { lines: 1 });
   const path = join(view.taskDir, TRANSCRIPT);
   let offset = from;
@@ -156,59 +163,4 @@ export async function follow({ tm, args, json, surface }, from) {
     process.off("SIGINT", stop);
   }
   write(redactor.flush(performance.now()));
-}
-
-/** Largest read of new transcript text at a time (a transcript that jumped by GBs is read in steps). */
-const MAX_READ = 8 * 1024 * 1024;
-
-/**
- * The transcript's bytes from `offset` on (at most MAX_READ), or `truncated` when it is now
- * shorter than `offset`; no bytes when it does not exist (yet). Opened without following a
- * symlink (a transcript replaced by a link is not ours to show) and without blocking (a FIFO in
- * its place would block the open until Ctrl-C could not stop it); anything but a regular file
- * is an error.
- * @param {string} path
- * @param {number} offset
- * @returns {Promise<{ bytes: Buffer, truncated: boolean }>}
- */
-async function readNew(path, offset) {
-  const none = { bytes: Buffer.alloc(0), truncated: false };
-  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
-    if (e.code === "ENOENT") return null;
-    throw e;
-  });
-  if (!fh) return none;
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new Error("it is not a regular file");
-    if (st.size < offset) return { bytes: none.bytes, truncated: true };
-    const want = Math.min(st.size - offset, MAX_READ);
-    if (want === 0) return none;
-    const buf = Buffer.alloc(want);
-    const { bytesRead } = await fh.read(buf, 0, want, offset);
-    return { bytes: buf.subarray(0, bytesRead), truncated: false };
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Bytes `from..to` of a file as text ("" when it cannot be read).
- * @param {string} path
- * @param {number} from
- * @param {number} to
- */
-async function readRange(path, from, to) {
-  const fh = await open(path, READ_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
-  if (!fh || to <= from || !(await fh.stat()).isFile()) {
-    await fh?.close();
-    return "";
-  }
-  try {
-    const buf = Buffer.alloc(to - from);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-    return buf.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await fh.close();
-  }
 }

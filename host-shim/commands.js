@@ -165,7 +165,6 @@ export const COMMANDS = {
     summary: "print a task's transcript (redacted)",
     args: [SESSION],
     options: { lines: lines("200"), follow: { type: "boolean", short: "f", help: "then print new output as it arrives, until Ctrl-C" }, host: HOST_OPTION },
-    needs: (o) => (o.host !== undefined && o.follow ? "logs --follow is not available with --host yet: repeat logs --host, or watch --host" : null),
     async run(ctx) {
       const { tm, args, opts, json, surface, print } = ctx;
       // Where following starts is taken before the tail is read: text written in between is

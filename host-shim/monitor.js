@@ -43,7 +43,7 @@ const MAX_ROUNDS = 4;
  * tick and looked at again this soon: never waited for, so it cannot hold up the other tasks.
  */
 const BUSY_RETRY_MS = 250;
-/** How long a recovery with more of its login queued waits to see its wrapper start. */
+/** How long a recovery with more of its login queued waits to see its agent program start. */
 const LAUNCH_WAIT_MS = 3_000;
 /** A record lock held this long without a break is reported (once per spell). */
 const BUSY_REPORT_MS = 10_000;
@@ -380,15 +380,11 @@ export class Monitor {
       if (!again) break;
     }
     const verdict = this.queue.observe(taskDir, record, this.fx.mono());
-    if (verdict && "paused" in verdict) {
-      this.onProblem({
-        code: "recovery_paused",
-        message: `${record.session} failed to authenticate right after a recovery: the other recoveries of its login (${record.spec.agent}, same credentials) are paused; log in again, then resume one of its tasks by hand`,
-        session: record.session,
-        taskDir,
-      });
-    } else if (verdict) {
-      this.onProblem({ code: "recovery_resumed", message: `${record.session} runs again after a manual resume: the paused recoveries of its login continue`, session: record.session, taskDir });
+    if (verdict) {
+      // A breaker edge (said once by the queue) is an event like any other: notify, watch, journal.
+      const ev = await this.#withBranch(taskDir, viaCore(() => core.breakerEvent(record, "paused" in verdict, obs.now)));
+      events.push(ev);
+      this.onEvent(ev);
     }
     const nextCheckMono = obsMono + (nextCheckAt - obs.now);
     this.known.set(taskDir, { record, stamp, nextCheckMono });
@@ -398,21 +394,21 @@ export class Monitor {
 
   /**
    * When a recovery just issued began (monotonic ms). With more of its login queued behind it,
-   * that is when its wrapper wrote started.<n> (waited for briefly): a pane that is slow to
-   * start, as on a tmux server just re-created, must not bring the next one closer than the
-   * stagger. Otherwise now.
+   * that is when its agent program was started: the wrapper's `sh` writes pid.<n> right before
+   * it execs the agent (its mtime, waited for briefly). The wrapper's own start (started.<n>)
+   * comes earlier by its setup, which under load took longer for one run than the next and
+   * brought two agents of one login closer than the stagger. Otherwise now.
    * @param {string} key
    * @param {string} taskDir
    * @param {number} attempt
    */
   async #launchedAt(key, taskDir, attempt) {
     if (!this.queue.hasWaiting(key)) return this.fx.mono();
-    const file = attemptPaths(taskDir, attempt).started;
+    const file = attemptPaths(taskDir, attempt).pid;
     const until = this.fx.mono() + LAUNCH_WAIT_MS;
     while (this.fx.mono() < until) {
-      const text = await this.store.readHeadIfExists(file, 64);
-      const at = Number.parseInt(text, 10);
-      if (/^\s*\d+\s*$/.test(text) && Number.isFinite(at)) return this.fx.mono() - Math.max(0, this.fx.now() - at);
+      const st = await this.fx.fs.lstat(file).catch(() => null);
+      if (st?.isFile() && st.size > 0) return this.fx.mono() - Math.max(0, this.fx.now() - st.mtimeMs);
       await this.fx.sleep(20);
     }
     return this.fx.mono();

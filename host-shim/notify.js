@@ -12,6 +12,8 @@ export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
 /** Every kind the monitor announces. */
 export const EVENT_KINDS = /** @type {const} */ ([
   "started", "resumed", "recovering", "completed", "failed", "waiting_for_input", "stalled", "gave_up",
+  // The recovery circuit breaker (recovery-queue.js): a login's recoveries paused / continuing.
+  "recovery_paused", "recovery_resumed",
 ]);
 /** Output kept from a failing command for its problem report. */
 const MAX_OUTPUT = 2048;

@@ -66,21 +66,31 @@ export function checkRetention(v) {
 
 /**
  * @typedef {{ session: string, taskDir: string, state: string, finishedAt: string }} Pruned
+ * @typedef {import("./worktree.js").WorktreeInfo} WorktreeInfo
+ * @typedef {{
+ *   of: (taskDir: string) => Promise<WorktreeInfo | null>,
+ *   dirty: (info: WorktreeInfo) => Promise<boolean>,
+ *   remove: (info: WorktreeInfo) => Promise<void>,
+ *   kept: (task: { session: string, taskDir: string, worktree: WorktreeInfo }) => void,
+ * }} Worktrees how prune deals with a task's git worktree (task-manager.js; none: left alone)
  */
 
 /**
  * Removes every finished task that finished more than `olderThanMs` ago: its tmux session, its
  * index entry and its directory. Also task directories no longer indexed (a finished task whose
- * name was reused) past the same age.
+ * name was reused) past the same age. A task's worktree goes with it (its branch stays, as with
+ * `stop --cleanup`), unless it holds uncommitted changes: then the task is kept and reported
+ * (`worktrees.kept`), never its work thrown away.
  * @param {object} o
  * @param {Store} o.store
  * @param {Tmux} o.tmux
  * @param {number} o.now
  * @param {number} o.olderThanMs
  * @param {{ clock: string, ms: number } | null} [o.mono] a monotonic reading taken with `now`
+ * @param {Worktrees | null} [o.worktrees]
  * @returns {Promise<Pruned[]>}
  */
-export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null }) {
+export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null, worktrees = null }) {
   /** @type {Pruned[]} */
   const removed = [];
   let incomplete = false;
@@ -98,6 +108,13 @@ export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null
     const elapsed = mono && a && a.clock === mono.clock && mono.ms >= a.mono ? mono.ms - a.mono + (a.wall - finished) : now - finished;
     return elapsed >= olderThanMs;
   };
+  /** The task's worktree, unless it has uncommitted work (then null: the task is kept). @param {string} taskDir @param {string} session */
+  const worktreeOf = async (taskDir, session) => {
+    const wt = worktrees ? await worktrees.of(taskDir) : null;
+    if (!wt || !(await /** @type {Worktrees} */ (worktrees).dirty(wt))) return { keep: false, wt };
+    /** @type {Worktrees} */ (worktrees).kept({ session, taskDir, worktree: wt });
+    return { keep: true, wt: null };
+  };
   for (const { session, taskDir } of indexed) {
     // A task someone else is working on right now is left for the next round (never waited for).
     const record = await store
@@ -106,6 +123,10 @@ export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null
         async () => {
           const read = await store.readRecord(taskDir, (t) => core.parseRecord(t)).catch(() => null);
           if (!read || !expired(read.record)) return null;
+          const w = await worktreeOf(taskDir, session);
+          if (w.keep) return null;
+          // Under the lock: no resume can start in the worktree while it goes.
+          if (w.wt) await /** @type {Worktrees} */ (worktrees).remove(w.wt);
           // Unindexed first: from here no command finds it, so nothing can restart it.
           await store.forgetSession(session);
           return read.record;
@@ -138,6 +159,9 @@ export async function pruneFinished({ store, tmux, now, olderThanMs, mono = null
     // Re-check it did not become indexed meanwhile (a start re-using the directory never
     // happens: starts make a fresh one; but be exact).
     if ((await store.lookup(read.record.session)) === taskDir) continue;
+    const w = await worktreeOf(taskDir, read.record.session);
+    if (w.keep) continue;
+    if (w.wt) await /** @type {Worktrees} */ (worktrees).remove(w.wt);
     await store.removeTaskDir(taskDir);
     removed.push(pruned(read.record, taskDir));
   }

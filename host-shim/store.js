@@ -10,7 +10,7 @@
 //   <state>/sessions/<session>     → "<session>-XXXXXX" (the index, one small file per task)
 //   <state>/monitor.lock.d/        (see lock.js)
 import { homedir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { RcaError } from "./errors.js";
 import { fsConstants } from "./effects.js";
 import { EXCLUSIVE, READ_NOFOLLOW as READ, writeExclusive } from "./exclusive-file.js";
@@ -457,7 +457,39 @@ export class Store {
    */
   async removeTaskDir(taskDir) {
     if (resolve(taskDir, "..") !== this.tasksDir) throw new Error(`refusing to remove ${taskDir}`);
-    await this.fx.fs.rm(taskDir, { recursive: true, force: true });
+    // The task's private temporary directory (profile task_env) goes with it.
+    await this.fx.fs.rm(this.taskTmpDir(taskDir), { recursive: true, force: true, maxRetries: 3 });
+    // Retried: a monitor that still knew the task may be making its record lock in it right now.
+    await this.fx.fs.rm(taskDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /**
+   * A task's private temporary directory (`{task_tmp}` of a profile's task_env): beside the state
+   * directory, not in it (nothing in an agent's environment points into the state directory)
+   * and not in /tmp (shared with every user).
+   * @param {string} taskDir
+   */
+  taskTmpDir(taskDir) {
+    return join(`${this.stateDir}-tmp`, basename(taskDir));
+  }
+
+  /**
+   * Makes the task's private temporary directory (0700, new; its parent 0700, a real directory
+   * of ours, never a symlink). Returns its path.
+   * @param {string} taskDir
+   */
+  async makeTaskTmpDir(taskDir) {
+    const fs = this.fx.fs;
+    const dir = this.taskTmpDir(taskDir);
+    const root = dirname(dir);
+    await fs.mkdir(root, { recursive: true, mode: 0o700 });
+    const st = await fs.lstat(root);
+    const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+      throw new RcaError("state_dir_unsafe", `${root} must be a directory of yours that nobody else can use (mode 700); it holds the tasks' temporary directories`, { details: { path: root } });
+    }
+    await fs.mkdir(dir, { mode: 0o700 });
+    return dir;
   }
 
   /**
@@ -501,8 +533,12 @@ export class Store {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await fh.read(buf, 0, length, position);
       let text = buf.subarray(0, bytesRead).toString("utf8");
-      // A tail that starts mid-line (or mid-character) starts at the next whole line instead.
-      if (fromEnd && position > 0) text = text.slice(text.indexOf("\n") + 1);
+      // A tail that starts mid-line (or mid-character) starts at the next whole line instead;
+      // one that holds no newline (a line longer than `max`) loses its cut-off start.
+      if (fromEnd && position > 0) {
+        const nl = text.indexOf("\n");
+        text = nl >= 0 ? text.slice(nl + 1) : dropCutStart(text);
+      }
       return text;
     } finally {
       await fh.close();
@@ -515,6 +551,19 @@ export class Store {
     return st ? st.mtimeMs : null;
   }
 }
+
+/**
+ * The start of a tail cut inside a line, dropped: the cut-off word (the end of a key, or of a
+ * secret's name), then the value of an assignment it ends (`ssword: hunter2`, `ization: Bearer
+ * abc`), or else the next word (a flag's or an auth scheme's value: `ssword hunter2`, `arer
+ * abc`). Redaction would see none of these as a secret: its name or prefix is cut off.
+ * @param {string} text
+ */
+export function dropCutStart(text) {
+  return text.replace(CUT_START, "").replace(/^[ \t]+/, "");
+}
+
+const CUT_START = /^[^\s:=]*(?:[ \t]*(?:=>|:=|[:=])[ \t]*(?:(?:bearer|basic|token|digest|bot)[ \t]+)?(?:"[^"]*"|'[^']*'|\S*)|[ \t]+\S*)?/i;
 
 /**
  * @param {Stamp | null | undefined} a

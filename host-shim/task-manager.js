@@ -21,6 +21,7 @@ import { EventJournal } from "./remote/journal.js";
 import { checkHosts } from "./remote/hosts-file.js";
 import {
   planWorktree, createWorktree, removeWorktree, worktreeStatus, parseWorktreeInfo, checkSetupCommand, defaultWorktreeRoot, gitEnv, unmergedCommits, unmergedError,
+  worktreeDirty,
 } from "./worktree.js";
 import { checkRecoveryOptions } from "./recovery-queue.js";
 
@@ -142,6 +143,8 @@ export class TaskManager extends EventEmitter {
     this.credentialSource = opts.env ? null : penv;
     /** $TMPDIR values a state directory must not be under (the host's, the agents'). */
     this.tempDirs = [penv.TMPDIR, this.agentEnv.TMPDIR];
+    /** Task dirs whose prune was refused for uncommitted worktree changes (reported once). */
+    this.keptDirty = new Set();
     /** Where programs are looked up when the agent's environment has no PATH. */
     this.hostPath = penv.PATH;
     this.demoAgent = checkDemoAgent(opts.demoAgent);
@@ -283,6 +286,12 @@ export class TaskManager extends EventEmitter {
       throw startError(err);
     });
     try {
+      // The profile's per-task variables (task_env: Gemini's TMPDIR), a private directory of the
+      // task's own made first when they name one; the task's own --env still wins.
+      const taskEnv = viaCore(() => core.agentTaskEnv(spec.agent, this.store.taskTmpDir(taskDir)));
+      if (taskEnv.needsTaskTmp) await this.store.makeTaskTmpDir(taskDir);
+      const ownEnv = stringEnv(input.env);
+      for (const { name, value } of taskEnv.env) if (!Object.hasOwn(ownEnv, name)) agentEnv[name] = value;
       // An agent whose profile takes a preset id (Claude's --session-id) gets it here, so it is
       // known before the agent runs.
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
@@ -399,6 +408,22 @@ export class TaskManager extends EventEmitter {
     checkRetention(olderThanMs);
     return pruneFinished({
       store: this.store, tmux: this.tmux, now: this.fx.now(), olderThanMs, mono: { clock: this.fx.monoClock, ms: this.fx.mono() },
+      // A pruned task's worktree goes too (its branch stays); one with uncommitted work is kept, said once.
+      worktrees: {
+        of: (taskDir) => this.#worktreeOf(taskDir),
+        dirty: (info) => worktreeDirty(info, this.gitEnv),
+        remove: (info) => removeWorktree(info, this.gitEnv, { force: true }),
+        kept: ({ session, taskDir, worktree }) => {
+          if (this.keptDirty.has(taskDir)) return;
+          this.keptDirty.add(taskDir);
+          this.emit("problem", {
+            code: "worktree_dirty",
+            message: `${session} is not pruned: its worktree ${worktree.path} has uncommitted changes; commit them (branch ${worktree.branch}), or remove the task and its worktree with stop ${session} --cleanup`,
+            session,
+            taskDir,
+          });
+        },
+      },
     });
   }
 

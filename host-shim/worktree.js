@@ -10,7 +10,7 @@
 // switched off: the project (or an agent that wrote its .git) must not run code through us.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, realpath, rm } from "node:fs/promises";
+import { lstat, mkdir, realpath, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { RcaError } from "./errors.js";
 
@@ -81,7 +81,7 @@ export function defaultWorktreeRoot(stateDir) {
  * Checks what `start --worktree` needs before anything is created: a repository, a free
  * branch name, a base that names a commit.
  * @param {{ projectDir: string, name: string, base?: string | null, env: Record<string, string> }} o
- * @returns {Promise<{ repo: string, branch: string, base: string, baseCommit: string }>}
+ * @returns {Promise<{ repo: string, branch: string, base: string, baseCommit: string, reuse: boolean }>}
  */
 export async function planWorktree({ projectDir, name, base, env }) {
   const top = await git(projectDir, ["rev-parse", "--show-toplevel"], env);
@@ -106,18 +106,55 @@ export async function planWorktree({ projectDir, name, base, env }) {
     });
   }
   const exists = await git(repo, ["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], env);
-  if (exists.code === 0) {
-    throw new RcaError("branch_exists", `the branch ${branch} already exists in ${repo}; merge or delete it (git branch -d ${branch}), or choose another task name`, {
-      details: { branch, repo },
+  const baseCommit = rev.stdout.trim();
+  if (exists.code === 0) await checkStaleBranch({ repo, branch, baseRef, baseCommit, env });
+  return { repo, branch, base: baseRef, baseCommit, reuse: exists.code === 0 };
+}
+
+/**
+ * A branch `rca/<name>` that exists already (most often left by an earlier task of the same
+ * name: `stop --cleanup` and prune keep branches) is reused — reset to the new base — only
+ * when that loses nothing: every commit of it is in the base, and no worktree has it checked
+ * out. Otherwise `branch_exists`, saying which and how to clear it.
+ * @param {{ repo: string, branch: string, baseRef: string, baseCommit: string, env: Record<string, string> }} o
+ */
+async function checkStaleBranch({ repo, branch, baseRef, baseCommit, env }) {
+  const list = await git(repo, ["worktree", "list", "--porcelain"], env);
+  const at = checkedOutAt(list.stdout, branch);
+  if (list.code !== 0 || at) {
+    throw new RcaError("branch_exists", `the branch ${branch} already exists in ${repo} and is checked out${at ? ` in ${at}` : ""}; finish with that worktree (git -C ${repo} worktree remove ${at ?? "PATH"}), or choose another task name`, {
+      details: { branch, repo, checkedOut: at },
     });
   }
-  return { repo, branch, base: baseRef, baseCommit: rev.stdout.trim() };
+  const merged = await git(repo, ["merge-base", "--is-ancestor", "--", `refs/heads/${branch}`, baseCommit], env);
+  if (merged.code !== 0) {
+    const count = await git(repo, ["rev-list", "--count", `${baseCommit}..refs/heads/${branch}`, "--"], env);
+    const ahead = Number.parseInt(count.stdout.trim(), 10) || 0;
+    throw new RcaError(
+      "branch_exists",
+      `the branch ${branch} already exists in ${repo} with ${ahead || "some"} commit(s) that ${baseRef} does not have (an earlier task of this name?); merge it, or delete it (git -C ${repo} branch -D ${branch}), or choose another task name`,
+      { details: { branch, repo, ahead } },
+    );
+  }
+}
+
+/**
+ * The worktree that has `branch` checked out, from `git worktree list --porcelain`, or null.
+ * @param {string} porcelain
+ * @param {string} branch
+ */
+function checkedOutAt(porcelain, branch) {
+  for (const block of porcelain.split("\n\n")) {
+    const lines = block.split("\n");
+    if (lines.includes(`branch refs/heads/${branch}`)) return lines.find((l) => l.startsWith("worktree "))?.slice("worktree ".length) ?? "?";
+  }
+  return null;
 }
 
 /**
  * Creates the branch and its worktree under `root`, then runs the operator's setup command in
  * it. On any failure nothing is left behind (no worktree, no branch).
- * @param {{ repo: string, branch: string, base: string, baseCommit: string }} plan
+ * @param {{ repo: string, branch: string, base: string, baseCommit: string, reuse?: boolean }} plan
  * @param {{ root: string, session: string, env: Record<string, string>, setupCommand?: string[] | null,
  *   setupEnv?: Record<string, string>, setupTimeoutMs?: number }} o
  * @returns {Promise<WorktreeInfo>}
@@ -125,13 +162,14 @@ export async function planWorktree({ projectDir, name, base, env }) {
 export async function createWorktree(plan, { root, session, env, setupCommand, setupEnv, setupTimeoutMs }) {
   await mkdir(root, { recursive: true, mode: 0o700 });
   const path = join(await realpath(root), `${session}-${randomBytes(4).toString("hex")}`);
-  const add = await git(plan.repo, ["worktree", "add", "--quiet", "-b", plan.branch, "--", path, plan.baseCommit], env);
+  // -B: a stale branch found safe to reuse (checkStaleBranch) is reset to the base.
+  const add = await git(plan.repo, ["worktree", "add", "--quiet", plan.reuse ? "-B" : "-b", plan.branch, "--", path, plan.baseCommit], env);
   if (add.code !== 0) {
     await rm(path, { recursive: true, force: true }).catch(() => {});
     await git(plan.repo, ["worktree", "prune"], env).catch(() => {});
     throw new RcaError("worktree_failed", `git worktree add failed: ${add.stderr.trim() || `exit ${add.code}`}`, { details: { repo: plan.repo } });
   }
-  const info = { ...plan, path };
+  const info = { repo: plan.repo, branch: plan.branch, base: plan.base, baseCommit: plan.baseCommit, path };
   if (setupCommand && setupCommand.length) {
     const res = await runSetup(setupCommand, path, setupEnv ?? env, setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS);
     if (res) {
@@ -188,6 +226,20 @@ export async function removeWorktree(info, env, o = {}) {
       throw new RcaError("worktree_failed", `git branch -D ${info.branch} failed: ${del.stderr.trim()}`);
     }
   }
+}
+
+/**
+ * Whether the worktree holds work not committed (changed, staged or new files; ignored ones
+ * do not count). A worktree that is gone holds none; one git cannot read counts as holding some
+ * (never thrown away on a guess).
+ * @param {WorktreeInfo} info
+ * @param {Record<string, string>} env
+ */
+export async function worktreeDirty(info, env) {
+  const there = await lstat(info.path).then((st) => st.isDirectory(), () => false);
+  if (!there) return false;
+  const st = await git(info.path, ["status", "--porcelain"], env);
+  return st.code !== 0 || st.stdout.trim() !== "";
 }
 
 /**

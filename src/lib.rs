@@ -23,6 +23,7 @@
 //! code.
 
 pub mod agents;
+pub mod breaker;
 pub mod classify;
 pub mod clock;
 pub mod conversation;
@@ -40,6 +41,7 @@ pub mod reset_hint;
 pub mod schedule;
 pub mod session_id;
 pub mod spec;
+pub mod task_env;
 pub mod validate;
 pub mod wasm_api;
 pub mod wrapper;

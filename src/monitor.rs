@@ -315,6 +315,11 @@ pub enum EventKind {
     Stalled,
     /// Retryable failures went on past the recovery budget: `failed` with `gaveUp`.
     GaveUp,
+    /// The recovery circuit breaker opened: this task's `auth` failure right after a recovery
+    /// paused the other recoveries of its login (crate::breaker).
+    RecoveryPaused,
+    /// A manual resume of this task ran: its login's paused recoveries continue.
+    RecoveryResumed,
 }
 
 /// A notification for the orchestrator / CLI / notify command.

@@ -345,6 +345,11 @@ pub struct ProfileData {
     /// `CLAUDE_CODE_RETRY_WATCHDOG` set, `claude -p` sleeps silently through a usage limit.
     #[serde(default)]
     pub unset_env: Vec<String>,
+    /// Variables set for each task, fixed at its start ([`crate::task_env`]): values may name
+    /// `{task_tmp}`, a private directory of the task's own (Gemini writes its error reports to
+    /// the OS temporary directory, shared by every task and user otherwise).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub task_env: BTreeMap<String, String>,
     pub session_id: SessionIdData,
     /// Where the agent keeps a conversation once it has saved it, for agents that can be
     /// killed before saving (see [`crate::conversation`]); absent when the conversation exists
@@ -454,6 +459,7 @@ impl Profile {
                 }
             }
         }
+        crate::task_env::check(&data.task_env).map_err(|(k, why)| bad(&format!("task_env.{k}"), why))?;
         if data.waiting.iter().any(|w| w.trim().is_empty()) {
             return Err(bad("waiting", "an empty text would match every line".into()));
         }

@@ -3,9 +3,10 @@
 //!
 //! Two steps. First every terminal control sequence and control character except `\n` and `\t`
 //! goes ([`strip_controls`]): the text is safe to print, and a colour code in front of a key
-//! cannot hide it. Then the rules of `redact/rules.rs` (data: a regex-lite expression, the
-//! literal keywords that must occur for it to match, and where its match starts relative to a
-//! keyword) replace what they find with `[REDACTED]`. One pass over the text finds every keyword
+//! cannot hide it. The rules see JSON `\uXXXX` escapes of name characters decoded
+//! (`redact/escapes.rs`: `"\u0070assword"` is `"password"` to a JSON reader). Then the rules
+//! of `redact/rules.rs` (data: a regex-lite expression, the literal keywords that must occur
+//! for it to match, and where its match starts relative to a keyword) replace what they find with `[REDACTED]`. One pass over the text finds every keyword
 //! hit (a 2-byte index, ignoring ASCII case); at each hit the rule's expression is tried once,
 //! anchored where its match would start (a provider prefix, the start of a header or URL, the
 //! end of a variable name), after cheap byte checks; the few rules for blocks (private keys)
@@ -19,6 +20,7 @@
 //! needed to resume and are not credentials.
 
 mod controls;
+mod escapes;
 mod rules;
 
 pub use controls::strip_controls;
@@ -85,6 +87,9 @@ pub enum Scope {
     After(usize),
     /// From this many bytes before the end of the hit's line (at a line start) to that end.
     Before(usize),
+    /// The hit's line (as [`Scope::Line`]) and the line after it: a value printed on the line
+    /// after its name (`password:` then an indented `hunter2`, `export KEY=\` then the value).
+    NextLine,
 }
 
 /// One redaction rule (see `redact/rules.rs`).
@@ -166,6 +171,18 @@ struct Span {
 }
 
 fn redact_clean(text: &str) -> String {
+    let Some(decoded) = escapes::decode_name_escapes(text) else {
+        return replace_spans(text, find_spans(text));
+    };
+    let spans = find_spans(&decoded.text)
+        .into_iter()
+        .map(|s| Span { start: decoded.original(s.start), end: decoded.original(s.end), mark: s.mark })
+        .collect();
+    replace_spans(text, spans)
+}
+
+/// What every rule finds in `text`.
+fn find_spans(text: &str) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     let windows = scan(text, &mut spans);
     for (i, rule_windows) in windows.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
@@ -175,13 +192,13 @@ fn redact_clean(text: &str) -> String {
             find_in_window(text, lo, hi, rule, re, &mut spans);
         }
     }
-    replace_spans(text, spans)
+    spans
 }
 
-/// The part of a match that is replaced: group `s`, else group `e` (the same value in another
-/// alternative: names cannot repeat), else the whole match.
+/// The part of a match that is replaced: group `s`, else group `e` or `n` (the same value in
+/// another alternative: names cannot repeat), else the whole match.
 fn replaced<'h>(caps: &regex_lite::Captures<'h>) -> Option<regex_lite::Match<'h>> {
-    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.get(0))
+    caps.name("s").or_else(|| caps.name("e")).or_else(|| caps.name("n")).or_else(|| caps.get(0))
 }
 
 /// The rule's expression compiled at first use (and whether it has a group `s`), or None when
@@ -190,7 +207,7 @@ fn compiled(i: usize) -> Option<&'static (Regex, bool)> {
     static COMPILED: OnceLock<Vec<OnceLock<Option<(Regex, bool)>>>> = OnceLock::new();
     let all = COMPILED.get_or_init(|| rules::RULES.iter().map(|_| OnceLock::new()).collect());
     let rule = rules::RULES.get(i)?;
-    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e")))));
+    let compile = || Regex::new(&pattern(rule)).ok().map(|re| (re.clone(), re.capture_names().any(|n| matches!(n, Some("s" | "e" | "n")))));
     all.get(i)?.get_or_init(compile).as_ref()
 }
 
@@ -329,6 +346,7 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
     let mut needs = vec![(usize::MAX, 0usize); rules::RULES.len()];
     let mut line_start = 0;
     let mut line_end = 0; // end of the line holding `line_start`, once looked up (else ≤ line_start)
+    let mut next_end = 0; // end of the line after it, once looked up (else ≤ line_end)
     for i in 0..b.len().saturating_sub(1) {
         let (Some(&c0), Some(&c1)) = (b.get(i), b.get(i + 1)) else { break };
         if c0 == b'\n' {
@@ -349,7 +367,11 @@ fn scan(text: &str, spans: &mut Vec<Span>) -> Vec<Vec<(usize, usize)>> {
                 line_end = b.get(i..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p);
             }
             let Some(rule) = rules::RULES.get(r) else { continue };
-            let (lo, hi) = window(text, rule.scope, line_start, line_end, i);
+            if rule.scope == Scope::NextLine && next_end <= line_end {
+                let next = line_end + 1;
+                next_end = b.get(next..).and_then(|t| t.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| next + p);
+            }
+            let (lo, hi) = window(text, rule.scope, line_start, line_end, next_end, i);
             if rule.start == Start::Search {
                 let Some(list) = windows.get_mut(r) else { continue };
                 match list.last_mut() {
@@ -523,13 +545,23 @@ fn anchor(b: &[u8], start: Start, line_start: usize, at: usize, runs: &mut Runs)
 }
 
 /// The range a rule with `scope` searches for a keyword hit at `at` on the line
-/// `line_start..line_end`, on character boundaries.
-fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, at: usize) -> (usize, usize) {
+/// `line_start..line_end` (the next line ending at `next_end`), on character boundaries.
+fn window(text: &str, scope: Scope, line_start: usize, line_end: usize, next_end: usize, at: usize) -> (usize, usize) {
     let b = text.as_bytes();
     let (lo, hi) = match scope {
         Scope::Line if line_end - line_start <= LONG_LINE => (line_start, line_end),
         Scope::Line => (at.saturating_sub(LONG_BEFORE).max(line_start), (at + LONG_AFTER).min(line_end)),
         Scope::After(n) => (line_start, (at + n).min(b.len())),
+        Scope::NextLine => {
+            let (lo, hi) = window(text, Scope::Line, line_start, line_end, next_end, at);
+            // A hit far from its line's end cannot have its value on the next line: the line's
+            // window, so a long line's hits do not each reach to the next line's end.
+            if hi < line_end || next_end <= line_end {
+                (lo, hi)
+            } else {
+                (lo, next_end.min(line_end + 1 + LONG_AFTER))
+            }
+        }
         Scope::Before(n) => {
             let from = line_end.saturating_sub(n);
             // From a line start, unless the block has no newline at all.

@@ -281,6 +281,20 @@ pub fn recovery_refused(
     out(&crate::monitor::recovery_refused(&record, class, &evidence, now).map_err(to_js_error)?)
 }
 
+/// The event of a recovery circuit-breaker edge for the task that caused it (`paused`: its
+/// login's other recoveries are paused; else they continue after its manual resume).
+#[wasm_bindgen(js_name = breakerEvent)]
+pub fn breaker_event(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "boolean")] paused: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<Ts<crate::monitor::TaskEvent>> {
+    let record = record_from_js(record)?;
+    let paused: bool = arg(paused, "paused")?;
+    let now: f64 = arg(now, "now")?;
+    out(&crate::breaker::breaker_event(&record, paused, now).map_err(to_js_error)?)
+}
+
 /// The record after the host stopped the task (completed/failed stay as they are).
 #[wasm_bindgen(js_name = markStopped)]
 pub fn mark_stopped(
@@ -634,6 +648,18 @@ pub fn agent_sandbox(
 #[wasm_bindgen(js_name = agentCredentialEnv)]
 pub fn agent_credential_env(#[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue) -> JsResult<Vec<String>> {
     Ok(crate::profiles::profile(agent_arg(agent)?).data.credential_env.clone())
+}
+
+/// The agent's per-task variables (profile `task_env`), `{task_tmp}` filled with `taskTmp`, and
+/// whether the host must make that private directory before the agent runs.
+#[wasm_bindgen(js_name = agentTaskEnv)]
+pub fn agent_task_env(
+    #[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] task_tmp: JsValue,
+) -> JsResult<Ts<crate::task_env::TaskEnv>> {
+    let agent = agent_arg(agent)?;
+    let task_tmp: String = arg(task_tmp, "taskTmp")?;
+    out(&crate::task_env::task_env(agent, &task_tmp).map_err(to_js_error)?)
 }
 
 /// Every agent that can be used now: the built-ins (`agents/*.json`) first, then those the

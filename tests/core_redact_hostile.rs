@@ -96,3 +96,25 @@ fn percent_encoded_separators_do_not_hide_a_value() {
         assert_eq!(redact(&out), out, "not idempotent");
     }
 }
+
+/// A name spelled with JSON `\uXXXX` escapes is seen as the name; the text around the secret
+/// (escapes included) comes back as it was, and stays JSON.
+#[test]
+fn unicode_escaped_names_are_seen_and_the_text_kept() {
+    let cases = [
+        (r#"{"\u0070assword": "hunter2hunter2", "\u006eame": "x"}"#, "hunter2hunter2", r#"{"\u0070assword": "[REDACTED]", "\u006eame": "x"}"#),
+        (r#"{"out":"{\"\\u0074oken\":\"abcd1234efgh5678\"}"}"#, "abcd1234efgh5678", r#"{"out":"{\"\\u0074oken\":\"[REDACTED]\"}"}"#),
+        (r#"{"API_\u004B\u0045\u0059":"abcd1234efgh5678"}"#, "abcd1234efgh5678", r#"{"API_\u004B\u0045\u0059":"[REDACTED]"}"#),
+    ];
+    for (input, secret, want) in cases {
+        let out = redact(input);
+        assert!(!out.contains(secret), "{secret:?} leaked in {out:?}");
+        assert_eq!(out, want);
+        assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "not JSON any more: {out}");
+        assert_eq!(redact(&out), out, "not idempotent");
+    }
+    // A quote or backslash escape stays what it was, and breaks no name.
+    for kept in [r#"{"a\u0022b": "\u005c"}"#, r#"\\\u0070assword"#, r#"\u00"#, r#"\u+070"#] {
+        assert_eq!(redact(kept), kept);
+    }
+}

@@ -91,7 +91,7 @@ function heldWordStart(pending) {
 }
 
 /** An incomplete line's last word longer than this is shown anyway (no key is this long). */
-const MAX_HELD_WORD = 4096;
+export const MAX_HELD_WORD = 4096;
 
 /**
  * The last `bytes` (about: UTF-16 units) of `text`, from a line start when there is one.

@@ -93,6 +93,20 @@ export class RemoteManager extends EventEmitter {
     return /** @type {{ logs: string }} */ (await this.call("logs", { session, lines: o.lines })).logs;
   }
 
+  /**
+   * logs --follow: the host's redacted transcript text from byte `offset` (see logs-since.js).
+   * @param {string} session @param {number | undefined} offset @param {string} [hold]
+   * @returns {Promise<{ offset: number, text: string, held: number, truncated: boolean }>}
+   */
+  async logsSince(session, offset, hold) {
+    const r = /** @type {any} */ (await this.call("logs-since", { session, offset, hold }));
+    const count = (/** @type {unknown} */ n) => Number.isSafeInteger(n) && /** @type {number} */ (n) >= 0;
+    if (!r || typeof r.text !== "string" || !count(r.offset) || !count(r.held) || typeof r.truncated !== "boolean") {
+      throw new RcaError("remote_failed", `host ${this.host.name} gave a malformed logs-since answer`, { details: { host: this.host.name } });
+    }
+    return { offset: r.offset, text: r.text, held: r.held, truncated: r.truncated };
+  }
+
   /** @param {string} session @param {string} text @param {{ paste?: boolean }} [o] */
   async send(session, text, o = {}) {
     await this.call("send", { session, text, paste: !!o.paste });

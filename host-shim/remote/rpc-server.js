@@ -17,17 +17,17 @@ import { resolveProgram } from "../context.js";
 import { runDoctor } from "../doctor/index.js";
 import { checkProjectDir } from "../openclaw/policy.js";
 import { normalizePolicy } from "../openclaw/config.js";
+import { replaceMonitorSession } from "./monitor-session.js";
+import { logsSince } from "./logs-since.js";
 
 /** A request larger than this is refused (a 300 KB prompt is fine). */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-/** The tmux session the remote monitor runs in when it is not a systemd --user service. */
-export const MONITOR_SESSION = "rca-monitor";
 export const RPC_VERSION = 1;
 
 const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** @typedef {import("../task-manager.js").TaskManager} Manager */
-/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?"} ArgType */
+/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?" | "bytes?"} ArgType */
 
 /** Each op: its arguments (name → type; "?" optional) and what it runs. */
 /** @type {Record<string, { args: Record<string, ArgType>, run: (tm: Manager, a: any) => Promise<unknown> }>} */
@@ -45,6 +45,8 @@ const OPS = {
     args: { session: "string", lines: "lines?" },
     run: async (tm, a) => ({ session: a.session, logs: await tm.logs(a.session, { lines: a.lines }) }),
   },
+  // logs --follow --host: redacted new text from a byte offset (see logs-since.js).
+  "logs-since": { args: { session: "string", offset: "bytes?", hold: "string?" }, run: (tm, a) => logsSince(tm, a) },
   send: {
     args: { session: "string", text: "string", paste: "boolean?" },
     run: async (tm, a) => {
@@ -153,6 +155,9 @@ export function checkRequest(text) {
       case "ms":
         if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of milliseconds");
         break;
+      case "bytes":
+        if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of bytes");
+        break;
       case "strings":
         if (!Array.isArray(v) || v.length > 64 || !v.every((x) => typeof x === "string")) throw bad("an array of strings");
         break;
@@ -215,9 +220,7 @@ async function ensureMonitor(tm) {
     () => [launcher],
     () => [process.execPath, join(PKG_ROOT, "host-shim", "cli", "main.js")],
   );
-  const socket = ["-u", ...(tm.socket ? ["-L", tm.socket] : [])]; // -u: see the core's Tmux::new (C locale)
-  // A dead monitor's session (remain-on-exit, or a shell left behind) is replaced.
-  await tm.tmux.run({ argv: ["tmux", ...socket, "kill-session", "-t", `=${MONITOR_SESSION}`] });
-  await tm.tmux.runChecked({ argv: ["tmux", ...socket, "new-session", "-d", "-s", MONITOR_SESSION, ...program, "watch"] });
+  // A dead monitor's session is replaced: killed only when it is the one recorded as ours.
+  await replaceMonitorSession(tm, [...program, "watch"]);
   return { started: true, pid: null };
 }

@@ -16,7 +16,7 @@
 //! by tests/fixtures/redaction/secrets.txt; ordinary text by tests/fixtures/redaction/ordinary*.
 
 use super::{Rule, Run, Scope, Start};
-use Scope::{After, Before, Line};
+use Scope::{After, Before, Line, NextLine};
 
 /// Mark of a private-key block.
 pub const PRIVATE_KEY_MARK: &str = "[REDACTED PRIVATE KEY]";
@@ -42,7 +42,7 @@ const fn assignment(id: &'static str, keywords: &'static [&'static str], name: &
         keywords,
         regex: ASSIGNED_VALUE,
         start: Start::AfterRun { run: Run::Name, name },
-        scope: Line,
+        scope: NextLine,
         mark: super::MARK,
         not_followed_by: "([",
         lead: "=:%",
@@ -58,6 +58,8 @@ const fn checked(rule: Rule, lead: &'static str, needs: &'static str) -> Rule {
 /// Values that are never a secret, whatever the name before them (ignoring ASCII case):
 /// booleans and nulls (`auth: true`), and type names (`apiKey: string`, `password: str`).
 pub const NOT_SECRETS: &[&str] = &[
+    // A YAML block indicator or a shell line continuation: the value is on the next line.
+    "|", "|-", "|+", "\\",
     "true", "false", "null", "none", "nil", "undefined", "yes", "no", "on", "off", "string", "str", "number", "int",
     "integer", "bool", "boolean", "bytes", "object", "any", "float",
 ];
@@ -66,7 +68,24 @@ pub const NOT_SECRETS: &[&str] = &[
 /// A JSON-escaped quote (`\"`, a JSON file printed inside a JSON transcript line) quotes too.
 /// Percent-encoded (a URL or form inside a URL's query), `=` is `%3D`, `:` is `%3A`, a quote `%22`:
 /// the value then runs to the next `%26` (`&`), `%22`, other separator or space.
-const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
+///
+/// First (group `n`), a value on the line after its name: the name's line ends with the
+/// separator (`password:`, `KEY =`, a YAML block indicator `|`/`>`, a shell continuation `\`)
+/// and the value is the next line's first word or quoted string, indented (after `\`: any), not
+/// followed by `:`, `(` or `[`. Only that one line: a multi-line secret in a YAML block is a key, which the
+/// private-key rules catch. A word followed by `:` is the next key of a YAML mapping (`auth:`
+/// then `  user: bob`), a `-` or `#` a list or a comment: not values.
+const ASSIGNED_VALUE: &str = r#"(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)(?:[ \t]*\\\r?\n[ \t]*|[ \t]*(?:[|>][-+]?[ \t]*)?\r?\n[ \t]+)(?P<n>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&:#\\-][^\s"',;(){}\[\]:]*)(?:[\s"',;){}\]]|$)|(?:\\?["'])?[ \t]*(?:=>|:=|==?|:)[ \t]*(?P<s>\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;{}\[\]()<>&][^\s"',;(){}\[\]]*)|(?i:(?:%22)?%3[ad](?:%22)?)(?P<e>(?:[^\s"'%&]|(?i:%[013-9a-f][0-9a-f]|%2[013-57-9a-f]))+)"#;
+
+/// A secret's name in XML (a tag, or an attribute's value before `value="…"`): the shapes of the
+/// assignment rules (holding secret, passw(or)d, pwd, token, credential or api key; ending in
+/// key with something before it; ending in a pass/auth/pat segment). A plist's bare `<key>` is
+/// not one.
+const XML_SECRET_NAME: &str = r"(?i)[\w.-]*(?:secret|passw|pwd|token|credential|api[_.-]?key)[\w.-]*|[\w.-]+key|(?:[\w.-]*[_.-])?(?:pass|auth|pat)";
+/// After the name: `>value</` (an element), or `" value="value"` (.NET appSettings
+/// `<add key="ApiKey" value="…"/>`, Java/Ant `<property name="db.password" value="…"/>`).
+const XML_VALUE: &str = r#">(?P<s>[^<\r\n]+)</|["'][ \t]+value[ \t]*=[ \t]*["'](?P<e>[^"'\r\n]*)"#;
+
 
 pub const RULES: &[Rule] = &[
     // --- Blocks spanning lines (rare keywords: searched, not anchored) -------------------------
@@ -170,13 +189,27 @@ pub const RULES: &[Rule] = &[
     ),
     assignment("key-assignment", &["key"], r"(?i)[\w.-]+key(?:[_.-]?(?:id|data|value|b64|base64))?"),
     assignment("pass-auth-assignment", &["pass", "auth", "pat"], r"(?i)(?:[\w.-]*[_.-])?(?:pass|auth|pat)"),
-    // Heroku's legacy keys are UUIDs: only next to the word heroku.
+    // `mysql -pSECRET` (the password glued to `-p`; `-P` is the port), mysqldump, mariadb …
     at(
-        "heroku-api-key",
-        &["heroku"],
-        r#"(?i)heroku[\w .-]{0,25}[=:"'\s]{1,5}["']?(?P<s>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"#,
-        Start::Keyword { back: 0, word: false },
+        "mysql-password-flag",
+        &["mysql", "mariadb"],
+        r#"(?:mysql|mariadb)[a-z-]*[ \t][^\r\n|;&]*?[ \t]-p(?P<s>"[^"\r\n]+"|'[^'\r\n]+'|[^\s"'|;&]+)"#,
+        Start::Keyword { back: 0, word: true },
     ),
+    // `<password>x</password>`, `<ApiKey>x</ApiKey>`; `<add key="ApiKey" value="x"/>`. Anchored
+    // after the name, like the assignments: an expression that had to find the name itself
+    // would scan a long run of name characters once for every keyword in it.
+    Rule {
+        id: "xml-secret",
+        keywords: &["secret", "passw", "pwd", "token", "credential", "key", "pass", "auth"],
+        regex: XML_VALUE,
+        start: Start::AfterRun { run: Run::Name, name: XML_SECRET_NAME },
+        scope: Line,
+        mark: super::MARK,
+        not_followed_by: "",
+        lead: ">v",
+        needs: "",
+    },
     // --- Provider key shapes (whole match) -----------------------------------------------------
     prefix("openai-anthropic-key", &["sk-"], r"sk-(?:ant-|proj-|svcacct-|admin-|or-v1-)?[A-Za-z0-9_-]{16,}"),
     prefix("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{40,}"),

@@ -5,9 +5,10 @@
 // same id, completed; and an auth failure recognised and not retried. No code knows "tinker".
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, stat, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { TaskManager } from "../../host-shim/task-manager.js";
 import { world, waitFor, collect, agentPid, FAST } from "./helpers.js";
 
@@ -143,6 +144,29 @@ test("a task keeps the profile it started with: after a configuration edit it is
     ctl.abort();
     await watching;
   }
+});
+
+test("a profile's task_env gives each task a private TMPDIR beside the state directory, removed with the task; the task's own --env wins", async () => {
+  const withTmp = structuredClone(agents);
+  withTmp.tinker.task_env = { TMPDIR: "{task_tmp}" };
+  const tm = new TaskManager({ stateDir: w.stateDir, tmuxSocket: w.socket, config: { ...FAST }, agents: withTmp, env: w.agentEnv({ TINKER_LOG: log, TINKER_WORK_MS: "30000" }) });
+  after.push(tm);
+  const v = await tm.start({ agent: "tinker", name: "own-tmp", projectDir: w.projectDir, prompt: "x" });
+  const mine = await waitFor(async () => (await calls()).find((c) => c.tmpdir && c.cwd === w.projectDir && c.tmpdir.includes("tinker-own-tmp")), { what: "tinker's call" });
+  const expected = join(`${w.stateDir}-tmp`, basename(v.taskDir));
+  assert.equal(mine.tmpdir, expected);
+  const st = await stat(expected);
+  assert.ok(st.isDirectory());
+  assert.equal(st.mode & 0o777, 0o700);
+  assert.ok(!expected.startsWith("/tmp/") && !expected.startsWith(w.stateDir + "/"), expected);
+  await tm.stop(v.session, { cleanup: true });
+  assert.ok(!existsSync(expected), "removed with the task");
+  // The task's own TMPDIR is kept.
+  const own = join(w.root, "own-tmp");
+  await mkdir(own, { mode: 0o700 });
+  const v2 = await tm.start({ agent: "tinker", name: "given-tmp", projectDir: w.projectDir, prompt: "x", env: { TMPDIR: own } });
+  await waitFor(async () => (await calls()).some((c) => c.tmpdir === own), { what: "tinker run with the given TMPDIR" });
+  await tm.stop(v2.session, { cleanup: true });
 });
 
 test("without the configuration, a configured agent's tasks are reported, never set aside as corrupt", async () => {

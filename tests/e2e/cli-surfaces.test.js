@@ -110,6 +110,7 @@ test("errors and usage errors: same text, same stream, same exit status", { time
     [["start", "--agent", "demo", "--name", "x", "--prompt", "p", "--env", "1BAD=x"], 2, /^error \[usage\]: --env wants NAME=VALUE \(.*\), got the name "1BAD"$/m],
     [["start", "--agent", "demo", "--json"], 2, /^\{"error":\{"code":"usage","message":"start needs --name/],
     [["list", "--bogus"], 2, /^error \[usage\]: Unknown option '--bogus'/],
+    [["logs", "codex-nope", "--lines", "5", "--lines", "9", "--json"], 2, /^\{"error":\{"code":"duplicate_option","message":"--lines was given more than once/],
     // A text after `--` is text on both (commander drops that `--`; the plugin takes it back).
     [["send", "codex-nope", "--", "--yes"], 1, /^error \[task_not_found\]/],
   ];

@@ -15,6 +15,12 @@ import { CLI, waitFor } from "./helpers.js";
 import core from "../../host-shim/core.js";
 
 const skip = sshdSkip();
+/** A private key's body, in lines (logs --follow must hide it though its BEGIN line came in an earlier read). */
+const KEY_BODY = [
+  "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+  "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+  "oKzu7ySUEcJ2bXQ2AqYW+hbdw6Ax4xY2AFDDp7eyLTNvFKMlzW1EP8CYpTS6JNtz",
+];
 if (skip) console.log(`# remote hosts e2e skipped: ${skip}`);
 
 /** @typedef {Awaited<ReturnType<typeof startSshd>>} Sshd */
@@ -146,6 +152,43 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     assert.equal(report.stateDir.path, c.stateDir);
   });
 
+  it("hosts check restarts a dead monitor beside someone else's rca-monitor session, never killing it or taking it for ours", async () => {
+    const u = sshd.users[0];
+    /** The remote user's tmux sessions, as `id name command`. */
+    const sessions = () => {
+      try {
+        return u.run(["tmux", "list-panes", "-a", "-F", "#{session_id} #{session_name} #{pane_dead} #{pane_current_command}"]).trim().split("\n").filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+    const c = await json(["hosts", "check", "alpha"]);
+    assert.ok(c.monitor.pid > 0);
+    process.kill(c.monitor.pid, "SIGKILL");
+    await waitFor(() => !existsSync(`/proc/${c.monitor.pid}`), { what: "the monitor gone" });
+    await waitFor(() => !sessions().some((s) => s.split(" ")[1] === "rca-monitor"), { what: "our monitor's session gone with it" });
+    // The user's own session of that name (a process we must not touch).
+    u.run(["tmux", "new-session", "-d", "-s", "rca-monitor", "sleep", "600"]);
+    const foreign = /** @type {string} */ (sessions().find((s) => s.split(" ")[1] === "rca-monitor")).split(" ")[0];
+    try {
+      const again = await json(["hosts", "check", "alpha"]);
+      assert.deepEqual(again.monitor, { running: true, restarted: true });
+      const pid = await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid, { what: "the restarted monitor", timeoutMs: 20_000 });
+      // The foreign session is still there, running what it ran; ours is beside it.
+      const now = sessions();
+      assert.ok(now.includes(`${foreign} rca-monitor 0 sleep`), now.join("\n"));
+      assert.ok(now.some((s) => /^\$\d+ rca-monitor-[0-9a-f]{6} 0 /.test(s)), now.join("\n"));
+      // Killed again: check replaces our session (by its recorded id), the foreign one stays.
+      process.kill(pid, "SIGKILL");
+      await waitFor(() => !existsSync(`/proc/${pid}`), { what: "the monitor gone" });
+      await json(["hosts", "check", "alpha"]);
+      await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid > 0, { what: "the monitor started again", timeoutMs: 20_000 });
+      assert.ok(sessions().includes(`${foreign} rca-monitor 0 sleep`), sessions().join("\n"));
+    } finally {
+      u.run(["tmux", "kill-session", "-t", foreign]);
+    }
+  });
+
   it("a task on a remote host: agent SIGKILLed there → resumed by the remote monitor, same session id → completed; local list and watch show each step", async () => {
     const w = watchHost("alpha");
     await waitFor(() => sshSpawns() > 0 && w.child.exitCode === null, { what: "watch running" });
@@ -215,6 +258,44 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     const seen = w.events.map((e) => JSON.stringify(e));
     assert.equal(new Set(seen).size, seen.length, "no event shown twice");
     await stopChildren();
+  });
+
+  it("logs --follow --host: the host's new output as it arrives, redacted there across reads, the held rest printed at Ctrl-C", async () => {
+    const dir = remoteProject(2, "proj-follow");
+    await json(["start", "--host", "gamma", "--agent", "demo", "--name", "rfollow", "--dir", dir, "--prompt", "x", "--env", "RCA_DEMO_MODE=hang"]);
+    const transcript = join(/** @type {string} */ (remoteTaskDir(2, "demo-rfollow")), "transcript.log");
+    const f = spawn(process.execPath, [CLI, "logs", "demo-rfollow", "--host", "gamma", "--follow"], { env: localEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    children.push(f);
+    let out = "";
+    let err = "";
+    f.stdout.on("data", (b) => (out += b));
+    f.stderr.on("data", (b) => (err += b));
+    const exited = new Promise((r) => f.once("exit", (code) => r(code)));
+    // Appended as the wrapper's tee would (the file stays the remote user's).
+    const append = (/** @type {string} */ t) => writeFileSync(transcript, t, { flag: "a" });
+    await waitFor(() => {
+      append("ready\n");
+      return out.includes("ready");
+    }, { what: "the follower to print", timeoutMs: 20_000 });
+    const pause = () => new Promise((r) => setTimeout(r, 1200)); // a poll a second: pieces in reads of their own
+    append("-----BEGIN RSA PRIVATE KEY-----\n");
+    await waitFor(() => out.includes("[REDACTED PRIVATE KEY]"), { what: "the key's mark" }).catch((e) => assert.fail(`${e.message}; printed: ${JSON.stringify(out)}; stderr: ${err}`));
+    for (const line of KEY_BODY) {
+      append(`${line}\n`);
+      await pause();
+    }
+    append("-----END RSA PRIVATE KEY-----\nexport OPENAI_API_KEY=sk-proj-AbCdEfGh");
+    await pause();
+    append("IjKlMnOpQrStUvWxYz0123456789\n\x1b]0;pwned\x07\x1b[31mafter the key\x1b[0m\n");
+    await waitFor(() => out.includes("after the key"), { what: "the line after the key" });
+    append("held to the end");
+    f.kill("SIGINT");
+    assert.equal(await exited, 0, err);
+    for (const line of KEY_BODY) assert.ok(!out.includes(line.slice(0, 16)), `key body leaked: ${out}`);
+    assert.ok(!out.includes("AbCdEfGh") && !out.includes("IjKlMnOp"), out);
+    assert.ok(!out.includes("\x1b"), JSON.stringify(out));
+    assert.match(out, /OPENAI_API_KEY=\[REDACTED\]\nafter the key\nheld to the end$/);
+    await json(["stop", "demo-rfollow", "--host", "gamma"]);
   });
 
   it("the local monitor killed while remote tasks run: nothing remote is affected", async () => {

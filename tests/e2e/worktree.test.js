@@ -143,8 +143,19 @@ test("refusals: not a repository, an existing branch, an unknown base (nothing i
       (e) => e.code,
     );
   assert.equal(await code({ projectDir: plain }), "not_a_git_repository");
-  git(["branch", "rca/wt-no"]);
+  // A branch of that name with a commit the base lacks, or checked out somewhere: refused.
+  git(["checkout", "-q", "-b", "rca/wt-no"]);
+  git(["commit", "-q", "--allow-empty", "-m", "stale work"]);
+  git(["checkout", "-q", "main"]);
   assert.equal(await code({}), "branch_exists");
+  git(["branch", "-D", "rca/wt-no"]);
+  const elsewhere = join(w.root, "elsewhere");
+  git(["worktree", "add", "-q", "-b", "rca/wt-no", elsewhere]);
+  await assert.rejects(tm.start({ agent: "codex", name: "wt-no", projectDir: repo, prompt: "x", worktree: true }), (e) => {
+    const err = /** @type {any} */ (e);
+    return err.code === "branch_exists" && err.message.includes(`checked out in ${realpathSync(elsewhere)}`);
+  });
+  git(["worktree", "remove", elsewhere]);
   git(["branch", "-D", "rca/wt-no"]);
   assert.equal(await code({ base: "no-such-branch" }), "base_unknown");
   assert.equal(await code({ base: "--upload-pack=evil" }), "base_unknown");
@@ -177,4 +188,50 @@ test("the CLI: start --worktree --no-auto-resume, status and list show the branc
   const stop = await w.cli(["stop", "demo-wt-cli", "--cleanup", "--delete-branch", "--json"]);
   assert.equal(stop.code, 0, stop.stderr);
   assert.ok(!branchExists("rca/wt-cli") && !existsSync(st.projectDir));
+});
+
+test("prune removes a finished task's worktree and keeps its branch; uncommitted work keeps the task, said once; a stale rca/<name> is reused only when merged", async () => {
+  const tm = manager();
+  /** @type {any[]} */
+  const problems = [];
+  tm.on("problem", (p) => problems.push(p));
+  const ctl = new AbortController();
+  const watching = tm.watch({ signal: ctl.signal });
+  try {
+    const p1 = await tm.start({ agent: "codex", name: "wt-p1", projectDir: repo, prompt: "x", worktree: true, env: { RCA_FAKE_COMMIT: "p1.txt" } });
+    const p2 = await tm.start({ agent: "codex", name: "wt-p2", projectDir: repo, prompt: "x", worktree: true });
+    const dirty = await tm.start({ agent: "codex", name: "wt-dirty", projectDir: repo, prompt: "x", worktree: true });
+    for (const v of [p1, p2, dirty]) await waitFor(async () => (await tm.status(v.session)).state === "completed", { what: `${v.session} completed` });
+    await writeFile(join(dirty.projectDir, "notes.txt"), "not committed\n");
+    const removed = (await tm.prune({ olderThanMs: 0 })).map((r) => r.session);
+    assert.ok(removed.includes(p1.session) && removed.includes(p2.session), removed.join(","));
+    assert.ok(!removed.includes(dirty.session));
+    for (const v of [p1, p2]) {
+      assert.ok(!existsSync(v.projectDir), `${v.session}: worktree removed`);
+      assert.ok(!git(["worktree", "list"]).includes(v.projectDir));
+    }
+    assert.ok(branchExists("rca/wt-p1") && branchExists("rca/wt-p2"), "branches kept");
+    // The task with uncommitted work stays, worktree and all, reported once however often prune runs.
+    assert.ok(existsSync(join(dirty.projectDir, "notes.txt")));
+    assert.equal((await tm.status(dirty.session)).state, "completed");
+    await tm.prune({ olderThanMs: 0 });
+    const kept = problems.filter((p) => p.code === "worktree_dirty");
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0].session, dirty.session);
+    assert.match(kept[0].message, /uncommitted changes/);
+    // The same names again: rca/wt-p2 has nothing the base lacks, so it is reused (reset to the
+    // base); rca/wt-p1 holds the earlier task's commit, so the start is refused, saying how to clear it.
+    const again = await tm.start({ agent: "codex", name: "wt-p2", projectDir: repo, prompt: "x", worktree: true });
+    assert.equal(git(["rev-parse", "rca/wt-p2"]), git(["rev-parse", "main"]));
+    await tm.stop(again.session, { cleanup: true, deleteBranch: true });
+    await assert.rejects(tm.start({ agent: "codex", name: "wt-p1", projectDir: repo, prompt: "x", worktree: true }), (e) => {
+      const err = /** @type {any} */ (e);
+      return err.code === "branch_exists" && err.message.includes("branch -D rca/wt-p1") && err.message.includes("1 commit(s)");
+    });
+    await tm.stop(dirty.session, { cleanup: true, deleteBranch: true, force: true });
+    git(["branch", "-D", "rca/wt-p1"]);
+  } finally {
+    ctl.abort();
+    await watching;
+  }
 });

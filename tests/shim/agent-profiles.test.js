@@ -48,3 +48,10 @@ test("a task started on an operator profile is not resumed once that profile cha
   assert.throws(() => checkSameProfile(kept, core.agentProfileJson("tinker"), "/t"), { code: "task_file_unsafe" });
   assert.throws(() => checkSameProfile(kept, "", "/t"), { code: "task_file_unsafe" });
 });
+
+test("Gemini's profile gives each task its own TMPDIR (task_env data, filled by the core)", () => {
+  const e = core.agentTaskEnv("gemini", "/home/u/state-tmp/gemini-x-1");
+  assert.deepEqual(e, { env: [{ name: "TMPDIR", value: "/home/u/state-tmp/gemini-x-1" }], needsTaskTmp: true });
+  assert.deepEqual(core.agentTaskEnv("codex", "/x"), { env: [], needsTaskTmp: false });
+  assert.throws(() => core.agentTaskEnv("gemini", "relative"), (err) => /** @type {any} */ (err).code === "invalid_input");
+});

@@ -22,6 +22,25 @@ test("start takes its options and global ones anywhere", () => {
   assert.equal(p.json, true);
 });
 
+test("an option that takes one value given twice is an error, not the last one silently; --env repeats", () => {
+  for (const argv of [
+    ["logs", "codex-x", "--lines", "5", "--lines", "9"],
+    ["status", "codex-x", "--lines=5", "--lines", "5"],
+    ["start", "--agent", "codex", "--agent", "claude", "--name", "x", "--dir", "/p", "--prompt", "a"],
+    ["list", "--state-dir", "/a", "--state-dir", "/b"],
+  ]) {
+    assert.throws(() => parseCli(argv), (e) => {
+      const err = /** @type {any} */ (e);
+      return err.code === "duplicate_option" && /--\S+ was given more than once/.test(err.message) && /usage: /.test(err.message);
+    }, argv.join(" "));
+  }
+  // Repeatable options and flags stay as they were.
+  const env = parseCli(["start", "--agent", "codex", "--name", "x", "--dir", "/p", "--prompt", "a", "--env", "A=1", "--env", "B=2"]);
+  assert.deepEqual(env.opts.env, { A: "1", B: "2" });
+  assert.equal(parseCli(["list", "--json", "--json"]).json, true);
+  assert.deepEqual(parseCli(["doctor", "--agent", "codex", "--agent", "claude"]).opts.agent, ["codex", "claude"]);
+});
+
 test("start needs exactly one prompt source and its required options", () => {
   assert.throws(() => parseCli(["start", "--agent", "codex", "--name", "x", "--dir", "/p"]), { code: "usage" });
   assert.throws(() => parseCli(["start", "--agent", "codex", "--name", "x", "--dir", "/p", "--prompt", "a", "--prompt-file", "f"]), { code: "usage" });

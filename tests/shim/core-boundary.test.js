@@ -121,6 +121,20 @@ const CASES = {
       (r) => assert.ok(r.record.state === "failed" && r.record.failure.class === "task_file_unsafe" && r.actions.some((/** @type {any} */ a) => a.type === "announce"))]],
     bad: [[[record, "crash", "x", 3_000], "invalid_input"], [[record, "no_such_class", "x", 3_000], "invalid_input"], [[record, "task_file_unsafe", 42, 3_000], "invalid_input"], [[null, "task_file_unsafe", "x", 1], "invalid_record"]],
   },
+  agentTaskEnv: {
+    good: [
+      [["gemini", "/s-tmp/t1"], (r) => assert.deepEqual(r, { env: [{ name: "TMPDIR", value: "/s-tmp/t1" }], needsTaskTmp: true })],
+      [["codex", "/s-tmp/t1"], (r) => assert.deepEqual(r, { env: [], needsTaskTmp: false })],
+    ],
+    bad: [[["gemini", "rel"], "invalid_input"], [["gemini", 42], "invalid_input"], [["nobody", "/x"], "invalid_agent"]],
+  },
+  breakerEvent: {
+    good: [
+      [[record, true, 3_000], (r) => assert.ok(r.kind === "recovery_paused" && r.session === record.session && r.at === 3_000 && /log in again/.test(r.message))],
+      [[record, false, 3_000], (r) => assert.equal(r.kind, "recovery_resumed")],
+    ],
+    bad: [[[record, "yes", 3_000], "invalid_input"], [[record, true, Number.NaN], "invalid_input"], [[record, true, -1], "invalid_input"], [[null, true, 1], "invalid_record"]],
+  },
   markStopped: {
     good: [[[record, 2_000], (r) => assert.equal(r.state, "stopped")]],
     bad: [[[record, Number.POSITIVE_INFINITY], "invalid_input"], [[record, "2000"], "invalid_input"], [[null, 1], "invalid_record"]],

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stat, readdir, writeFile, symlink, readFile, chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Store, resolveStateDir } from "../../host-shim/store.js";
+import { Store, resolveStateDir, dropCutStart } from "../../host-shim/store.js";
 import { makeEffects } from "../../host-shim/effects.js";
 import { withTestDir } from "../support/dirs.js";
 
@@ -172,6 +172,39 @@ test("tails start at a whole line and heads stop at the limit", async () => {
     assert.equal(await store.readHead(p, 4), "line");
     assert.equal(await store.readTail(join(tmp, "missing"), 10), "");
   });
+});
+
+test("a tail cut inside a line longer than it does not show a secret whose name or start is cut off", async () => {
+  await withTmp(async (tmp) => {
+    const store = new Store(join(tmp, "s"), makeEffects());
+    const p = join(tmp, "f");
+    const after = " then the build went on and on without a newline ".repeat(3);
+    // The cut lands inside the name (its `PASS` is gone), inside a key, inside `Bearer`.
+    for (const [line, secret] of [
+      [`prefix text DB_PASSWORD: hunter2secret${after}`, "hunter2secret"],
+      [`prefix text DB_PASSWORD hunter2secret${after}`, "hunter2secret"],
+      [`prefix text key sk-proj-AbCdEfGhIjKlMnOpQrSt${after}`, "IjKlMnOp"],
+      [`prefix text Authorization: Bearer abc123token${after}`, "abc123token"],
+      [`prefix text {\"api_password\": \"hunter2 secret\"}${after}`, "hunter2 secret"],
+    ]) {
+      await writeFile(p, line);
+      const cut = line.indexOf(secret) - (secret === "IjKlMnOp" ? 0 : 6);
+      const tail = await store.readTail(p, line.length - cut);
+      assert.ok(!tail.includes(secret.slice(0, 6)), `${JSON.stringify(tail)} shows the secret`);
+      assert.ok(tail.endsWith(after.slice(" then ".length)), `the rest of the line is kept: ${JSON.stringify(tail)}`);
+    }
+    // A tail with a newline still starts at the next whole line.
+    await writeFile(p, `DB_PASSWORD: hunter2secret\nnext line\n`);
+    assert.equal(await store.readTail(p, 20), "next line\n");
+  });
+});
+
+test("dropCutStart drops the cut-off word and the value it names, keeps the rest", () => {
+  assert.equal(dropCutStart("ssword: hunter2 rest of it"), "rest of it");
+  assert.equal(dropCutStart("ssword=\"a b c\" rest"), "rest");
+  assert.equal(dropCutStart("ization: Bearer abc123 rest"), "rest");
+  assert.equal(dropCutStart("KlMnOp rest of it"), "of it");
+  assert.equal(dropCutStart("nothing-to-keep"), "");
 });
 
 test("index entries created, replaced or removed are made durable: the sessions directory is fsynced each time", async () => {
