@@ -7,12 +7,13 @@
 //! tiers: first the run's own final error (Codex `turn.failed`, Claude `result`, OpenCode
 //! `error`, Pi's last `stopReason:"error"`), then stderr, the pane and transient retry events,
 //! then the exit status. Within a tier the most specific class wins (see
-//! [`patterns::CLASS_PRIORITY`]); the texts themselves are data in [`crate::patterns`].
+//! [`patterns::CLASS_PRIORITY`]); the texts themselves are data (`patterns/common.json`, read by
+//! [`crate::patterns`], and the agent's profile).
 
 use crate::model::{AgentKind, Failure, FailureClass};
 use crate::patterns;
 use crate::redact::redact;
-use crate::reset_hint::parse_reset_hint;
+use crate::reset_hint::parse_reset_hint_with;
 use serde::{Deserialize, Serialize};
 
 /// Facts about an agent run that has ended, gathered by the host.
@@ -150,15 +151,13 @@ pub fn classify_live(agent: AgentKind, pane_tail: &str) -> LiveVerdict {
         if looks_like_json(line) {
             continue;
         }
-        if patterns::contains_any(line, patterns::WAITING_COMMON)
-            || profile.waiting.iter().any(|w| patterns::contains_any(line, &[w.as_str()]))
-        {
+        if patterns::is_waiting(line) || profile.waiting.iter().any(|w| patterns::contains_ci(line, w)) {
             return LiveVerdict::WaitingForInput { evidence: evidence_line(line) };
         }
     }
     let window = recent.get(..patterns::RETRY_WINDOW_LINES.min(recent.len())).unwrap_or(&[]);
     if window.len() >= patterns::RETRY_MIN_LINES
-        && window.iter().all(|l| patterns::contains_any(l, patterns::RETRY_TEXT))
+        && window.iter().all(|l| patterns::is_retry(l) || profile.retry.iter().any(|p| p.is_match(l)))
     {
         // window[0] is the newest line.
         if let Some(last) = window.first() {
@@ -207,7 +206,7 @@ pub(crate) fn clip(mut text: String) -> String {
 // Choosing a class and evidence.
 
 fn classify_candidates(profile: &crate::profiles::Profile, cands: &[Candidate]) -> Option<Failure> {
-    // One pass over each line finds all its classes (see patterns::line_facts).
+    // One pass over each line finds the shared patterns' keywords (see patterns::line_facts).
     let classified: Vec<(&Candidate, u8)> = cands
         .iter()
         .filter_map(|c| {
@@ -221,7 +220,7 @@ fn classify_candidates(profile: &crate::profiles::Profile, cands: &[Candidate]) 
             }
             // The profile's own failure texts: a regex runs only behind one of its keywords.
             for p in &profile.failure {
-                if p.keywords.iter().any(|k| patterns::contains_ci(&c.text, k)) && p.re.is_match(&c.text) {
+                if p.pattern.is_match(&c.text) {
                     classes |= patterns::class_bit(p.class);
                 }
             }
@@ -234,16 +233,11 @@ fn classify_candidates(profile: &crate::profiles::Profile, cands: &[Candidate]) 
         let Some((cand, _)) = classified.iter().rev().find(|(_, cs)| cs & bit != 0) else {
             continue;
         };
+        let hint = |text: &str| parse_reset_hint_with(&profile.reset, text);
         let reset = if matches!(class, FailureClass::UsageLimit | FailureClass::RateLimit) {
-            parse_reset_hint(&cand.text)
-                .or_else(|| cand.raw.as_deref().and_then(parse_reset_hint))
-                .or_else(|| {
-                    classified
-                        .iter()
-                        .rev()
-                        .filter(|(_, cs)| cs & bit != 0)
-                        .find_map(|(c, _)| parse_reset_hint(&c.text))
-                })
+            hint(&cand.text)
+                .or_else(|| cand.raw.as_deref().and_then(hint))
+                .or_else(|| classified.iter().rev().filter(|(_, cs)| cs & bit != 0).find_map(|(c, _)| hint(&c.text)))
         } else {
             None
         };
@@ -282,7 +276,7 @@ fn looks_like_json(line: &str) -> bool {
 
 fn looks_like_error(text: &str) -> bool {
     patterns::contains_any(text, &["error", "fatal", "panic", "exception", "failed", "traceback"])
-        && !patterns::contains_any(text, patterns::IGNORED_ERROR_TEXT)
+        && !patterns::is_ignored(text)
 }
 
 fn is_signal(status: Option<i32>, signal: Option<i32>) -> bool {

@@ -17,22 +17,11 @@
 //! the recovery at once, not counted as a failure. [`crate::conversation::choose_recovery`] then
 //! chooses a fresh start for that attempt.
 
-use crate::error::{CoreError, CoreResult};
-use crate::profiles::{FailurePatternData, Profile};
+use crate::profiles::Profile;
 use serde::{Deserialize, Serialize};
 
-/// Most texts a profile may list.
-const MAX_PATTERNS: usize = 64;
 /// Longest line looked at (a longer one is cut: the texts are short CLI error lines).
 const MAX_LINE: usize = 4096;
-
-/// A checked `nothing_to_resume` text: its regex runs only on a line holding one of `keywords`.
-#[derive(Debug, Clone)]
-pub struct NothingToResume {
-    /// Lowercased.
-    pub keywords: Vec<String>,
-    pub re: regex_lite::Regex,
-}
 
 /// A fresh start that replaced a resume with nothing to resume. Kept in the record: the attempt
 /// it runs as (for the resume-or-start choice) and, until the chain of failures ends, as the
@@ -47,25 +36,6 @@ pub struct FreshRestart {
     pub attempt: u32,
 }
 
-/// Checks and compiles a profile's `nothing_to_resume` list (`invalid_agent_profile` naming the
-/// entry).
-pub fn compile(agent: &str, list: &[FailurePatternData]) -> CoreResult<Vec<NothingToResume>> {
-    let bad = |field: String, why: String| CoreError::InvalidAgentProfile(format!("agents.{agent}.{field}: {why}"));
-    if list.len() > MAX_PATTERNS {
-        return Err(bad("nothing_to_resume".into(), format!("at most {MAX_PATTERNS} patterns")));
-    }
-    let mut out = Vec::with_capacity(list.len());
-    for (i, p) in list.iter().enumerate() {
-        let at = format!("nothing_to_resume[{i}]");
-        if p.keywords.is_empty() || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > 64) {
-            return Err(bad(format!("{at}.keywords"), "give 1 or more literal words (at most 64 bytes each) the line must hold before the regex runs".into()));
-        }
-        let re = crate::profiles::compile(&p.regex).map_err(|e| bad(at, e))?;
-        out.push(NothingToResume { keywords: p.keywords.iter().map(|k| k.to_lowercase()).collect(), re });
-    }
-    Ok(out)
-}
-
 /// The first line of `texts` that says the resumed conversation holds nothing, per `profile`.
 pub fn matching_line(profile: &Profile, texts: &[&str]) -> Option<String> {
     if profile.nothing_to_resume.is_empty() {
@@ -74,11 +44,7 @@ pub fn matching_line(profile: &Profile, texts: &[&str]) -> Option<String> {
     for text in texts {
         for line in text.lines() {
             let line = cut(line.trim(), MAX_LINE);
-            let lower = line.to_lowercase();
-            let hit = profile
-                .nothing_to_resume
-                .iter()
-                .any(|p| p.keywords.iter().any(|k| lower.contains(k.as_str())) && p.re.is_match(line));
+            let hit = profile.nothing_to_resume.iter().any(|p| p.is_match(line));
             if hit {
                 return Some(line.to_string());
             }

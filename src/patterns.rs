@@ -1,13 +1,20 @@
-//! What the agents print, kept as data: the strings that classify a failure, the prompts that
-//! mean "waiting for input", and the lines that mean "still retrying".
+//! What the agents print, kept as data: the texts that classify a failure, the HTTP status
+//! codes that imply a class, the prompts that mean "waiting for input", the lines that mean
+//! "still retrying" and the forms of a reset time.
 //!
-//! Screen and error texts change with every CLI release, so they live here in plain tables that
-//! are easy to update, each entry tested against captured output (tests/fixtures/agent-output).
-//! Matching is ASCII case-insensitive substring search (one pass per line over an index of
-//! all phrases by their first two bytes); HTTP status codes are read out of error lines by a small hand-written
-//! matcher.
+//! Screen and error texts change with every CLI release, so they live in a data file,
+//! `patterns/common.json` (embedded here), beside the per-agent entries of `agents/<name>.json`
+//! and the operator's profiles, in the same shape ([`PatternData`]): a regex-lite expression and
+//! the literal keywords (ASCII case-insensitive) one of which every text it matches contains.
+//! regex-lite is slow on long inputs, so a regex only runs on a line that holds one of its
+//! keywords; the keywords of the shared failure, status and ignored patterns are found in one
+//! pass per line ([`KeywordIndex`]).
 
 use crate::model::FailureClass;
+use crate::profiles::PatternData;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// When several classes match, the first in this list wins: the most specific and least
 /// recoverable explanation is the one to report.
@@ -20,157 +27,6 @@ pub const CLASS_PRIORITY: [FailureClass; 6] = [
     FailureClass::Network,
 ];
 
-/// Substrings (ASCII case-insensitive) that put an error line in a failure class.
-pub const FAILURE_TEXT: &[(FailureClass, &[&str])] = &[
-    (
-        FailureClass::ContextOverflow,
-        &[
-            "context window",          // codex, opencode, pi (OpenAI wording)
-            "contextoverflowerror",    // opencode error name
-            "prompt is too long",      // claude
-            "context_length_exceeded", // OpenAI error code
-            "maximum context length",
-            "context length exceeded",
-        ],
-    ),
-    (
-        FailureClass::UsageLimit,
-        &[
-            "hit your usage limit", // codex: "You’ve hit your usage limit … try again at 1:22 AM"
-            "hit your session limit", // claude: "You've hit your session limit · resets 3:50pm (…)"
-            "hit your weekly limit",
-            "hit your daily limit",
-            "hit your opus limit",
-            "hit your limit", // claude: "You've hit your limit · resets 1am"
-            "usage limit reached",
-            "usage_limit_reached",
-            "quota exceeded", // codex: "Quota exceeded. Check your plan and billing details."
-            "exceeded your current quota",
-            "insufficient_quota",
-            "credit balance is too low",
-            // Limits that name no reset are fatal; with one ("· resets 3pm") they are waited out.
-            "out of credits",            // codex: "Your workspace is out of credits. Add credits to continue."
-            "workspace credit limit",    // codex: "You've reached your workspace credit limit"
-            "hit your spend cap",        // codex: "You hit your spend cap set in your workspace."
-            "out of usage credits",      // claude: "You're out of usage credits"
-            "hit your monthly spend limit", // claude
-            "hit your fast limit",       // claude (fast mode)
-        ],
-    ),
-    (
-        FailureClass::Auth,
-        &[
-            "unauthorized",
-            "invalid api key", // claude: "Invalid API key · Fix external API key"
-            "incorrect api key", // OpenAI 401 body
-            "invalid_api_key",
-            "invalid x-api-key",
-            "authentication_failed", // claude stream-json error field
-            "authentication_error",
-            "not logged in", // claude: "Not logged in · Please run /login"; codex login status
-            "please run /login",
-            "no api key found", // pi: "No API key found for the selected model."
-            "missing api key",
-            "api key is missing",
-            "oauth token has expired",
-            "invalid bearer token",
-        ],
-    ),
-    (
-        FailureClass::BadInvocation,
-        &[
-            "unexpected argument", // clap (codex): removed flags such as --full-auto
-            "unrecognized option",
-            "unknown option",
-            "not inside a trusted directory", // codex outside git without --skip-git-repo-check
-            "requires --verbose",             // claude stream-json without --verbose
-            "cannot be used with root/sudo",  // claude bypass as root without IS_SANDBOX=1
-            "is already in use",              // claude --session-id reused
-            "no conversation found with session id", // claude resume of an unknown id
-            "no rollout found",               // codex resume of an unknown id
-            "session not found",              // opencode --session of an unknown id
-            "no session found matching",      // pi --session of an unknown id
-            "auto-rejecting",                 // opencode run refusing an `ask` permission
-            "providermodelnotfounderror",
-            "model_not_found",
-        ],
-    ),
-    (
-        FailureClass::RateLimit,
-        &[
-            "rate limit", // "429 Rate limit reached", "exceed the rate limit"
-            "rate limited",
-            "rate_limit",
-            "too many requests",
-            "overloaded", // "529 Overloaded", overloaded_error
-            "at capacity", // codex: "Selected model is at capacity."
-            "high demand", // codex 5xx: "We’re currently experiencing high demand"
-            "service unavailable",
-            "internal server error",
-            "bad gateway",
-            "gateway timeout",
-            "server_error",
-            "temporarily unavailable",
-            "exceeded retry limit",
-        ],
-    ),
-    (
-        FailureClass::Network,
-        &[
-            "waiting for network", // codex, forever
-            "unable to connect",   // claude: "Unable to connect to API (ConnectionRefused)"
-            "connectionrefused",
-            "connection refused",
-            "econnrefused",
-            "econnreset",
-            "etimedout",
-            "enotfound",
-            "eai_again",
-            "failed to lookup address",
-            "name does not resolve",
-            "could not resolve host",
-            "connection failed",
-            "error sending request",
-            "stream disconnected",
-            "failed to connect",
-            "fetch failed",
-            "socket hang up",
-            "connection reset",
-            "network error",
-            "network is unreachable",
-        ],
-    ),
-];
-
-/// Lines that, on their own, say nothing about why a run failed even though they look like
-/// errors (every Codex run against an unknown model prints the first one).
-pub const IGNORED_ERROR_TEXT: &[&str] = &["model metadata for", "reading additional input from stdin"];
-
-/// Prompts on screen that mean the agent waits for a person, for every agent.
-pub const WAITING_COMMON: &[&str] = &[
-    "do you want to proceed",
-    "yes, allow once",
-    "allow command?",
-    "press enter to confirm or esc to cancel",
-    "do you trust the files in this folder?",
-    "[y/n]",
-    "(y/n)",
-];
-
-// Prompts specific to one agent are profile data (`waiting` in agents/<name>.json).
-
-/// Lines an agent prints while it retries or waits for the network instead of working.
-pub const RETRY_TEXT: &[&str] = &[
-    "reconnecting...", // codex: "Reconnecting... 2/5 (…)", "Reconnecting... waiting for network"
-    "waiting for network",
-    "\"subtype\":\"api_retry\"",      // claude stream-json
-    "\"type\":\"auto_retry_start\"", // pi json
-    "failed to connect",
-    "retrying in",
-    "retrying...",
-    "retry attempt",
-];
-
 /// How many of the last non-empty pane lines are searched for a waiting prompt.
 pub const WAITING_WINDOW_LINES: usize = 15;
 /// How many of the last non-empty pane lines must all be retry lines to call it a retry loop.
@@ -178,138 +34,222 @@ pub const RETRY_WINDOW_LINES: usize = 6;
 /// Fewest retry lines that make a retry loop (a single "Reconnecting" is normal).
 pub const RETRY_MIN_LINES: usize = 3;
 
-/// The failure class an HTTP status implies, if any.
+/// The shared pattern file.
+const COMMON_JSON: &str = include_str!("../patterns/common.json");
+
+/// `patterns/common.json` as written. Its fields have the shapes of the profile fields of the
+/// same names (`failure`, `waiting`, `retry`, `reset`), so an agent adds to each the same way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonData {
+    /// What the file is (documentation only).
+    #[serde(default)]
+    pub about: Option<String>,
+    /// Failure texts by class name.
+    pub failure: BTreeMap<String, Vec<PatternData>>,
+    /// HTTP status codes by the class they imply.
+    pub http_status: BTreeMap<String, Vec<u16>>,
+    /// Where an HTTP status is quoted in a line: each regex captures it as `status`.
+    pub status: Vec<PatternData>,
+    /// Lines that look like errors but say nothing about why a run failed.
+    pub ignored: Vec<PatternData>,
+    /// Prompts (literal texts) that wait for a person, whatever the agent.
+    pub waiting: Vec<String>,
+    /// Lines an agent prints while it retries instead of working.
+    pub retry: Vec<PatternData>,
+    /// Reset-time forms (see [`crate::reset_hint`] for the capture names).
+    pub reset: Vec<PatternData>,
+}
+
+/// A checked [`PatternData`]: keywords lowercased, regex compiled once, when first needed (the
+/// shared file's regexes are compiled by the tests; most of them are never needed by a process,
+/// and compiling them all costs tens of milliseconds in wasm).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub keywords: Vec<String>,
+    source: String,
+    re: OnceLock<Option<regex_lite::Regex>>,
+}
+
+impl Pattern {
+    /// The compiled regex (`None` only for a shared pattern that does not compile, which
+    /// tests/core_patterns_data.rs rules out; it then matches nothing).
+    pub fn regex(&self) -> Option<&regex_lite::Regex> {
+        self.re.get_or_init(|| regex_lite::Regex::new(&self.source).ok()).as_ref()
+    }
+
+    /// Whether the line holds one of the keywords and the regex matches it.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.holds_keyword(text) && self.regex_matches(text)
+    }
+
+    /// Whether the regex alone matches (the caller found a keyword).
+    pub fn regex_matches(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
+    }
+
+    /// Whether the line holds one of the keywords (the regex is worth running).
+    pub fn holds_keyword(&self, text: &str) -> bool {
+        self.keywords.iter().any(|k| contains_ci(text, k))
+    }
+}
+
+/// Longest keyword, and longest regex source, a pattern may have.
+const MAX_KEYWORD: usize = 64;
+const MAX_REGEX: usize = 1024;
+/// Most keywords of one pattern.
+const MAX_KEYWORDS: usize = 64;
+
+/// Checks and compiles one pattern; the error says what is wrong (the caller names the field).
+pub fn compile_pattern(p: &PatternData) -> Result<Pattern, String> {
+    let pattern = lazy_pattern(p)?;
+    let re = regex_lite::Regex::new(&p.regex)
+        .map_err(|e| format!("regex parse error: {}", e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
+    let _ = pattern.re.set(Some(re));
+    Ok(pattern)
+}
+
+/// Checks one pattern's keywords and size; its regex is compiled when first needed.
+fn lazy_pattern(p: &PatternData) -> Result<Pattern, String> {
+    if p.keywords.is_empty()
+        || p.keywords.len() > MAX_KEYWORDS
+        || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > MAX_KEYWORD || k.contains('\0'))
+    {
+        return Err(format!(
+            "keywords: give 1 to {MAX_KEYWORDS} literal words (at most {MAX_KEYWORD} bytes each) the line must hold before the regex runs"
+        ));
+    }
+    if p.regex.len() > MAX_REGEX {
+        return Err(format!("regex: longer than {MAX_REGEX} bytes"));
+    }
+    Ok(Pattern { keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(), source: p.regex.clone(), re: OnceLock::new() })
+}
+
+/// The failure class named `name` in data (`auth`, `usage_limit`, …), if it is one a text can
+/// point to.
+pub fn class_named(name: &str) -> Option<FailureClass> {
+    CLASS_PRIORITY.into_iter().find(|c| class_name(*c) == name)
+}
+
+/// Everything in `patterns/common.json`, checked and compiled.
+#[derive(Debug)]
+pub struct Common {
+    pub failure: Vec<(FailureClass, Pattern)>,
+    pub http_status: Vec<(u16, FailureClass)>,
+    pub status: Vec<Pattern>,
+    pub ignored: Vec<Pattern>,
+    /// Lowercased.
+    pub waiting: Vec<String>,
+    pub retry: Vec<Pattern>,
+    pub reset: Vec<crate::reset_hint::ResetForm>,
+    index: KeywordIndex,
+}
+
+/// Parses, checks and compiles the whole shared pattern file (for the tests); the error names
+/// the field (`patterns.failure.auth[0]: regex parse error …`).
+pub fn load_common() -> Result<Common, String> {
+    let data: CommonData = serde_json::from_str(COMMON_JSON).map_err(|e| format!("patterns: {e}"))?;
+    build_common(&data, true)
+}
+
+/// Checks [`CommonData`]; with `eager`, compiles every regex now (else each when first needed).
+pub fn build_common(data: &CommonData, eager: bool) -> Result<Common, String> {
+    let list = |field: &str, list: &[PatternData]| -> Result<Vec<Pattern>, String> {
+        list.iter()
+            .enumerate()
+            .map(|(i, p)| if eager { compile_pattern(p) } else { lazy_pattern(p) }.map_err(|e| format!("patterns.{field}[{i}]: {e}")))
+            .collect()
+    };
+    let mut failure = Vec::new();
+    for (name, patterns) in &data.failure {
+        let class = class_named(name).ok_or_else(|| format!("patterns.failure.{name}: unknown class"))?;
+        failure.extend(list(&format!("failure.{name}"), patterns)?.into_iter().map(|p| (class, p)));
+    }
+    let mut http_status = Vec::new();
+    for (name, codes) in &data.http_status {
+        let class = class_named(name).ok_or_else(|| format!("patterns.http_status.{name}: unknown class"))?;
+        http_status.extend(codes.iter().map(|&c| (c, class)));
+    }
+    let status = list("status", &data.status)?;
+    let names_status = |p: &Pattern| p.re.get().is_none() || p.regex().is_some_and(|re| re.capture_names().any(|n| n == Some("status")));
+    if let Some(i) = status.iter().position(|p| !names_status(p)) {
+        return Err(format!("patterns.status[{i}]: the regex must capture the code as (?P<status>…)"));
+    }
+    let ignored = list("ignored", &data.ignored)?;
+    let retry = list("retry", &data.retry)?;
+    let reset = data
+        .reset
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let form = if eager { crate::reset_hint::ResetForm::build(p) } else { lazy_pattern(p).map(crate::reset_hint::ResetForm::lazy) };
+            form.map_err(|e| format!("patterns.reset[{i}]: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if data.waiting.iter().any(|w| w.trim().is_empty()) {
+        return Err("patterns.waiting: an empty text would match every line".into());
+    }
+    // One index over every keyword a candidate line is searched for.
+    let mut keywords: Vec<(&str, Slot)> = Vec::new();
+    for (i, (_, p)) in failure.iter().enumerate() {
+        keywords.extend(p.keywords.iter().map(|k| (k.as_str(), Slot::Failure(i))));
+    }
+    for (i, p) in status.iter().enumerate() {
+        keywords.extend(p.keywords.iter().map(|k| (k.as_str(), Slot::Status(i))));
+    }
+    for (i, p) in ignored.iter().enumerate() {
+        keywords.extend(p.keywords.iter().map(|k| (k.as_str(), Slot::Ignored(i))));
+    }
+    let index = KeywordIndex::build(&keywords)?;
+    Ok(Common {
+        failure,
+        http_status,
+        status,
+        ignored,
+        waiting: data.waiting.iter().map(|w| w.to_ascii_lowercase()).collect(),
+        retry,
+        reset,
+        index,
+    })
+}
+
+/// The shared patterns, compiled on first use. A broken file (caught by
+/// tests/core_patterns_data.rs) leaves them empty rather than taking the process down.
+pub fn common() -> &'static Common {
+    static CELL: OnceLock<Common> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let data = serde_json::from_str::<CommonData>(COMMON_JSON).map_err(|e| e.to_string());
+        data.and_then(|d| build_common(&d, false)).unwrap_or_else(|_| Common {
+            failure: Vec::new(),
+            http_status: Vec::new(),
+            status: Vec::new(),
+            ignored: Vec::new(),
+            waiting: Vec::new(),
+            retry: Vec::new(),
+            reset: Vec::new(),
+            index: KeywordIndex::default(),
+        })
+    })
+}
+
+/// The failure class an HTTP status implies, if any (`http_status` in the data).
 pub fn class_of_status(status: u16) -> Option<FailureClass> {
-    match status {
-        401 | 403 => Some(FailureClass::Auth),
-        429 | 500..=504 | 529 => Some(FailureClass::RateLimit),
-        _ => None,
-    }
+    common().http_status.iter().find(|(c, _)| *c == status).map(|(_, class)| *class)
 }
 
-/// HTTP status codes quoted in an error line: "status 401", "(429)", "API Error: 500 …",
-/// "503 Service Unavailable", or a line that starts with the code ("429 Rate limit reached").
-///
-/// Hand-written, one pass: it finds exactly what the regular expression
-/// `(?:(?i:status(?: code)?:? |api error:? )|\()([1-5]\d\d)\b|^([1-5]\d\d) [A-Z{]|\b([1-5]\d\d) (?i:unauthorized|forbidden|too many requests|internal server error|bad gateway|service unavailable|gateway timeout|overloaded)`
-/// finds (leftmost-first, non-overlapping; `\b` and `(?i)` ASCII), without a regex engine.
-pub fn statuses_in(text: &str) -> Vec<u16> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    // Every match contains a code `[1-5]\d\d` at most 13 bytes after its start ("status code: ").
-    let mut next_code = code_pos(b, 0);
-    let mut p = 0;
-    while let Some(q) = next_code {
-        if q < p {
-            next_code = code_pos(b, p);
-            continue;
-        }
-        p = p.max(q.saturating_sub(13));
-        match status_at(b, p) {
-            Some((code, end)) => {
-                out.push(code);
-                p = end;
-            }
-            None => p += 1,
-        }
-    }
-    out
+/// Whether the line is one of the shared waiting prompts.
+pub fn is_waiting(line: &str) -> bool {
+    common().waiting.iter().any(|w| contains_ci(line, w))
 }
 
-/// The first position at or after `from` where `[1-5]\d\d` starts.
-fn code_pos(b: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(&c) = b.get(i) {
-        if c.wrapping_sub(b'1') < 5 && code_at(b, i).is_some() {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
+/// Whether the line is one of the shared retry lines.
+pub fn is_retry(line: &str) -> bool {
+    common().retry.iter().any(|p| p.is_match(line))
 }
 
-/// Phrases that name a status after `NNN ` (third alternative of [`statuses_in`]).
-const STATUS_WORDS: &[&str] = &[
-    "unauthorized",
-    "forbidden",
-    "too many requests",
-    "internal server error",
-    "bad gateway",
-    "service unavailable",
-    "gateway timeout",
-    "overloaded",
-];
-
-fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
-}
-
-/// `[1-5]\d\d` at `i`: the code.
-fn code_at(b: &[u8], i: usize) -> Option<u16> {
-    match b.get(i..i + 3)? {
-        [c0 @ b'1'..=b'5', c1, c2] if c1.is_ascii_digit() && c2.is_ascii_digit() => {
-            Some(u16::from(c0 - b'0') * 100 + u16::from(c1 - b'0') * 10 + u16::from(c2 - b'0'))
-        }
-        _ => None,
-    }
-}
-
-/// ASCII case-insensitive `lower` (lowercase) at `b[i..]`.
-fn ci_at(b: &[u8], i: usize, lower: &str) -> bool {
-    b.get(i..i + lower.len())
-        .is_some_and(|w| w.iter().zip(lower.bytes()).all(|(x, y)| x.to_ascii_lowercase() == y))
-}
-
-/// The match of the status expression starting at `p`, if any: (code, end of the match).
-fn status_at(b: &[u8], p: usize) -> Option<(u16, usize)> {
-    // Alternative 1: a prefix, then the code, then a word boundary.
-    let mut digits: Option<usize> = None;
-    if b.get(p) == Some(&b'(') {
-        digits = Some(p + 1);
-    } else if ci_at(b, p, "status") {
-        // `status(?: code)?:? `: at most one of the two paths can be followed by a digit
-        // (" code" starts with a space, the other path needs a digit there).
-        let after = p + 6;
-        digits = [after + 5, after]
-            .into_iter()
-            .filter(|&q| q == after || ci_at(b, after, " code"))
-            .find_map(|q| {
-                let q = if b.get(q) == Some(&b':') { q + 1 } else { q };
-                (b.get(q) == Some(&b' ') && code_at(b, q + 1).is_some()).then_some(q + 1)
-            });
-    } else if ci_at(b, p, "api error") {
-        let q = p + 9;
-        let q = if b.get(q) == Some(&b':') { q + 1 } else { q };
-        if b.get(q) == Some(&b' ') {
-            digits = Some(q + 1);
-        }
-    }
-    if let Some(d) = digits {
-        if let Some(code) = code_at(b, d) {
-            if !b.get(d + 3).is_some_and(|&c| is_word_byte(c)) {
-                return Some((code, d + 3));
-            }
-        }
-    }
-    // Alternative 2: the text starts with `NNN ` and an uppercase letter or '{'.
-    if p == 0 {
-        if let Some(code) = code_at(b, 0) {
-            if b.get(3) == Some(&b' ') && b.get(4).is_some_and(|&c| c.is_ascii_uppercase() || c == b'{') {
-                return Some((code, 5));
-            }
-        }
-    }
-    // Alternative 3: at a word start, `NNN ` and a status phrase.
-    if p == 0 || !b.get(p - 1).is_some_and(|&c| is_word_byte(c)) {
-        if let Some(code) = code_at(b, p) {
-            if b.get(p + 3) == Some(&b' ') {
-                if let Some(w) = STATUS_WORDS.iter().find(|w| ci_at(b, p + 4, w)) {
-                    return Some((code, p + 4 + w.len()));
-                }
-            }
-        }
-    }
-    None
+/// Whether the line only looks like an error (`ignored` in the data).
+pub fn is_ignored(line: &str) -> bool {
+    common().ignored.iter().any(|p| p.is_match(line))
 }
 
 /// ASCII case-insensitive substring search. `needle` must be lowercase (the tables are).
@@ -331,214 +271,177 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(x, y)| x.to_ascii_lowercase() == *y))
 }
 
-/// Every failure class the text of one line points to (by table and by HTTP status).
-pub fn classes_in(text: &str) -> Vec<FailureClass> {
-    let mask = phrase_facts(text).classes;
-    let mut out: Vec<FailureClass> =
-        FAILURE_TEXT.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, (c, _))| *c).collect();
-    for class in statuses_in(text).into_iter().filter_map(class_of_status) {
-        if !out.contains(&class) {
-            out.push(class);
-        }
-    }
-    out
+/// ASCII case-insensitive `lower` (lowercase) at `b[i..]`.
+fn ci_at(b: &[u8], i: usize, lower: &[u8]) -> bool {
+    b.get(i..i + lower.len())
+        .is_some_and(|w| w.iter().zip(lower).all(|(x, y)| x.to_ascii_lowercase() == *y))
 }
 
-/// What one line says, as found by one pass over it: the failure classes it points to (bit
-/// `i` = `FAILURE_TEXT[i]`, by table text and by HTTP status) and whether it contains an
-/// [`IGNORED_ERROR_TEXT`] phrase.
+/// What one line says: the failure classes it points to (bit `i` = `CLASS_PRIORITY[i]`, by
+/// failure text and by HTTP status) and whether it matches an `ignored` pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LineFacts {
     pub classes: u8,
     pub ignored: bool,
 }
 
-/// The bit of `class` in [`LineFacts::classes`] (0 for classes no table names).
+/// The bit of `class` in [`LineFacts::classes`] (0 for classes no text points to).
 pub fn class_bit(class: FailureClass) -> u8 {
-    FAILURE_TEXT.iter().position(|(c, _)| *c == class).map_or(0, |i| 1 << i)
+    CLASS_PRIORITY.iter().position(|c| *c == class).map_or(0, |i| 1 << i)
 }
 
-/// One pass over `text` finding every table phrase (see [`LineFacts`]): each pair of adjacent
-/// bytes is looked up in an index built at compile time, so the work per byte is bounded by
-/// the few phrases in one bucket, whatever the line.
+/// Every class the shared patterns find in one line (see [`LineFacts`]): one pass finds the
+/// keywords present, then only the regexes behind them run.
 pub fn line_facts(text: &str) -> LineFacts {
-    let mut facts = phrase_facts(text);
-    for status in statuses_in(text) {
-        if let Some(class) = class_of_status(status) {
-            facts.classes |= class_bit(class);
-        }
-    }
-    facts
-}
-
-/// [`line_facts`] from the table phrases alone.
-///
-/// Every phrase is at least `STRIDE + 1` bytes long, so wherever one occurs, some position `j`
-/// that is a multiple of `STRIDE` has the byte pair `text[j..j + 2]` inside it, at an offset below
-/// `STRIDE`. Only those positions are looked up in [`PAIR_INDEX`] (every pair of every phrase
-/// at offsets `0..STRIDE`), and each hit is checked in full: the same answer as searching for
-/// each phrase at every position, for a fraction of the work.
-fn phrase_facts(text: &str) -> LineFacts {
-    let b = text.as_bytes();
+    let c = common();
     let mut facts = LineFacts::default();
-    let mut j = 0;
-    while let (Some(&x0), Some(&x1)) = (b.get(j), b.get(j + 1)) {
-        let pair = u16::from_le_bytes([x0.to_ascii_lowercase(), x1.to_ascii_lowercase()]);
-        let h = pair_hash(pair);
-        // `start` has BUCKETS + 1 entries and h < BUCKETS, so both reads are in bounds.
-        let (lo, hi) = (usize::from(PAIR_INDEX.start[h]), usize::from(PAIR_INDEX.start[h + 1]));
-        for e in PAIR_INDEX.entries.get(lo..hi).unwrap_or(&[]) {
-            if e.pair != pair || j < usize::from(e.offset) {
-                continue;
+    let hits = c.index.hits(text.as_bytes());
+    if hits == 0 {
+        return facts;
+    }
+    for (slot, bit) in c.index.slots.iter().zip(0..) {
+        if hits & (1u128 << bit) == 0 {
+            continue;
+        }
+        match *slot {
+            Slot::Failure(i) => {
+                if let Some((class, p)) = c.failure.get(i) {
+                    let b = class_bit(*class);
+                    if facts.classes & b == 0 && p.regex_matches(text) {
+                        facts.classes |= b;
+                    }
+                }
             }
-            let Some(p) = PHRASES.get(usize::from(e.phrase)) else { continue };
-            let known = if p.bit == IGNORED_BIT { facts.ignored } else { facts.classes & p.bit != 0 };
-            if !known && ci_at(b, j - usize::from(e.offset), p.text) {
-                if p.bit == IGNORED_BIT {
+            Slot::Status(i) => {
+                if let Some(re) = c.status.get(i).and_then(Pattern::regex) {
+                    for caps in re.captures_iter(text) {
+                        let code = caps.name("status").and_then(|m| m.as_str().parse::<u16>().ok());
+                        if let Some(class) = code.and_then(class_of_status) {
+                            facts.classes |= class_bit(class);
+                        }
+                    }
+                }
+            }
+            Slot::Ignored(i) => {
+                if !facts.ignored && c.ignored.get(i).is_some_and(|p| p.regex_matches(text)) {
                     facts.ignored = true;
-                } else {
-                    facts.classes |= p.bit;
                 }
             }
         }
-        j += STRIDE;
     }
     facts
 }
 
-/// Marks an [`IGNORED_ERROR_TEXT`] phrase (class bits use the low 6 bits).
-const IGNORED_BIT: u8 = 0x80;
-
-/// One table phrase and the bit it sets.
-#[derive(Clone, Copy)]
-struct Phrase {
-    text: &'static str,
-    bit: u8,
+/// Which pattern a keyword belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Failure(usize),
+    Status(usize),
+    Ignored(usize),
 }
 
-/// `PHRASES[phrase]` has the (lowercase) byte pair `pair` (little-endian) at `offset`.
-#[derive(Clone, Copy)]
+/// Finds which of many keywords occur in a line in one pass.
+///
+/// Every keyword is at least `stride + 1` bytes long, so wherever one occurs, some position `j`
+/// that is a multiple of `stride` has the byte pair `text[j..j + 2]` inside it, at an offset
+/// below `stride`. Only those positions are looked up (every pair of every keyword at offsets
+/// `0..stride` is indexed by a hash of the pair), and each hit is checked in full: the same
+/// answer as searching for each keyword at every position, for a fraction of the work.
+#[derive(Debug, Default)]
+struct KeywordIndex {
+    stride: usize,
+    /// The pattern of each bit of [`KeywordIndex::hits`]' answer.
+    slots: Vec<Slot>,
+    /// Lowercased keywords and the bit of their pattern.
+    keywords: Vec<(Vec<u8>, u8)>,
+    /// `entries[start[h]..start[h + 1]]` have `pair_hash(pair) == h`.
+    start: Vec<u32>,
+    entries: Vec<Entry>,
+}
+
+/// Keyword `keyword` has the (lowercase) byte pair `pair` (little-endian) at `offset`.
+#[derive(Debug, Clone, Copy)]
 struct Entry {
     pair: u16,
-    phrase: u8,
+    keyword: u16,
     offset: u8,
 }
 
-const PHRASE_COUNT: usize = {
-    let mut n = IGNORED_ERROR_TEXT.len();
-    let mut i = 0;
-    while i < FAILURE_TEXT.len() {
-        n += FAILURE_TEXT[i].1.len();
-        i += 1;
-    }
-    assert!(n < 256, "phrase indices are u8");
-    n
-};
-
-/// Every phrase of [`FAILURE_TEXT`] and [`IGNORED_ERROR_TEXT`], flattened at compile time.
-static PHRASES: [Phrase; PHRASE_COUNT] = {
-    let mut out = [Phrase { text: "", bit: 0 }; PHRASE_COUNT];
-    let mut k = 0;
-    let mut i = 0;
-    while i < FAILURE_TEXT.len() {
-        let list = FAILURE_TEXT[i].1;
-        let mut j = 0;
-        while j < list.len() {
-            out[k] = Phrase { text: list[j], bit: 1 << i };
-            k += 1;
-            j += 1;
-        }
-        i += 1;
-    }
-    let mut j = 0;
-    while j < IGNORED_ERROR_TEXT.len() {
-        out[k] = Phrase { text: IGNORED_ERROR_TEXT[j], bit: IGNORED_BIT };
-        k += 1;
-        j += 1;
-    }
-    out
-};
-
-/// Distance between looked-up positions: one less than the shortest phrase (a shorter phrase
-/// only makes the search slower, never wrong).
-const STRIDE: usize = {
-    let mut min = usize::MAX;
-    let mut i = 0;
-    while i < FAILURE_TEXT.len() {
-        let list = FAILURE_TEXT[i].1;
-        let mut j = 0;
-        while j < list.len() {
-            if list[j].len() < min {
-                min = list[j].len();
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    let mut j = 0;
-    while j < IGNORED_ERROR_TEXT.len() {
-        if IGNORED_ERROR_TEXT[j].len() < min {
-            min = IGNORED_ERROR_TEXT[j].len();
-        }
-        j += 1;
-    }
-    assert!(min >= 2, "table phrases have at least two bytes");
-    min - 1
-};
-
 const BUCKETS: usize = 512;
-const ENTRY_COUNT: usize = PHRASE_COUNT * STRIDE;
 
-const fn pair_hash(pair: u16) -> usize {
+fn pair_hash(pair: u16) -> usize {
     (pair as usize).wrapping_mul(0x9E37) >> 7 & (BUCKETS - 1)
 }
 
-/// The pair at `offset` of `text` (little-endian).
-const fn pair_at(text: &str, offset: usize) -> u16 {
-    let b = text.as_bytes();
-    u16::from_le_bytes([b[offset], b[offset + 1]])
-}
-
-/// Entries grouped by bucket: `entries[start[h]..start[h + 1]]` have `pair_hash(pair) == h`.
-struct PairIndex {
-    entries: [Entry; ENTRY_COUNT],
-    start: [u16; BUCKETS + 1],
-}
-
-/// Built at compile time (counting sort by bucket).
-static PAIR_INDEX: PairIndex = {
-    let mut count = [0u16; BUCKETS + 1];
-    let mut p = 0;
-    while p < PHRASE_COUNT {
-        let mut off = 0;
-        while off < STRIDE {
-            count[pair_hash(pair_at(PHRASES[p].text, off)) + 1] += 1;
-            off += 1;
+impl KeywordIndex {
+    fn build(keywords: &[(&str, Slot)]) -> Result<KeywordIndex, String> {
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut kws = Vec::new();
+        for (k, slot) in keywords {
+            let bit = match slots.iter().position(|s| s == slot) {
+                Some(b) => b,
+                None => {
+                    slots.push(*slot);
+                    slots.len() - 1
+                }
+            };
+            if bit >= 128 {
+                return Err("patterns: at most 128 failure, status and ignored patterns".into());
+            }
+            if k.len() < 2 || k.len() > MAX_KEYWORD {
+                return Err(format!("patterns: keyword {k:?} must be 2 to {MAX_KEYWORD} bytes"));
+            }
+            kws.push((k.as_bytes().to_ascii_lowercase(), bit as u8));
         }
-        p += 1;
+        if kws.len() > usize::from(u16::MAX) {
+            return Err("patterns: too many keywords".into());
+        }
+        let stride = kws.iter().map(|(k, _)| k.len()).min().unwrap_or(2) - 1;
+        let mut entries: Vec<(usize, Entry)> = Vec::new();
+        for (ki, (k, _)) in kws.iter().enumerate() {
+            for off in 0..stride {
+                let pair = u16::from_le_bytes([k[off], k[off + 1]]);
+                entries.push((pair_hash(pair), Entry { pair, keyword: ki as u16, offset: off as u8 }));
+            }
+        }
+        entries.sort_by_key(|(h, _)| *h);
+        let mut start = vec![0u32; BUCKETS + 1];
+        for (h, _) in &entries {
+            start[h + 1] += 1;
+        }
+        for h in 1..=BUCKETS {
+            start[h] += start[h - 1];
+        }
+        Ok(KeywordIndex { stride, slots, keywords: kws, start, entries: entries.into_iter().map(|(_, e)| e).collect() })
     }
-    let mut start = [0u16; BUCKETS + 1];
-    let mut h = 1;
-    while h <= BUCKETS {
-        start[h] = start[h - 1] + count[h];
-        h += 1;
-    }
-    let mut fill = start;
-    let mut entries = [Entry { pair: 0, phrase: 0, offset: 0 }; ENTRY_COUNT];
-    let mut p = 0;
-    while p < PHRASE_COUNT {
-        let mut off = 0;
-        while off < STRIDE {
-            let pair = pair_at(PHRASES[p].text, off);
+
+    /// Bit `i` set: a keyword of `slots[i]` occurs in `b`.
+    fn hits(&self, b: &[u8]) -> u128 {
+        let mut found = 0u128;
+        if self.stride == 0 {
+            return found;
+        }
+        let mut j = 0;
+        while let (Some(&x0), Some(&x1)) = (b.get(j), b.get(j + 1)) {
+            let pair = u16::from_le_bytes([x0.to_ascii_lowercase(), x1.to_ascii_lowercase()]);
             let h = pair_hash(pair);
-            entries[fill[h] as usize] = Entry { pair, phrase: p as u8, offset: off as u8 };
-            fill[h] += 1;
-            off += 1;
+            let (Some(&lo), Some(&hi)) = (self.start.get(h), self.start.get(h + 1)) else { break };
+            let (lo, hi) = (lo as usize, hi as usize);
+            for e in self.entries.get(lo..hi).unwrap_or(&[]) {
+                if e.pair != pair || j < usize::from(e.offset) {
+                    continue;
+                }
+                let Some((k, bit)) = self.keywords.get(usize::from(e.keyword)) else { continue };
+                let mask = 1u128 << bit;
+                if found & mask == 0 && ci_at(b, j - usize::from(e.offset), k) {
+                    found |= mask;
+                }
+            }
+            j += self.stride;
         }
-        p += 1;
+        found
     }
-    PairIndex { entries, start }
-};
+}
 
 /// The stable name of a failure class (as serialized), for profile data.
 pub fn class_name(class: FailureClass) -> &'static str {

@@ -187,22 +187,22 @@ pub enum CutSuffix {
 /// by the one generic reader in [`crate::event_grammar`].
 pub use crate::event_grammar::EventGrammar;
 
-/// One failure text of a profile: a regex that runs only on a line holding one of `keywords`
-/// (literal, case-insensitive), so most lines cost a substring search.
+/// One pattern (a failure text, a retry line, a reset-time form), in a profile and in
+/// `patterns/common.json` alike: a regex that runs only on a line holding one of `keywords`
+/// (literal, ASCII case-insensitive), so most lines cost a substring search. Every text the
+/// regex matches must contain one of the keywords.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FailurePatternData {
+pub struct PatternData {
     pub keywords: Vec<String>,
     pub regex: String,
 }
 
-/// A checked [`FailurePatternData`].
+/// A checked failure [`PatternData`] and its class.
 #[derive(Debug, Clone)]
 pub struct FailurePattern {
     pub class: crate::model::FailureClass,
-    /// Lowercased.
-    pub keywords: Vec<String>,
-    pub re: regex_lite::Regex,
+    pub pattern: crate::patterns::Pattern,
 }
 
 /// An event that carries the session id: a JSON line whose `type` is `type` (any line when
@@ -365,7 +365,7 @@ pub struct ProfileData {
     /// This CLI's own failure texts by class (`auth`, `usage_limit`, `rate_limit`, `network`,
     /// `context_overflow`, `bad_invocation`), on top of the shared ones.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub failure: BTreeMap<String, Vec<FailurePatternData>>,
+    pub failure: BTreeMap<String, Vec<PatternData>>,
     /// Which events carry token counts and cost, and where ([`crate::usage`]); absent: the
     /// agent reports none (its tasks show no usage and only a cost/token budget cannot apply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,7 +375,15 @@ pub struct ProfileData {
     /// original prompt ([`crate::fresh_restart`]). Only texts that cannot mean "a conversation
     /// that recorded work is gone".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub nothing_to_resume: Vec<FailurePatternData>,
+    pub nothing_to_resume: Vec<PatternData>,
+    /// This CLI's own retry lines (a pane whose last lines all match is a retry loop), on top
+    /// of the shared ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retry: Vec<PatternData>,
+    /// This CLI's own reset-time forms, tried before the shared ones (named captures: see
+    /// [`crate::reset_hint`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reset: Vec<PatternData>,
 }
 
 /// The checked form of a session-id shape.
@@ -408,7 +416,11 @@ pub struct Profile {
     /// [`ProfileData::failure`], checked.
     pub failure: Vec<FailurePattern>,
     /// [`ProfileData::nothing_to_resume`], checked.
-    pub nothing_to_resume: Vec<crate::fresh_restart::NothingToResume>,
+    pub nothing_to_resume: Vec<crate::patterns::Pattern>,
+    /// [`ProfileData::retry`], checked.
+    pub retry: Vec<crate::patterns::Pattern>,
+    /// [`ProfileData::reset`], checked.
+    pub reset: Vec<crate::reset_hint::ResetForm>,
 }
 
 /// File name (inside the task directory) of a session file when the profile names none.
@@ -512,26 +524,49 @@ impl Profile {
         }
         let mut failure = Vec::new();
         for (class_name, list) in &data.failure {
-            let class = crate::patterns::CLASS_PRIORITY
-                .into_iter()
-                .find(|c| crate::patterns::class_name(*c) == class_name)
+            let class = crate::patterns::class_named(class_name)
                 .ok_or_else(|| bad(&format!("failure.{class_name}"), "unknown class: use auth, usage_limit, rate_limit, network, context_overflow or bad_invocation".into()))?;
             if list.len() > MAX_ITEMS {
                 return Err(bad(&format!("failure.{class_name}"), format!("at most {MAX_ITEMS} patterns")));
             }
             for (i, p) in list.iter().enumerate() {
-                let at = format!("failure.{class_name}[{i}]");
-                if p.keywords.is_empty() || p.keywords.iter().any(|k| k.trim().is_empty() || k.len() > 64) {
-                    return Err(bad(&format!("{at}.keywords"), "give 1 or more literal words (at most 64 bytes each) the line must hold before the regex runs".into()));
-                }
-                let re = compile(&p.regex).map_err(|e| bad(&at, e))?;
-                failure.push(FailurePattern { class, keywords: p.keywords.iter().map(|k| k.to_lowercase()).collect(), re });
+                let pattern = check_pattern(p).map_err(|(sub, e)| bad(&format!("failure.{class_name}[{i}]{sub}"), e))?;
+                failure.push(FailurePattern { class, pattern });
             }
         }
-        let nothing_to_resume = crate::fresh_restart::compile(name, &data.nothing_to_resume)?;
+        for (field, list) in [("retry", &data.retry), ("reset", &data.reset), ("nothing_to_resume", &data.nothing_to_resume)] {
+            if list.len() > MAX_ITEMS {
+                return Err(bad(field, format!("at most {MAX_ITEMS} patterns")));
+            }
+        }
+        let retry = data
+            .retry
+            .iter()
+            .enumerate()
+            .map(|(i, p)| check_pattern(p).map_err(|(sub, e)| bad(&format!("retry[{i}]{sub}"), e)))
+            .collect::<CoreResult<Vec<_>>>()?;
+        let nothing_to_resume = data
+            .nothing_to_resume
+            .iter()
+            .enumerate()
+            .map(|(i, p)| check_pattern(p).map_err(|(sub, e)| bad(&format!("nothing_to_resume[{i}]{sub}"), e)))
+            .collect::<CoreResult<Vec<_>>>()?;
+        let reset = data
+            .reset
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                crate::reset_hint::ResetForm::build(p).map_err(|e| {
+                    let (sub, why) = pattern_error(e);
+                    bad(&format!("reset[{i}]{sub}"), why)
+                })
+            })
+            .collect::<CoreResult<Vec<_>>>()?;
         Ok(Profile {
             failure,
             nothing_to_resume,
+            retry,
+            reset,
             events,
             name,
             agent: crate::model::AgentKind::named(name),
@@ -566,6 +601,19 @@ pub(crate) fn compile(re: &str) -> Result<regex_lite::Regex, String> {
         return Err(format!("longer than {MAX_TEXT} bytes"));
     }
     regex_lite::Regex::new(re).map_err(|e| format!("regex parse error: {}", one_line(&e.to_string())))
+}
+
+/// Checks one pattern: the error is the sub-field (`.keywords` or empty for the regex) and why.
+fn check_pattern(p: &PatternData) -> Result<crate::patterns::Pattern, (&'static str, String)> {
+    crate::patterns::compile_pattern(p).map_err(pattern_error)
+}
+
+/// Splits an error of [`crate::patterns::compile_pattern`] into the sub-field it is about and why.
+fn pattern_error(e: String) -> (&'static str, String) {
+    match e.strip_prefix("keywords: ") {
+        Some(why) => (".keywords", why.to_string()),
+        None => ("", e.strip_prefix("regex: ").unwrap_or(&e).to_string()),
+    }
 }
 
 fn one_line(s: &str) -> String {

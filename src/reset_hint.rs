@@ -1,9 +1,18 @@
 //! When an agent's own message says it can go on: "try again at 1:22 AM" (Codex usage limit),
 //! "resets 3:50pm (Asia/Tokyo)" / "resets 1am" (Claude subscription limits), "retry-after: 20",
-//! "try again in 20s", "in 5 minutes". Hand-written scanning: the formats are few and a
-//! tokenizer is clearer (and smaller in wasm) than a page of regular expressions.
+//! "try again in 20s", "in 5 minutes".
+//!
+//! The forms are data (`reset` in `patterns/common.json` and in agent profiles): regexes whose
+//! named captures say what they found. A wall-clock form captures `hour` and optionally
+//! `minute`, `ampm` (`am`, `pm`, `a.m.`, …) and `zone` (an IANA name); a relative form captures
+//! `amount` and optionally `unit` (seconds when absent), and further `<amount><unit>` parts
+//! right after the match are added ("2h 10m", "1 hour and 5 minutes"). Turning captures into a
+//! [`ResetHint`] — ranges, 12-hour clocks, units — is this module's code.
 
 use crate::model::{Millis, ResetHint};
+use crate::patterns::Pattern;
+use crate::profiles::PatternData;
+use std::sync::OnceLock;
 
 /// Largest relative wait reported (2^53 - 1 ms, the largest integer JS holds exactly).
 const MAX_MS: f64 = 9_007_199_254_740_991.0;
@@ -13,7 +22,20 @@ const DAY_MS: f64 = 86_400_000.0;
 /// delay when both appear. A time with a date in front ("try again at Oct 3rd, 2026 1:22 AM")
 /// gives `None`: a time of day alone would point at the wrong day.
 pub fn parse_reset_hint(text: &str) -> Option<ResetHint> {
-    clock_hint(text).or_else(|| relative_hint(text))
+    parse_reset_hint_with(&[], text)
+}
+
+/// [`parse_reset_hint`] with an agent's own forms tried first (a profile's `reset`). Forms are
+/// tried in order, wall-clock forms before relative ones; within a form the first match that
+/// makes a valid time wins.
+pub fn parse_reset_hint_with(own: &[ResetForm], text: &str) -> Option<ResetHint> {
+    let shared = &crate::patterns::common().reset;
+    // Only the forms whose keywords the text holds are compiled (see Pattern::regex).
+    let forms = || own.iter().chain(shared.iter()).filter(|f| f.pattern.holds_keyword(text));
+    forms()
+        .filter(|f| f.kind() == Some(Kind::Clock))
+        .chain(forms().filter(|f| f.kind() == Some(Kind::Relative)))
+        .find_map(|f| f.find(text))
 }
 
 /// The next instant at or after `now` when the local time (UTC + `utc_offset_min`) is
@@ -34,95 +56,117 @@ pub fn next_clock_occurrence(now: Millis, hour: u8, minute: u8, utc_offset_min: 
     target - offset_ms
 }
 
-/// Keywords followed by a time of day.
-const CLOCK_KEYS: &[&str] = &["try again at ", "resets at ", "reset at ", "resets ", "available again at "];
-
-fn clock_hint(text: &str) -> Option<ResetHint> {
-    let lower = text.to_ascii_lowercase();
-    for key in CLOCK_KEYS {
-        let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|s| s.find(key)) {
-            let start = from + pos + key.len();
-            if let Some(rest) = text.get(start..) {
-                if let Some(hint) = parse_clock(rest) {
-                    return Some(hint);
-                }
-            }
-            from = start;
-        }
-    }
-    None
+/// What a reset form reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A time of day (captures `hour`).
+    Clock,
+    /// A delay (captures `amount`).
+    Relative,
 }
 
-/// Parses `H[:MM][ ]am|pm` or `HH:MM` (24 h) at the start of `s`, then an optional
-/// `(Zone/Name)`.
-fn parse_clock(s: &str) -> Option<ResetHint> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let hour = read_uint(b, &mut i, 2)?;
-    let mut minute = 0u32;
-    let mut has_minutes = false;
-    if b.get(i) == Some(&b':') {
-        i += 1;
-        let before = i;
-        minute = read_uint(b, &mut i, 2)?;
-        if i - before != 2 {
+/// A checked reset-time form.
+#[derive(Debug, Clone)]
+pub struct ResetForm {
+    pub pattern: Pattern,
+    /// What it reads, known once its regex is compiled.
+    kind: OnceLock<Option<Kind>>,
+}
+
+/// The capture names of a time-of-day form and of a delay form.
+const CLOCK_NAMES: &[&str] = &["hour", "minute", "ampm", "zone"];
+const DELAY_NAMES: &[&str] = &["amount", "unit"];
+
+impl ResetForm {
+    /// Checks one form: a pattern that captures `hour` (and maybe `minute`, `ampm`, `zone`) for
+    /// a time of day, or `amount` (and maybe `unit`) for a delay, and no other name.
+    pub fn build(p: &PatternData) -> Result<ResetForm, String> {
+        let pattern = crate::patterns::compile_pattern(p)?;
+        let kind = pattern.regex().map_or(Err(String::new()), kind_of)?;
+        Ok(ResetForm { pattern, kind: OnceLock::from(Some(kind)) })
+    }
+
+    /// A form of the shared file: checked like [`ResetForm::build`] by the tests, compiled
+    /// when a text first holds one of its keywords.
+    pub fn lazy(pattern: Pattern) -> ResetForm {
+        ResetForm { pattern, kind: OnceLock::new() }
+    }
+
+    /// What the form reads (`None`: its regex does not compile or captures the wrong names).
+    pub fn kind(&self) -> Option<Kind> {
+        *self.kind.get_or_init(|| self.pattern.regex().and_then(|re| kind_of(re).ok()))
+    }
+
+    /// The first valid time this form finds in `text` (its kind is known).
+    fn find(&self, text: &str) -> Option<ResetHint> {
+        if !self.pattern.holds_keyword(text) {
             return None;
         }
-        has_minutes = true;
+        let kind = self.kind()?;
+        self.pattern.regex()?.captures_iter(text).find_map(|c| match kind {
+            Kind::Clock => clock_of(&c, text),
+            Kind::Relative => delay_of(&c, text).map(|ms| ResetHint::After { ms }),
+        })
     }
-    let mut j = i;
-    while b.get(j) == Some(&b' ') {
-        j += 1;
+}
+
+/// What a form's capture names say it reads, or why they are wrong.
+fn kind_of(re: &regex_lite::Regex) -> Result<Kind, String> {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    if let Some(n) = names.iter().find(|n| !CLOCK_NAMES.contains(n) && !DELAY_NAMES.contains(n)) {
+        return Err(format!("unknown capture name {n:?}: use hour, minute, ampm, zone, amount or unit"));
     }
-    let meridiem = match (b.get(j).map(u8::to_ascii_lowercase), b.get(j + 1).map(u8::to_ascii_lowercase)) {
-        (Some(m @ (b'a' | b'p')), Some(b'm')) => {
-            let after = b.get(j + 2);
-            if after.is_some_and(|c| c.is_ascii_alphanumeric()) {
-                None
-            } else {
-                i = j + 2;
-                Some(m)
-            }
-        }
-        (Some(m @ (b'a' | b'p')), Some(b'.')) if b.get(j + 2).map(u8::to_ascii_lowercase) == Some(b'm') => {
-            i = j + 3;
-            if b.get(i) == Some(&b'.') {
-                i += 1;
-            }
-            Some(m)
-        }
-        _ => None,
+    let only = |allowed: &[&str]| names.iter().all(|n| allowed.contains(n));
+    if names.contains(&"hour") && only(CLOCK_NAMES) {
+        Ok(Kind::Clock)
+    } else if names.contains(&"amount") && only(DELAY_NAMES) {
+        Ok(Kind::Relative)
+    } else {
+        Err("capture either (?P<hour>…) with minute, ampm, zone for a time of day, or (?P<amount>…) with unit for a delay".into())
+    }
+}
+
+fn is_alnum_at(text: &str, i: usize) -> bool {
+    text.as_bytes().get(i).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// A time of day from a clock form's captures. `H[:MM] am|pm` (12 h) or `HH:MM` (24 h); the
+/// digits, or `am`/`pm`, must not run on into a word ("resets 10x"); a zone that does not
+/// look like an IANA name is dropped.
+fn clock_of(c: &regex_lite::Captures<'_>, text: &str) -> Option<ResetHint> {
+    let hour_m = c.name("hour")?;
+    let hour: u32 = hour_m.as_str().parse().ok()?;
+    let minute_m = c.name("minute");
+    let minute: u32 = match minute_m {
+        Some(m) => m.as_str().parse().ok()?,
+        None => 0,
     };
-    let hour24 = match meridiem {
+    let digits_end = minute_m.map_or(hour_m.end(), |m| m.end());
+    // "pm" running on into a word is not a meridiem ("5 pmx"); "p.m." ends with its dots.
+    let ampm = c.name("ampm").filter(|m| m.as_str().ends_with('.') || !is_alnum_at(text, m.end()));
+    let hour24 = match ampm {
         Some(m) => {
             if !(1..=12).contains(&hour) {
                 return None;
             }
-            (hour % 12) + if m == b'p' { 12 } else { 0 }
+            let pm = m.as_str().as_bytes().first().is_some_and(|b| b.eq_ignore_ascii_case(&b'p'));
+            (hour % 12) + if pm { 12 } else { 0 }
         }
         // Without am/pm only an unambiguous 24-hour "HH:MM" counts.
-        None if has_minutes && hour <= 23 => hour,
+        None if minute_m.is_some() && hour <= 23 && !is_alnum_at(text, digits_end) => hour,
         None => return None,
     };
     if minute > 59 {
         return None;
     }
-    // The digits must not run on into a longer number or word ("resets 10x").
-    if meridiem.is_none() && b.get(i).is_some_and(|c| c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let zone = parse_zone(s.get(i..).unwrap_or(""));
+    let zone = c.name("zone").and_then(|z| iana_zone(z.as_str()));
     // hour24 ≤ 23 and minute ≤ 59 were checked above, so both fit in u8.
     Some(ResetHint::ClockTime { hour: hour24 as u8, minute: minute as u8, zone })
 }
 
-/// ` (Asia/Tokyo)` → `Asia/Tokyo`, if it looks like an IANA zone name.
-fn parse_zone(s: &str) -> Option<String> {
-    let t = s.trim_start_matches(' ');
-    let inner = t.strip_prefix('(')?;
-    let end = inner.find(')')?;
-    let zone = inner.get(..end)?.trim();
+/// `Asia/Tokyo`, if it looks like an IANA zone name.
+fn iana_zone(s: &str) -> Option<String> {
+    let zone = s.trim();
     let ok = !zone.is_empty()
         && zone.len() <= 64
         && zone.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
@@ -130,85 +174,31 @@ fn parse_zone(s: &str) -> Option<String> {
     ok.then(|| zone.to_string())
 }
 
-/// Reads up to `max_digits` ASCII digits at `*i`.
-fn read_uint(b: &[u8], i: &mut usize, max_digits: usize) -> Option<u32> {
-    let start = *i;
-    let mut v: u32 = 0;
-    while let Some(c) = b.get(*i).filter(|c| c.is_ascii_digit()) {
-        if *i - start >= max_digits {
-            return None;
-        }
-        v = v * 10 + u32::from(c - b'0');
-        *i += 1;
-    }
-    (*i > start).then_some(v)
+/// A delay in ms from a relative form's captures, with the parts that follow the match.
+fn delay_of(c: &regex_lite::Captures<'_>, text: &str) -> Option<u64> {
+    let amount = c.name("amount")?;
+    let (value, _) = read_number(amount.as_str().as_bytes(), 0)?;
+    let Some(unit) = c.name("unit") else {
+        return Some(clamp_ms(value * 1000.0));
+    };
+    let mut total = value * unit_ms(&unit.as_str().to_ascii_lowercase())?;
+    let rest = text.get(unit.end()..).unwrap_or("").to_ascii_lowercase();
+    total += more_parts(&rest);
+    (!total.is_nan()).then(|| clamp_ms(total))
 }
 
-/// Keywords followed by a duration.
-const RELATIVE_KEYS: &[&str] = &[
-    "try again in ",
-    "retry in ",
-    "retry after ",
-    "retrying in ",
-    "resets in ",
-    "reset in ",
-    "wait ",
-];
-
-fn relative_hint(text: &str) -> Option<ResetHint> {
-    let lower = text.to_ascii_lowercase();
-    if let Some(ms) = retry_after_header(&lower) {
-        return Some(ResetHint::After { ms });
-    }
-    for key in RELATIVE_KEYS {
-        let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|s| s.find(key)) {
-            let start = from + pos + key.len();
-            if let Some(ms) = lower.get(start..).and_then(parse_duration) {
-                return Some(ResetHint::After { ms });
-            }
-            from = start;
-        }
-    }
-    None
-}
-
-/// `retry-after: 20`, `"retry-after":"20"`, `Retry-After=20` (seconds).
-fn retry_after_header(lower: &str) -> Option<u64> {
-    let mut from = 0;
-    while let Some(pos) = lower.get(from..).and_then(|s| s.find("retry-after")) {
-        let start = from + pos + "retry-after".len();
-        let rest = lower.get(start..).unwrap_or("");
-        let rest = rest.trim_start_matches(['"', '\'', ' ']);
-        if let Some(rest) = rest.strip_prefix([':', '=']) {
-            let rest = rest.trim_start_matches(['"', '\'', ' ']);
-            let b = rest.as_bytes();
-            let mut i = 0;
-            if let Some(secs) = read_uint(b, &mut i, 9) {
-                if !b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
-                    return Some(clamp_ms(f64::from(secs) * 1000.0));
-                }
-            }
-        }
-        from = start;
-    }
-    None
-}
-
-/// `20s`, `1.5s`, `20 seconds`, `5 minutes`, `6m0s`, `2h 10m`, `1 hour and 5 minutes`, `250ms`.
-fn parse_duration(s: &str) -> Option<u64> {
+/// The sum of the `, <amount><unit>` / ` and <amount> <unit>` parts at the start of `s`
+/// (lowercase): "6m0s" continues with "0s", "2h 10m" with " 10m".
+fn more_parts(s: &str) -> f64 {
     let b = s.as_bytes();
     let mut i = 0;
     let mut total = 0.0f64;
-    let mut parts = 0;
     loop {
-        if parts > 0 {
-            while matches!(b.get(i), Some(b' ' | b',')) {
-                i += 1;
-            }
-            if s.get(i..).is_some_and(|r| r.starts_with("and ")) {
-                i += 4;
-            }
+        while matches!(b.get(i), Some(b' ' | b',')) {
+            i += 1;
+        }
+        if s.get(i..).is_some_and(|r| r.starts_with("and ")) {
+            i += 4;
         }
         let Some((value, after_num)) = read_number(b, i) else { break };
         let mut j = after_num;
@@ -216,15 +206,12 @@ fn parse_duration(s: &str) -> Option<u64> {
             j += 1;
         }
         let word_end = (j..=b.len()).find(|&k| !b.get(k).is_some_and(u8::is_ascii_alphabetic)).unwrap_or(b.len());
-        let word = s.get(j..word_end).unwrap_or("");
         // "6m0s": the letters stop at the next digit, so run-together units split naturally.
-        let Some(unit_ms) = unit_ms(word) else { break };
-        let end = word_end;
+        let Some(unit_ms) = s.get(j..word_end).and_then(unit_ms) else { break };
         total += value * unit_ms;
-        parts += 1;
-        i = end;
+        i = word_end;
     }
-    (parts > 0 && !total.is_nan()).then(|| clamp_ms(total))
+    total
 }
 
 fn read_number(b: &[u8], start: usize) -> Option<(f64, usize)> {

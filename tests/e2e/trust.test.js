@@ -270,7 +270,10 @@ test("a record whose autonomy was changed after the start is not resumed (bypass
   /** @type {any[]} */
   const problems = [];
   tm.on("problem", (p) => problems.push(p));
-  const stop = watching(tm);
+  // The monitor starts only after the edit: a monitor write between the test's read and rename
+  // would put the original record back (a race of the test, not a resume from an edited record).
+  /** @type {(() => Promise<void>) | undefined} */
+  let stop;
   try {
     const v = await tm.start({ agent: "codex", name: "autonomy-edit", projectDir: w.projectDir, prompt: "p" });
     await waitFor(() => existsSync(join(v.taskDir, "pid.1")), { what: "attempt 1 running" });
@@ -279,6 +282,7 @@ test("a record whose autonomy was changed after the start is not resumed (bypass
     r.spec.autonomy = "full";
     await writeFile(path + ".edit", JSON.stringify(r, null, 2));
     await rename(path + ".edit", path);
+    stop = watching(tm);
     await waitFor(
       async () => problems.some((p) => p.code === "task_file_unsafe") || (await w.calls()).some((c) => c.taskDir === v.taskDir && c.attempt === 2),
       { timeoutMs: 60_000, what: "the recovery decided" },
@@ -287,6 +291,6 @@ test("a record whose autonomy was changed after the start is not resumed (bypass
     assert.deepEqual(resumed.map((c) => c.argv), [], "the agent was resumed from the edited record");
     assert.ok(problems.some((p) => p.code === "task_file_unsafe" && /autonomy changed/.test(p.message)), JSON.stringify(problems));
   } finally {
-    await stop();
+    await stop?.();
   }
 });
