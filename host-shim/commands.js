@@ -50,6 +50,29 @@ export function positiveLines(value) {
   return n;
 }
 
+/** `--max-cost-usd`: dollars, greater than 0. @param {string} value */
+export function costOption(value) {
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+(\.\d+)?$/.test(value) || !(n > 0)) {
+    throw new RcaError("usage", `--max-cost-usd must be a cost in US dollars greater than 0 (e.g. 2.50), got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** `--max-tokens`: a whole number of tokens, at least 1. @param {string} value */
+export function tokensOption(value) {
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new RcaError("usage", `--max-tokens must be a whole number of tokens of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+const BUDGET_OPTIONS = /** @type {Record<string, OptionSpec>} */ ({
+  "max-cost-usd": { type: "string", value: "USD", check: costOption, help: "stop the task (failed, budget_exceeded) once its agent reports this cost (within the operator's ceiling)" },
+  "max-tokens": { type: "string", value: "N", check: tokensOption, help: "stop the task once it has used this many tokens, input + output (within the operator's ceiling)" },
+});
+
 /** `--env NAME=VALUE`, repeatable, into an object (the value may hold `=`). @param {string[]} pairs */
 export function envPairs(pairs) {
   /** @type {Record<string, string>} */
@@ -95,6 +118,7 @@ export const COMMANDS = {
       worktree: { type: "boolean", help: "run the agent in its own git worktree on a new branch rca/<name>" },
       base: { type: "string", value: "REF", help: "with --worktree: the branch, tag or commit the new branch starts from (default HEAD)" },
       "no-auto-resume": { type: "boolean", help: "never recover this task automatically: a crash or limit stops it until `resume`" },
+      ...BUDGET_OPTIONS,
       host: HOST_OPTION,
     },
     needs: (o) => {
@@ -115,6 +139,8 @@ export const COMMANDS = {
       if (opts.worktree) input.worktree = true;
       if (opts.base !== undefined) input.base = opts.base;
       if (opts["no-auto-resume"]) input.autoResume = false;
+      if (opts["max-cost-usd"] !== undefined) input.maxCostUsd = opts["max-cost-usd"];
+      if (opts["max-tokens"] !== undefined) input.maxTokens = opts["max-tokens"];
       if (surface.origin) input.origin = surface.origin;
       const view = await tm.start(input);
       // Both surfaces are the operator's: an agent without a sandbox runs, with a warning.
@@ -191,9 +217,14 @@ export const COMMANDS = {
   resume: {
     summary: "resume a task now, in the same agent conversation",
     args: [SESSION],
-    options: { host: HOST_OPTION },
-    async run({ tm, args, print }) {
-      const view = await tm.resume(args.session);
+    options: { ...BUDGET_OPTIONS, host: HOST_OPTION },
+    async run({ tm, args, opts, print }) {
+      // A task stopped by its budget resumes only with a higher one.
+      /** @type {{ maxCostUsd?: number, maxTokens?: number }} */
+      const raise = {};
+      if (opts["max-cost-usd"] !== undefined) raise.maxCostUsd = opts["max-cost-usd"];
+      if (opts["max-tokens"] !== undefined) raise.maxTokens = opts["max-tokens"];
+      const view = await tm.resume(args.session, raise);
       print(view, () => `resuming ${view.session} (attempt ${view.attempts}, state ${view.state})`);
       return 0;
     },

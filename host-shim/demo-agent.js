@@ -154,7 +154,9 @@ async function main() {
   }
   emit({
     type: "turn.completed",
-    usage: { input_tokens: 1200, cached_input_tokens: 0, output_tokens: 340, reasoning_output_tokens: 0 },
+    // Codex's figures (the conversation's running total), plus a simulated cost so the demo
+    // shows one (real Codex reports none).
+    usage: { input_tokens: 1200, cached_input_tokens: 0, output_tokens: 340, reasoning_output_tokens: 0, cost_usd: 0.0123 },
   });
 }
 

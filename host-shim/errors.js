@@ -7,7 +7,8 @@
  * @typedef {"task_exists" | "task_not_found" | "project_dir_missing" | "monitor_busy"
  *   | "tmux_unavailable" | "tmux_failed" | "record_corrupt" | "state_dir_unsafe"
  *   | "program_not_found" | "task_file_unsafe" | "record_unreadable" | "state_unreadable" | "state_write_failed"
- *   | "task_busy" | "task_finished" | "policy_denied" | "usage" | "duplicate_option" | "internal"} HostErrorCode
+ *   | "task_busy" | "task_finished" | "policy_denied" | "usage" | "duplicate_option" | "internal"
+ *   | "budget_above_ceiling"} HostErrorCode
  */
 
 export class RcaError extends Error {

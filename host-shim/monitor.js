@@ -20,6 +20,7 @@ import { utcOffsetMinutes } from "./timezone.js";
 import { mapLimit } from "./limit.js";
 import { projectDirProblem } from "./project-dir.js";
 import { RecoveryQueue, loginKey, checkRecoveryOptions } from "./recovery-queue.js";
+import { UsageReader } from "./usage-reader.js";
 
 /** @typedef {import("./effects.js").Effects} Effects */
 /** @typedef {import("./store.js").Store} Store */
@@ -99,6 +100,8 @@ export class Monitor {
     this.loginKeys = new Map();
     /** @type {Map<string, string | null>} task dir → its worktree branch (host.json), for events */
     this.branches = new Map();
+    /** How far each task's current event file has been read for usage. */
+    this.usageReader = new UsageReader(this.fx.fs);
     /** Recoveries under way now, and the most at once (for the benchmark). */
     this.recoveryStats = { inFlight: 0, peak: 0, issued: 0 };
   }
@@ -151,6 +154,7 @@ export class Monitor {
       if (!seen.has(dir) && !failedNow.has(`index:${this.known.get(dir)?.record.session}`)) this.known.delete(dir);
     }
     for (const dir of this.activitySeen.keys()) if (!seen.has(dir)) this.activitySeen.delete(dir);
+    this.usageReader.keepOnly(seen);
     if (due.length === 0) return result();
 
     // The wrapper files are read BEFORE the one list-panes, so the pane snapshot is never older
@@ -376,6 +380,15 @@ export class Monitor {
             this.onEvent(ev);
             break;
           }
+          case "stop_agent": {
+            // Past its budget: the record already says failed/budget_exceeded; end the session
+            // as `stop` does (gone already is fine).
+            const res = await this.tmux.run(viaCore(() => core.planStop(this.tmux.socket, record.session)));
+            if (res.code !== 0 && !res.noServer && !/can't find session|session not found/.test(res.stderr)) {
+              this.onProblem({ code: "tmux_failed", message: `tmux kill-session failed: ${res.stderr.trim()}`, session: record.session, taskDir });
+            }
+            break;
+          }
           default:
             this.onProblem({ code: "internal", message: `unknown action ${JSON.stringify(action)}`, session: record.session });
         }
@@ -511,6 +524,7 @@ export class Monitor {
       resetAt: null,
       mono,
       runIssued: this.issued.has(`${record.taskDir}#${record.attempts}`),
+      usage: await this.usageReader.read(record, files.events, facts.attempt),
       // A new id on offer for a run that ended: the core takes it only when the run's resume
       // found nothing to resume and the agent's id is preset (it starts again under it).
       freshSessionId: settled ? this.fx.uuid() : null,

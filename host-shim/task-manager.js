@@ -24,6 +24,7 @@ import {
   worktreeDirty,
 } from "./worktree.js";
 import { checkRecoveryOptions } from "./recovery-queue.js";
+import { checkBudgetConfig, checkDefaultWithinCeiling, resolveBudget } from "./budget.js";
 
 /** Transcript read above what `status`/`logs` show, so redaction sees a secret's start. */
 const REDACT_CONTEXT_BYTES = 64 * 1024;
@@ -61,6 +62,11 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {number} [recoveryStaggerMs] least time between two recoveries of one login (same
  *   agent and credential/config directory) when many tasks die at once (default 5000)
  * @property {number} [recoveryConcurrency] most recoveries under way at once (default 8)
+ * @property {{ maxCostUsd?: number, maxTokens?: number }} [defaultBudget] the budget of a task
+ *   whose start names none (default: none)
+ * @property {{ maxCostUsd?: number, maxTokens?: number }} [budgetCeiling] the most any task may
+ *   have (start, resume, tool call): more is refused (`budget_above_ceiling`); a task that asks
+ *   for nothing and has no default gets the ceiling (default: none)
  * @property {Record<string, unknown>} [agents] agent profiles by name (the JSON shape of the
  *   package's agents/*.json) that add agents or override built-in ones; checked by the core
  *   (`invalid_agent_profile`). Operator configuration only, never a tool call's input.
@@ -85,6 +91,9 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {string} [base] the branch, tag or commit the worktree's branch starts from
  * @property {boolean} [autoResume] false: a failure that would be recovered leaves the task
  *   `failed`, waiting for a manual resume (default: the manager's `autoResume`, true)
+ * @property {number} [maxCostUsd] stop the task (failed, `budget_exceeded`) once the cost its
+ *   agent reports reaches this many US dollars (default: the operator's `defaultBudget`)
+ * @property {number} [maxTokens] the same for tokens (input + output, cached reads included)
  */
 
 /**
@@ -111,6 +120,9 @@ const REDACT_CONTEXT_BYTES = 64 * 1024;
  * @property {boolean} [managed] false for a tmux session this package did not start (`list({ all })`)
  * @property {boolean} [autoResume] false when automatic recovery is off for this task
  * @property {string | null} [branch] the task's git branch when it runs in its own worktree
+ * @property {import("./wasm/core.js").Usage | null} [usage] tokens and cost so far, all attempts
+ * @property {Array<{ attempt: number, usage: import("./wasm/core.js").Usage }>} [usageByAttempt]
+ * @property {{ maxCostUsd: number | null, maxTokens: number | null } | null} [budget]
  * @property {null | { branch: string, base: string, baseCommit: string, path: string, repo: string,
  *   commitsAhead?: number, diffStat?: string | null }} [worktree] (status adds commitsAhead and diffStat)
  * @property {string[]} [warnings] (start only) what the user should know, e.g. that no model is
@@ -154,6 +166,9 @@ export class TaskManager extends EventEmitter {
     this.demoAgent = checkDemoAgent(opts.demoAgent);
     this.worktreeDefault = checkBool("worktree", opts.worktree, false);
     this.autoResumeDefault = checkBool("autoResume", opts.autoResume, true);
+    this.defaultBudget = checkBudgetConfig("defaultBudget", opts.defaultBudget);
+    this.budgetCeiling = checkBudgetConfig("budgetCeiling", opts.budgetCeiling);
+    checkDefaultWithinCeiling(this.defaultBudget, this.budgetCeiling);
     this.worktreeRoot = opts.worktreeRoot ?? defaultWorktreeRoot(this.stateDir);
     if (typeof this.worktreeRoot !== "string" || !this.worktreeRoot.startsWith("/")) {
       throw new RcaError("invalid_config", `worktreeRoot must be an absolute path, got ${JSON.stringify(this.worktreeRoot)}`);
@@ -259,6 +274,7 @@ export class TaskManager extends EventEmitter {
     const originText = JSON.stringify(origin);
     const wantWorktree = checkBool("worktree", input.worktree, this.worktreeDefault);
     const autoResume = checkBool("autoResume", input.autoResume, this.autoResumeDefault);
+    const budget = resolveBudget({ maxCostUsd: input.maxCostUsd, maxTokens: input.maxTokens }, this.defaultBudget, this.budgetCeiling);
     if (input.base !== undefined && !wantWorktree) throw new RcaError("invalid_option", "base applies only to a task started with worktree (--worktree)");
     // Which directory the path names now: every recovery checks it still names this one.
     let identity = await projectIdentity(this.fx.fs, spec.projectDir).catch(() => null);
@@ -327,7 +343,8 @@ export class TaskManager extends EventEmitter {
       this.#ownAgents();
       const presetSessionId = core.agentIdSource(spec.agent) === "preset" ? this.fx.uuid() : null;
       const now = this.fx.now();
-      const record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
+      let record = viaCore(() => core.withProjectIdentity(core.newRecord(spec, taskDir, presetSessionId, now), identity));
+      if (budget) record = viaCore(() => core.withBudget(record, budget, now));
       if (!autoResume) record.autoResume = false;
       if (startWarning) record.startWarning = startWarning;
       const ctx = hostContext({
@@ -485,14 +502,24 @@ export class TaskManager extends EventEmitter {
   }
 
   /**
-   * Resumes a failed, stopped or stalled task by hand (the agent's native resume).
+   * Resumes a failed, stopped or stalled task by hand (the agent's native resume). A task past
+   * its budget is refused (`budget_exceeded`) unless `maxCostUsd` / `maxTokens` raise it
+   * (within the operator's ceiling).
    * @param {string} session
+   * @param {{ maxCostUsd?: number, maxTokens?: number }} [opts]
    * @returns {Promise<TaskView>}
    */
-  async resume(session) {
+  async resume(session, opts = {}) {
     const { taskDir, origin } = await this.#get(session);
+    const raise = opts.maxCostUsd !== undefined || opts.maxTokens !== undefined;
     const out = await this.store.withRecordLock(taskDir, async () => {
-      const { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+      let { record } = await this.store.readRecord(taskDir, (t) => core.parseRecord(t));
+      if (raise) {
+        // A new budget (within the operator's ceiling) replaces the one fixed at start.
+        const current = { maxCostUsd: record.budget?.maxCostUsd ?? null, maxTokens: record.budget?.maxTokens ?? null };
+        const budget = resolveBudget({ maxCostUsd: opts.maxCostUsd, maxTokens: opts.maxTokens }, current, this.budgetCeiling);
+        record = viaCore(() => core.withBudget(record, budget, this.fx.now()));
+      }
       const stepped = viaCore(() => core.manualResume(record, this.fx.now()));
       await this.store.writeRecord(taskDir, stepped.record);
       return stepped;
@@ -864,6 +891,9 @@ export class TaskManager extends EventEmitter {
       finishedAt: r.finishedAt == null ? null : iso(r.finishedAt),
       managed: true,
       autoResume: r.autoResume !== false,
+      usage: r.usage?.total ?? null,
+      usageByAttempt: (r.usage?.attempts ?? []).map((/** @type {any} */ a) => ({ attempt: a.attempt, usage: a.usage })),
+      budget: r.budget ? { maxCostUsd: r.budget.maxCostUsd ?? null, maxTokens: r.budget.maxTokens ?? null } : null,
     };
   }
 

@@ -41,5 +41,6 @@ pub fn breaker_event(record: &TaskRecord, paused: bool, now: Millis) -> CoreResu
         at: now,
         next_recovery_at: record.next_recovery_at,
         message: crate::redact::redact(&message),
+        usage: record.usage.as_ref().map(|u| u.total),
     })
 }

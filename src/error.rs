@@ -44,6 +44,9 @@ pub enum CoreError {
 
     #[error("cannot resume {session:?}: {reason}")]
     NotResumable { session: String, reason: &'static str },
+
+    #[error("cannot resume {session:?}: {detail}; raise the budget to resume it (resume --max-cost-usd / --max-tokens)")]
+    BudgetExceeded { session: String, detail: String },
 }
 
 impl CoreError {
@@ -63,6 +66,7 @@ impl CoreError {
             CoreError::InvalidConfig(_) => "invalid_config",
             CoreError::InvalidInput(_) => "invalid_input",
             CoreError::NotResumable { .. } => "not_resumable",
+            CoreError::BudgetExceeded { .. } => "budget_exceeded",
         }
     }
 }

@@ -14,6 +14,7 @@
 //! - [`conversation`]: resume or start again (has the agent saved its conversation yet?).
 //! - [`monitor`], [`schedule`]: the per-task state machine and the recovery backoff;
 //!   [`clock`]: wall-clock steps told apart from elapsed time.
+//! - [`usage`]: tokens and cost read from the agents' events (profile data), and budgets.
 //! - [`redact`]: secrets removed from anything returned to a caller.
 //! - [`wasm_api`]: the only module with `#[wasm_bindgen]` exports. Values cross it through the
 //!   serde derives of the types above (serde-wasm-bindgen), whose TypeScript declarations tsify
@@ -43,6 +44,7 @@ pub mod schedule;
 pub mod session_id;
 pub mod spec;
 pub mod task_env;
+pub mod usage;
 pub mod validate;
 pub mod wasm_api;
 pub mod wrapper;

@@ -162,6 +162,10 @@ pub enum FailureClass {
     /// open to others, or disagrees with the spec kept at start: the task is not resumed from
     /// it. Fatal (a person must look; `resume` after fixing the file).
     TaskFileUnsafe,
+    /// The task's usage crossed its budget (`--max-cost-usd`, `--max-tokens`, or the
+    /// operator's): the agent was stopped. Fatal, never resumed automatically; a manual resume
+    /// needs a higher budget.
+    BudgetExceeded,
 }
 
 impl FailureClass {

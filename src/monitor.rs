@@ -248,6 +248,10 @@ pub struct Observation {
     /// recovery waits until then (`recovering`, `nextRecoveryAt` set) instead of running.
     #[serde(default)]
     pub hold_recovery_until: Option<Millis>,
+    /// Usage attempt `attempt` has reported so far (`readUsage` over its event file): recorded
+    /// per attempt and in total, and checked against the task's budget. `null`: not read.
+    #[serde(default)]
+    pub usage: Option<crate::usage::Usage>,
     /// A new session id the host drew (a UUID), offered for a run that ended: when its resume
     /// found nothing to resume ([`crate::fresh_restart`]) and the agent's id is preset, the task
     /// starts again under this id. `null`: none offered (such a task then fails as before).
@@ -274,6 +278,7 @@ impl Observation {
             mono: None,
             run_issued: None,
             hold_recovery_until: None,
+            usage: None,
             fresh_session_id: None,
         }
     }
@@ -297,6 +302,13 @@ impl Observation {
         }
         if let Some(m) = &self.mono {
             crate::clock::check(&m.clock, m.ms).map_err(|e| CoreError::InvalidInput(format!("observation: mono: {e}")))?;
+        }
+        if let Some(u) = &self.usage {
+            crate::usage::check_record_fields(
+                Some(&crate::usage::TaskUsage { total: *u, attempts: Vec::new() }),
+                None,
+            )
+            .map_err(|e| CoreError::InvalidInput(format!("observation: {e}")))?;
         }
         Ok(())
     }
@@ -347,6 +359,9 @@ pub struct TaskEvent {
     pub next_recovery_at: Option<Millis>,
     /// One human-readable line, redacted.
     pub message: String,
+    /// The task's usage so far (all attempts), when the agent reported any.
+    #[serde(default)]
+    pub usage: Option<crate::usage::Usage>,
 }
 
 /// Something the host must do. Performed in order, after persisting the record.
@@ -367,6 +382,9 @@ pub enum Action {
     ResolveResetTime { hour: u8, minute: u8, zone: Option<String> },
     /// Tell the orchestrator.
     Announce { event: TaskEvent },
+    /// Kill the task's tmux session, as `stop` does: the task crossed its budget (the record
+    /// is already `failed`, class `budget_exceeded`).
+    StopAgent,
 }
 
 /// The result of one step.
@@ -485,6 +503,9 @@ pub fn manual_resume(record: &TaskRecord, now: Millis) -> CoreResult<StepOutput>
         }
         TaskState::Failed | TaskState::Stopped | TaskState::Stalled | TaskState::Recovering => {}
     }
+    if let Some(detail) = crate::usage::budget_detail(record) {
+        return Err(CoreError::BudgetExceeded { session: record.session.clone(), detail });
+    }
     let mut rec = record.clone();
     rec.state = TaskState::Recovering;
     rec.next_recovery_at = Some(now);
@@ -535,9 +556,15 @@ struct Machine<'a> {
 impl Machine<'_> {
     fn run(&mut self) {
         self.learn_session_id();
+        self.note_usage();
         if self.rec.state.is_final() {
             // Final is final: a completed task is never resumed, however it is re-observed.
             self.next = self.now + FINAL_RECHECK_MS;
+            return;
+        }
+        if matches!(self.obs.pane, PaneFacts::Alive { .. }) && self.over_budget().is_some() {
+            // Seen while running: stop the agent now rather than at its exit.
+            self.budget_exceeded();
             return;
         }
         match &self.obs.pane {
@@ -922,6 +949,11 @@ impl Machine<'_> {
     /// or give up when it would start past the budget. `ended_normally`: the run ended by
     /// itself, so output up to its end counts towards the healthy reset.
     fn fail_run(&mut self, failure: Failure, mode: RecoverMode, ended_normally: bool) {
+        if self.over_budget().is_some() {
+            // Never resumed past a budget, whatever ended the run.
+            self.budget_exceeded();
+            return;
+        }
         let retryable = failure.class.is_retryable()
             || (failure.class == FailureClass::UsageLimit && failure.reset.is_some());
         if !retryable {
@@ -1032,6 +1064,10 @@ impl Machine<'_> {
 
     /// In `recovering` and waiting: issue the recovery once it is due.
     fn recover_when_due(&mut self, mode: RecoverMode) {
+        if self.over_budget().is_some() {
+            self.budget_exceeded();
+            return;
+        }
         let due = self.held(self.rec.next_recovery_at.unwrap_or(self.now));
         if due > self.now {
             self.rec.next_recovery_at = Some(due);
@@ -1058,6 +1094,35 @@ impl Machine<'_> {
         }
     }
 
+    /// Takes in the usage the host read from the current attempt's events.
+    fn note_usage(&mut self) {
+        let (Some(reading), true) = (&self.obs.usage, self.obs.attempt == self.rec.attempts) else { return };
+        let Some(data) = &crate::profiles::profile(self.agent()).data.usage else { return };
+        crate::usage::record_attempt(&mut self.rec.usage, data, self.rec.attempts, reading);
+    }
+
+    /// Which budget limit the task's usage has reached, if any.
+    fn over_budget(&self) -> Option<String> {
+        let total = self.rec.usage.as_ref()?.total;
+        self.rec.budget.as_ref()?.exceeded_by(&total)
+    }
+
+    /// The task crossed its budget: `failed` (class `budget_exceeded`, announced once) and its
+    /// agent stopped if it still runs. A manual resume needs a higher budget.
+    fn budget_exceeded(&mut self) {
+        let detail = self.over_budget().unwrap_or_default();
+        let evidence = format!("{detail} ({})", crate::usage::summary(&self.rec.usage.as_ref().map(|u| u.total).unwrap_or_default()));
+        let running = matches!(self.obs.pane, PaneFacts::Alive { .. });
+        let end = if running { "the agent was stopped" } else { "not resumed" };
+        let msg = format!("{} failed (budget_exceeded): {}; {end}", self.rec.session, clip(&evidence));
+        if matches!(self.obs.pane, PaneFacts::Alive { .. } | PaneFacts::Dead { .. }) {
+            // Ends the session as `stop` does (a dead pane's too: the task is over).
+            self.actions.push(Action::StopAgent);
+        }
+        let failure = Failure { class: FailureClass::BudgetExceeded, evidence: clip(&evidence), reset: None };
+        self.finish_failed(failure, false, EventKind::Failed, msg);
+    }
+
     fn announce(&mut self, kind: EventKind, message: String) {
         let ev = event(&self.rec, kind, self.now, message);
         self.actions.push(Action::Announce { event: ev });
@@ -1074,6 +1139,7 @@ fn event(rec: &TaskRecord, kind: EventKind, at: Millis, message: String) -> Task
         at,
         next_recovery_at: rec.next_recovery_at,
         message: crate::redact::redact(&message),
+        usage: rec.usage.as_ref().map(|u| u.total),
     }
 }
 

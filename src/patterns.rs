@@ -456,5 +456,6 @@ pub fn class_name(class: FailureClass) -> &'static str {
         FailureClass::ContextOverflow => "context_overflow",
         FailureClass::ProjectDirMissing => "project_dir_missing",
         FailureClass::TaskFileUnsafe => "task_file_unsafe",
+        FailureClass::BudgetExceeded => "budget_exceeded",
     }
 }

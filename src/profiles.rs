@@ -366,6 +366,10 @@ pub struct ProfileData {
     /// `context_overflow`, `bad_invocation`), on top of the shared ones.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub failure: BTreeMap<String, Vec<PatternData>>,
+    /// Which events carry token counts and cost, and where ([`crate::usage`]); absent: the
+    /// agent reports none (its tasks show no usage and only a cost/token budget cannot apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::usage::UsageData>,
     /// Texts with which a resume says the conversation it names holds nothing (Gemini's
     /// "Invalid session identifier" after a failed first call): the task starts again with its
     /// original prompt ([`crate::fresh_restart`]). Only texts that cannot mean "a conversation
@@ -515,6 +519,9 @@ impl Profile {
             },
         };
         let events = data.events.check().map_err(|(field, why)| bad(&format!("events.{field}"), why))?;
+        if let Some(u) = &data.usage {
+            u.check().map_err(|(field, why)| bad(&field, why))?;
+        }
         let mut failure = Vec::new();
         for (class_name, list) in &data.failure {
             let class = crate::patterns::class_named(class_name)

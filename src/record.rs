@@ -109,6 +109,14 @@ pub struct TaskRecord {
     /// named by the task nor by the CLI's own configuration); said in the `started` event.
     #[serde(default)]
     pub start_warning: Option<String>,
+    /// Tokens and cost per attempt and in total, read from the agent's events
+    /// ([`crate::usage`]). Absent until the agent reports any, and in older records.
+    #[serde(default)]
+    pub usage: Option<crate::usage::TaskUsage>,
+    /// The task's limits, fixed at start by the host (operator default and ceiling applied);
+    /// a manual resume may raise them. Absent: no limit.
+    #[serde(default)]
+    pub budget: Option<crate::usage::Budget>,
     /// A resume found nothing to resume and the task started again with its original prompt
     /// ([`crate::fresh_restart`]): the attempt that does so and the session that was empty.
     /// Kept until the chain of failures ends, so it happens at most once per chain.
@@ -172,6 +180,8 @@ pub fn new_record(
         clock_anchor: None,
         auto_resume: true,
         start_warning: None,
+        usage: None,
+        budget: None,
         fresh_restart: None,
     }
 }
@@ -293,6 +303,8 @@ fn check_record(r: &TaskRecord) -> Result<(), String> {
             check_text(field, t)?;
         }
     }
+
+    crate::usage::check_record_fields(r.usage.as_ref(), r.budget.as_ref())?;
 
     // Consistency between the state and the fields the monitor relies on in that state.
     if r.gave_up && r.state != TaskState::Failed {

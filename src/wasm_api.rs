@@ -745,6 +745,58 @@ pub fn agent_profile_json(#[wasm_bindgen(unchecked_param_type = "string")] agent
     serde_json::to_string(&info).map_err(|e| js_error("internal", &format!("cannot write the profile: {e}")))
 }
 
+// --- usage and budgets (issue 15 §2) ---
+
+/// Folds new complete lines of an attempt's event file (`text`) into that attempt's usage so
+/// far (`prev`, null at the start of the file), per the agent's `usage` profile data. Returns
+/// null while no line carried usage, and always for an agent whose profile has no `usage`.
+/// Pass the result as `Observation.usage`. Throws `invalid_agent`, `invalid_input`.
+#[wasm_bindgen(js_name = readUsage, unchecked_return_type = "Usage | null")]
+pub fn read_usage(
+    #[wasm_bindgen(unchecked_param_type = "AgentKind")] agent: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Usage | null")] prev: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> JsResult<JsValue> {
+    let agent = agent_arg(agent)?;
+    let prev: Option<crate::usage::Usage> = arg(prev, "prev")?;
+    let text: String = arg(text, "text")?;
+    let result = crate::profiles::profile(agent).data.usage.as_ref().and_then(|d| crate::usage::read_usage(d, prev, &text));
+    to_js(&result)
+}
+
+/// The record with a budget (validated: `invalid_option` naming `maxCostUsd` / `maxTokens`;
+/// null removes it). The host applies the operator's default and ceiling first. Persist it.
+#[wasm_bindgen(js_name = withBudget)]
+pub fn with_budget(
+    #[wasm_bindgen(unchecked_param_type = "TaskRecord")] record: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Budget | null")] budget: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<Ts<crate::record::TaskRecord>> {
+    let record = record_from_js(record)?;
+    let budget: Option<crate::usage::Budget> = arg(budget, "budget")?;
+    let now = time_arg(now, "now")?;
+    out(&crate::usage::with_budget(&record, budget, now).map_err(to_js_error)?)
+}
+
+/// Whether an agent's profile says where its events report usage (tokens, and cost when
+/// `reportsCost`). Throws `invalid_agent`.
+#[wasm_bindgen(js_name = agentUsageReport)]
+pub fn agent_usage_report(
+    #[wasm_bindgen(unchecked_param_type = "string")] agent: JsValue,
+) -> JsResult<Ts<crate::usage::UsageReport>> {
+    out(&crate::usage::UsageReport::of(crate::profiles::profile(agent_arg(agent)?).data.usage.as_ref()))
+}
+
+/// Every failure class the core reports, by its stable name.
+#[wasm_bindgen(js_name = failureClasses)]
+pub fn failure_classes() -> Vec<String> {
+    use crate::model::FailureClass::*;
+    [Crash, Signal, Network, RateLimit, Auth, UsageLimit, BadInvocation, ContextOverflow, ProjectDirMissing, TaskFileUnsafe, BudgetExceeded]
+        .into_iter()
+        .map(|c| crate::patterns::class_name(c).to_string())
+        .collect()
+}
+
 /// Adopts the operator profile an existing task fixed in its host.json (`agentProfile.name`,
 /// `agentProfile.profile` as JSON text) when this process has no profile of that name: the task
 /// is then read, monitored and resumed with it; new tasks never get it. Returns whether it was

@@ -29,18 +29,58 @@ export function taskTable(views) {
   // be asked as one row saying so.
   if (views.some((v) => /** @type {any} */ (v).host !== undefined)) {
     return table(
-      ["HOST", "SESSION", "STATE", "ATTEMPTS", "UPDATED", "DETAIL"],
+      ["HOST", "SESSION", "STATE", "ATTEMPTS", "USAGE", "UPDATED", "DETAIL"],
       views.map((/** @type {any} */ v) =>
         v.reachable === false
-          ? [v.host, "-", "unreachable", "-", "-", `${v.error.code}: ${oneLine(v.error.message, 80)}`]
-          : [v.host, v.session, v.state, String(v.attempts), shortTime(v.updatedAt), detail(v)],
+          ? [v.host, "-", "unreachable", "-", "-", "-", `${v.error.code}: ${oneLine(v.error.message, 80)}`]
+          : [v.host, v.session, v.state, String(v.attempts), usageCell(v.usage), shortTime(v.updatedAt), detail(v)],
       ),
     );
   }
   return table(
-    ["SESSION", "STATE", "ATTEMPTS", "UPDATED", "DETAIL"],
-    views.map((v) => [v.session, v.state, String(v.attempts), shortTime(v.updatedAt), detail(v)]),
+    ["SESSION", "STATE", "ATTEMPTS", "USAGE", "UPDATED", "DETAIL"],
+    views.map((v) => [v.session, v.state, String(v.attempts), usageCell(v.usage), shortTime(v.updatedAt), detail(v)]),
   );
+}
+
+/** A token count for a narrow column: 950, 12.3k, 4.1M. @param {number} n */
+export function shortTokens(n) {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
+}
+
+/** US dollars: $0.0042, $1.25. @param {number} usd */
+export function dollars(usd) {
+  return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/**
+ * The list's USAGE cell: tokens (input + output) and the cost when reported; "-" for none.
+ * @param {import("../wasm/core.js").Usage | null | undefined} u
+ */
+export function usageCell(u) {
+  if (!u) return "-";
+  const tokens = `${shortTokens(u.inputTokens + u.outputTokens)} tok`;
+  return u.costUsd == null ? tokens : `${tokens} ${dollars(u.costUsd)}`;
+}
+
+/**
+ * Usage for people: "1,540 tokens (in 1,200 incl. 0 cached, out 340), $0.0123".
+ * @param {import("../wasm/core.js").Usage} u
+ */
+export function usageText(u) {
+  const n = (/** @type {number} */ x) => x.toLocaleString("en-US");
+  const base = `${n(u.inputTokens + u.outputTokens)} tokens (in ${n(u.inputTokens)} incl. ${n(u.cachedTokens)} cached, out ${n(u.outputTokens)})`;
+  return u.costUsd == null ? `${base}, cost not reported` : `${base}, ${dollars(u.costUsd)}`;
+}
+
+/** A budget for people: "$5.00, 2,000,000 tokens". @param {{ maxCostUsd: number | null, maxTokens: number | null }} b */
+export function budgetText(b) {
+  const parts = [];
+  if (b.maxCostUsd != null) parts.push(dollars(b.maxCostUsd));
+  if (b.maxTokens != null) parts.push(`${b.maxTokens.toLocaleString("en-US")} tokens`);
+  return parts.join(", ");
 }
 
 /** @param {TaskView} v */
@@ -72,6 +112,11 @@ export function taskDetails(v) {
   if (v.nextRecoveryAt) rows.push(["next recovery", v.nextRecoveryAt]);
   if (v.state === "recovering" && v.recoveryReason) rows.push(["because", v.recoveryReason]);
   if (v.autoResume === false) rows.push(["auto-resume", "off (a crash or limit waits for `resume`)"]);
+  if (v.usage) rows.push(["usage", usageText(v.usage)]);
+  if (v.usageByAttempt && v.usageByAttempt.length > 1) {
+    rows.push(["per attempt", v.usageByAttempt.map((a) => `#${a.attempt} ${usageCell(a.usage)}`).join(", ")]);
+  }
+  if (v.budget) rows.push(["budget", budgetText(v.budget)]);
   const wt = v.worktree;
   if (wt) {
     rows.push(["branch", `${wt.branch} (from ${wt.base} ${wt.baseCommit.slice(0, 12)}; ${wt.commitsAhead ?? "?"} commit(s) ahead)`], ["repository", wt.repo]);

@@ -7,13 +7,13 @@
 import { join } from "node:path";
 import core from "../core.js";
 import { TRANSCRIPT } from "../task-files.js";
-import { clock, table } from "./format.js";
+import { clock, table, usageCell } from "./format.js";
 
 /** @typedef {import("../task-manager.js").TaskView} TaskView */
 /** @typedef {import("../task-manager.js").TaskManager} TaskManager */
 
 const ACTIVITY_BYTES = 8 * 1024;
-const HEADERS = ["TASK", "AGENT", "STATE", "ELAPSED", "TRIES", "NEXT TRY", "ACTIVITY"];
+const HEADERS = ["TASK", "AGENT", "STATE", "ELAPSED", "TRIES", "NEXT TRY", "USAGE", "ACTIVITY"];
 
 /** Compact duration: 42s, 3m05s, 1h02m, 2d03h. @param {number} ms */
 export function shortDuration(ms) {
@@ -67,7 +67,7 @@ export async function latestActivity(tm, taskDir) {
 }
 
 /**
- * @typedef {{ session: string, agent: string, state: string, elapsed: string, attempts: string, next: string, activity: string, key: string }} LiveRow
+ * @typedef {{ session: string, agent: string, state: string, elapsed: string, attempts: string, next: string, usage: string, activity: string, key: string }} LiveRow
  */
 
 /**
@@ -87,7 +87,8 @@ export function liveRow(v, activity, now) {
   const attempts = v.managed === false ? "-" : String(v.attempts);
   const act = v.managed === false ? "(not started by resilient-agent)" : activity;
   return {
-    session: v.session, agent: v.agent, state, elapsed, attempts, next, activity: act,
+    session: v.session, agent: v.agent, state, elapsed, attempts, next, usage: usageCell(v.usage), activity: act,
+    // Usage is not in the key: a plain log gets a line per change of state, not per turn.
     key: [state, attempts, v.nextRecoveryAt ?? "", act].join("\u0000"),
   };
 }
@@ -99,7 +100,7 @@ export function liveRow(v, activity, now) {
  */
 export function liveTable(rows, width) {
   if (rows.length === 0) return "no tasks yet";
-  const text = table(HEADERS, rows.map((r) => [r.session, r.agent, r.state, r.elapsed, r.attempts, r.next, r.activity]));
+  const text = table(HEADERS, rows.map((r) => [r.session, r.agent, r.state, r.elapsed, r.attempts, r.next, r.usage, r.activity]));
   return text.split("\n").map((l) => cut(l, width)).join("\n");
 }
 
@@ -145,7 +146,7 @@ export class LiveView {
       if (this.printed.get(r.session) === r.key) continue;
       this.printed.set(r.session, r.key);
       const line = `${clock(this.now())}  ${r.session}  agent=${r.agent}  state=${r.state}  elapsed=${r.elapsed}  ` +
-        `attempts=${r.attempts}  next=${r.next}${r.activity ? `  | ${r.activity}` : ""}`;
+        `attempts=${r.attempts}  next=${r.next}  usage=${r.usage}${r.activity ? `  | ${r.activity}` : ""}`;
       this.out.write(cut(line, 400) + "\n");
     }
   }

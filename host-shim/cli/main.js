@@ -81,6 +81,7 @@ export async function readConfig(file) {
 const HOST_KEYS = [
   "notifyCommand", "notifyTimeoutMs", "notifyEvents", "retentionMs", "passEnv", "agents",
   "worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency",
+  "defaultBudget", "budgetCeiling",
 ];
 
 /**

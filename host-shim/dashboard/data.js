@@ -18,6 +18,9 @@ export const REMOTE_EVERY_MS = 5_000;
 /** Attempts drawn at most (a crash loop must not make the page huge): the newest ones. */
 const MAX_BARS = 50;
 
+/** A finite number, else null. @param {unknown} v */
+const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
 /** @param {unknown} v */
 const safe = (v) => (typeof v === "string" ? core.redact(v) : null);
 
@@ -44,6 +47,7 @@ export function rowOf(v) {
     gaveUp: !!v.gaveUp,
     branch: safe(v.branch ?? v.worktree?.branch ?? null),
     usage: v.usage && typeof v.usage === "object" ? JSON.parse(core.redact(JSON.stringify(v.usage))) : null,
+    budget: v.budget && typeof v.budget === "object" ? { maxCostUsd: num(v.budget.maxCostUsd), maxTokens: num(v.budget.maxTokens) } : null,
     managed: v.managed !== false,
     // The task page and its actions act on this machine's tasks (remote ones: `--host` on the CLI).
     local: (v.host ?? "local") === "local",
@@ -136,6 +140,8 @@ export async function timeline(tm, view) {
       outcome,
       class: /** @type {string | null} */ (null),
       evidence: /** @type {string | null} */ (null),
+      // What this attempt used, when its agent reported any (the record keeps it per attempt).
+      usage: /** @type {any} */ (view).usageByAttempt?.find((/** @type {any} */ a) => a.attempt === i)?.usage ?? null,
     };
     if (outcome === "died" && exitStatus !== null) bar.evidence = exitWords(exitStatus);
     if (last && view.failure && (outcome === "died" || view.state === "failed")) {

@@ -39,6 +39,7 @@ export const NOTIFY_KINDS = /** @type {const} */ (["completed", "failed", "gave_
  *   policy: import("./policy.js").Policy,
  *   worktree?: boolean, worktreeRoot?: string, setupCommand?: string[], autoResume?: boolean,
  *   recoveryStaggerMs?: number, recoveryConcurrency?: number,
+ *   defaultBudget?: unknown, budgetCeiling?: unknown,
  *   hosts?: Record<string, import("../remote/hosts-file.js").HostEntry>,
  * }} PluginConfig
  */
@@ -135,6 +136,9 @@ export function normalizeConfig(raw) {
   // Worktrees, auto-resume and recovery pacing (the TaskManager checks the values).
   if (typeof cfg.worktree === "boolean") out.worktree = cfg.worktree;
   if (typeof cfg.autoResume === "boolean") out.autoResume = cfg.autoResume;
+  // Budgets: the default of a task and the ceiling no tool call can raise (checked by the TaskManager).
+  if (cfg.defaultBudget !== undefined) out.defaultBudget = cfg.defaultBudget;
+  if (cfg.budgetCeiling !== undefined) out.budgetCeiling = cfg.budgetCeiling;
   const root = str(cfg.worktreeRoot);
   if (root) out.worktreeRoot = expandHome(root);
   if (Array.isArray(cfg.setupCommand) && cfg.setupCommand.every((a) => typeof a === "string")) out.setupCommand = /** @type {string[]} */ (cfg.setupCommand);
@@ -199,7 +203,7 @@ export function taskManagerOptions(cfg, stateDir) {
   if (cfg.tmuxSocket) opts.tmuxSocket = cfg.tmuxSocket;
   if (cfg.passEnv) opts.passEnv = cfg.passEnv;
   if (cfg.retentionMs !== undefined) opts.retentionMs = cfg.retentionMs;
-  for (const k of /** @type {const} */ (["worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency"])) {
+  for (const k of /** @type {const} */ (["worktree", "worktreeRoot", "setupCommand", "autoResume", "recoveryStaggerMs", "recoveryConcurrency", "defaultBudget", "budgetCeiling"])) {
     if (cfg[k] !== undefined) opts[k] = cfg[k];
   }
   if (Object.keys(cfg.monitor).length > 0) opts.config = { ...cfg.monitor };

@@ -11,13 +11,15 @@
  *   attempts?: number, agentSessionId?: string | null,
  *   createdAt?: string | null, updatedAt?: string | null, nextRecoveryAt?: string | null,
  *   taskDir?: string, attach?: string, origin?: unknown, recentOutput?: string,
- *   managed?: boolean,
+ *   managed?: boolean, usage?: Usage | null,
+ *   budget?: { maxCostUsd: number | null, maxTokens: number | null } | null,
  * }} TaskView
+ * @typedef {{ inputTokens: number, outputTokens: number, cachedTokens: number, costUsd?: number | null }} Usage
  * @typedef {{
  *   kind: string, session: string, state?: string,
  *   failure?: { class: string, evidence?: string | null } | null,
  *   attempts?: number, at?: number | string, nextRecoveryAt?: number | string | null,
- *   message?: string,
+ *   message?: string, usage?: Usage | null,
  * }} TaskEvent
  */
 
@@ -44,6 +46,16 @@ export function failureText(failure) {
 }
 
 /**
+ * Tokens and cost in words: "15,400 tokens (12,000 in, of them 0 cached; 3,400 out), $0.0421".
+ * @param {Usage} u
+ */
+export function usageWords(u) {
+  const n = (/** @type {number} */ x) => x.toLocaleString("en-US");
+  const cost = u.costUsd == null ? "cost not reported by this agent" : `$${u.costUsd.toFixed(4)}`;
+  return `${n(u.inputTokens + u.outputTokens)} tokens (${n(u.inputTokens)} in, of them ${n(u.cachedTokens)} cached; ${n(u.outputTokens)} out), ${cost}`;
+}
+
+/**
  * A few lines describing one task.
  * @param {TaskView} t
  */
@@ -51,6 +63,11 @@ export function taskText(t) {
   const lines = [`Task ${t.name} (${t.agent}) — session ${t.session}: ${t.state}`];
   if (t.failure) lines.push(`Failure: ${failureText(t.failure)}`);
   if (t.attempts !== undefined) lines.push(`Agent runs so far: ${t.attempts}`);
+  if (t.usage) lines.push(`Usage so far (all runs): ${usageWords(t.usage)}`);
+  if (t.budget) {
+    const limits = [t.budget.maxCostUsd != null ? `$${t.budget.maxCostUsd}` : "", t.budget.maxTokens != null ? `${t.budget.maxTokens} tokens` : ""].filter(Boolean);
+    lines.push(`Budget: ${limits.join(", ")} (the agent is stopped when it is reached)`);
+  }
   if (t.agentSessionId) lines.push(`Agent session id: ${t.agentSessionId}`);
   const next = when(t.nextRecoveryAt);
   if (next) lines.push(`Next automatic recovery: ${next}`);
@@ -98,6 +115,7 @@ export function eventText(ev, task) {
   const lines = [`Coding task ${name}${agent}, session ${ev.session}, ${OUTCOME[ev.kind] ?? ev.kind}.`];
   if (failure && ev.kind !== "completed") lines.push(`Failure class: ${failure.class}${failure.evidence ? ` — ${failure.evidence}` : ""}`);
   if (ev.message) lines.push(ev.message);
+  if (ev.usage) lines.push(`Usage so far: ${usageWords(ev.usage)}`);
   if (ev.kind === "waiting_for_input") {
     lines.push(`Answer it with coding_task_send {"session":"${ev.session}","text":"…"} (or attach and type).`);
   }

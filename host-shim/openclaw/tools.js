@@ -86,6 +86,18 @@ export const SCHEMAS = {
         type: "boolean",
         description: "false: if the agent crashes, stalls or hits a limit, the task stops and waits for coding_task_resume instead of being resumed automatically. Default: the operator's setting (usually true).",
       },
+      maxCostUsd: {
+        type: "number",
+        minimum: 0.000001,
+        maximum: 1000000000,
+        description: "Stop the task (failed, class budget_exceeded) once the cost its agent reports reaches this many US dollars (Claude and OpenCode report cost; others only tokens). At most the operator's ceiling. Default: the operator's setting.",
+      },
+      maxTokens: {
+        type: "integer",
+        minimum: 1,
+        maximum: 9007199254740991,
+        description: "Stop the task (failed, class budget_exceeded) once it has used this many tokens (input + output, all attempts). At most the operator's ceiling. Default: the operator's setting.",
+      },
       estimateMinutes: {
         type: "integer",
         minimum: 1,
@@ -137,7 +149,21 @@ export const SCHEMAS = {
     type: "object",
     additionalProperties: false,
     required: ["session"],
-    properties: { session: SESSION },
+    properties: {
+      session: SESSION,
+      maxCostUsd: {
+        type: "number",
+        minimum: 0.000001,
+        maximum: 1000000000,
+        description: "A new cost budget in US dollars: a task stopped by its budget (budget_exceeded) resumes only with a higher one. At most the operator's ceiling.",
+      },
+      maxTokens: {
+        type: "integer",
+        minimum: 1,
+        maximum: 9007199254740991,
+        description: "A new token budget (input + output, all attempts), as for maxCostUsd.",
+      },
+    },
   },
   coding_task_stop: {
     type: "object",
@@ -275,7 +301,7 @@ export function errorResult(tool, err) {
  *   status(s: string, o?: { lines?: number }): Promise<TaskView>,
  *   list(o?: { state?: string }): Promise<TaskView[]>,
  *   send(s: string, text: string, o?: { paste?: boolean }): Promise<unknown>,
- *   resume(s: string): Promise<TaskView>,
+ *   resume(s: string, o?: { maxCostUsd?: number, maxTokens?: number }): Promise<TaskView>,
  *   stop(s: string, o?: { cleanup?: boolean }): Promise<TaskView | null>,
  * }} Manager
  * @typedef {{
@@ -408,6 +434,9 @@ export function createTools(deps, ctx) {
       if (p.isolation !== undefined) input.worktree = p.isolation === "worktree";
       if (p.base !== undefined) input.base = p.base;
       if (p.autoResume !== undefined) input.autoResume = p.autoResume;
+      // The operator's budget ceiling is applied by the TaskManager (budget_above_ceiling).
+      if (p.maxCostUsd !== undefined) input.maxCostUsd = p.maxCostUsd;
+      if (p.maxTokens !== undefined) input.maxTokens = p.maxTokens;
       const task = await deps.getManager().start(input).catch(async (err) => {
         // A name held by a task outside the caller's scope: say only that the name is taken
         // (the names are one namespace), never how to stop that task or where it lives.
@@ -448,7 +477,7 @@ export function createTools(deps, ctx) {
     }),
     tool("coding_task_resume", "Resume coding task", async (p) => {
       await guard(p.session);
-      const task = await deps.getManager().resume(p.session);
+      const task = await deps.getManager().resume(p.session, { maxCostUsd: p.maxCostUsd, maxTokens: p.maxTokens });
       return toolResult(`Resuming ${p.session} in the same agent conversation.\n${taskText(task)}`, { task: present(task, ctx) });
     }),
     tool("coding_task_stop", "Stop coding task", async (p) => {

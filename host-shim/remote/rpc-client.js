@@ -112,9 +112,9 @@ export class RemoteManager extends EventEmitter {
     await this.call("send", { session, text, paste: !!o.paste });
   }
 
-  /** @param {string} session */
-  async resume(session) {
-    return tag(await this.call("resume", { session }), this.host.name);
+  /** @param {string} session @param {{ maxCostUsd?: number, maxTokens?: number }} [o] */
+  async resume(session, o = {}) {
+    return tag(await this.call("resume", { session, maxCostUsd: o.maxCostUsd, maxTokens: o.maxTokens }), this.host.name);
   }
 
   /** @param {string} session @param {{ cleanup?: boolean }} [o] */

@@ -27,7 +27,7 @@ export const RPC_VERSION = 1;
 const PKG_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** @typedef {import("../task-manager.js").TaskManager} Manager */
-/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?" | "bytes?"} ArgType */
+/** @typedef {"string" | "string?" | "boolean?" | "lines?" | "ms?" | "env?" | "json?" | "cursor" | "strings?" | "bytes?" | "number?"} ArgType */
 
 /** Each op: its arguments (name → type; "?" optional) and what it runs. */
 /** @type {Record<string, { args: Record<string, ArgType>, run: (tm: Manager, a: any) => Promise<unknown> }>} */
@@ -36,6 +36,7 @@ const OPS = {
     args: {
       agent: "string", name: "string", projectDir: "string", prompt: "string", model: "string?", autonomy: "string?", env: "env?", origin: "json?",
       worktree: "boolean?", base: "string?", autoResume: "boolean?", confine: "boolean?",
+      maxCostUsd: "number?", maxTokens: "number?",
     },
     run: async (tm, { confine, ...a }) => tm.start(confine ? { ...a, projectDir: await confinedProjectDir(tm, a.projectDir) } : a),
   },
@@ -54,7 +55,10 @@ const OPS = {
       return { ok: true, session: a.session, sent: a.text.length };
     },
   },
-  resume: { args: { session: "string" }, run: (tm, a) => tm.resume(a.session) },
+  resume: {
+    args: { session: "string", maxCostUsd: "number?", maxTokens: "number?" },
+    run: (tm, a) => tm.resume(a.session, { maxCostUsd: a.maxCostUsd ?? undefined, maxTokens: a.maxTokens ?? undefined }),
+  },
   stop: { args: { session: "string", cleanup: "boolean?" }, run: (tm, a) => tm.stop(a.session, { cleanup: !!a.cleanup }) },
   prune: { args: { olderThanMs: "ms?" }, run: async (tm, a) => ({ removed: await tm.prune({ olderThanMs: a.olderThanMs }) }) },
   "events-since": {
@@ -151,6 +155,9 @@ export function checkRequest(text) {
         break;
       case "lines":
         if (!Number.isInteger(v) || /** @type {number} */ (v) < 1 || /** @type {number} */ (v) > 100_000) throw bad("a whole number from 1 to 100000");
+        break;
+      case "number": // checked by the TaskManager (budgets)
+        if (typeof v !== "number" || !Number.isFinite(v)) throw bad("a number");
         break;
       case "ms":
         if (!Number.isSafeInteger(v) || /** @type {number} */ (v) < 0) throw bad("a whole number of milliseconds");

@@ -68,7 +68,7 @@ test("a terminal: the table is redrawn in place (read from a real tmux pane)", a
     return new RegExp(`^${v.session}\\s+demo\\s+completed\\s+\\d+s\\s+2\\s`, "m").test(text) ? text : null;
   }, { what: "the completed row in the pane", intervalMs: 150 });
   // One header, one row for the task, however many times it was redrawn: drawn in place.
-  assert.equal(screen.match(/^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+ACTIVITY$/gm)?.length, 1, screen);
+  assert.equal(screen.match(/^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+USAGE\s+ACTIVITY$/gm)?.length, 1, screen);
   assert.equal(screen.split("\n").filter((l) => l.startsWith(v.session)).length, 1, screen);
   assert.ok(seen.length >= 2, `the row changed in place: ${seen.join(" | ")}`);
   assert.ok(seen.some((r) => /\srunning\s/.test(r)), seen.join("\n"));

@@ -55,6 +55,16 @@ const CONFIG = {
 const T = { run: 90_000, retry: 150_000 };
 
 const FINAL = new Set(["completed", "failed", "stopped"]);
+/** The mock answers every model call with this usage (tests/conformance/mock-server.js). */
+const CALL = { input: 12, output: 6 };
+/**
+ * Which answered model calls a CLI's own usage events cover after a SIGKILL and a resume
+ * (agents/*.json `usage`): "all" when it reports each call as it ends (OpenCode, Pi) or the
+ * conversation's running total (Codex); "resumed" when it reports once per run, at its end
+ * (Claude's `result`, Gemini's `stats`): the killed run said nothing.
+ * @type {Record<string, "all" | "resumed">}
+ */
+const USAGE_COVERS = { codex: "all", opencode: "all", pi: "all", claude: "resumed", gemini: "resumed" };
 
 for (const agent of agents) {
   test(`${agent}: real CLI through TaskManager and tmux`, async (t) => {
@@ -183,6 +193,13 @@ for (const agent of agents) {
       assert.equal(s.state, "completed", await why(s));
       assert.equal(s.attempts, 2, await why(s));
       assert.equal(s.agentSessionId, id, "the same session id after the resume");
+      // Usage summed across the kill and the resume, each answered call counted once (exact:
+      // the mock reports fixed figures per call).
+      const answered = (/** @type {any[]} */ calls) => calls.filter((q) => q.mode === "ok" && q.text.includes(token)).length;
+      const covered = USAGE_COVERS[agent] === "all" ? answered(mock.modelCalls(lane)) : answered(mock.modelCalls(lane).slice(callsBefore));
+      const u = /** @type {any} */ (s.usage);
+      t.diagnostic(`${agent} usage after kill + resume: ${JSON.stringify(u)} per attempt ${JSON.stringify(s.usageByAttempt)}; answered calls ${covered}`);
+      assert.deepEqual([u?.inputTokens, u?.outputTokens], [covered * CALL.input, covered * CALL.output], `usage ${JSON.stringify(s.usageByAttempt)}`);
       const rec = events.find((e) => e.session === v.session && e.kind === "recovering");
       assert.ok(rec, `a recovering event: ${kinds(v.session)}`);
       assert.equal(rec.failure?.class, "signal", JSON.stringify(rec.failure));

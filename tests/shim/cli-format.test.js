@@ -32,8 +32,20 @@ test("columns are padded to the widest cell", () => {
 test("the task table shows state, attempts and the failure", () => {
   const out = taskTable([view]);
   assert.match(out, /^SESSION\s+STATE\s+ATTEMPTS/);
-  assert.match(out, /codex-fix-it\s+recovering\s+2\s+2026-11-24 01:02:00Z\s+signal: exit status 137/);
+  assert.match(out, /codex-fix-it\s+recovering\s+2\s+-\s+2026-11-24 01:02:00Z\s+signal: exit status 137/);
+  const used = taskTable([{ ...view, usage: { inputTokens: 12_000, outputTokens: 3_400, cachedTokens: 0, costUsd: 0.0421 } }]);
+  assert.match(used, /^SESSION\s+STATE\s+ATTEMPTS\s+USAGE\s+UPDATED/);
+  assert.match(used, /codex-fix-it\s+recovering\s+2\s+15k tok \$0\.0421\s+2026/);
   assert.equal(taskTable([]), "no tasks");
+});
+
+test("details show usage in total and per attempt, and the budget", () => {
+  const u = (/** @type {number} */ n, /** @type {number | null} */ c) => ({ inputTokens: n, outputTokens: 10, cachedTokens: 5, costUsd: c });
+  const out = taskDetails({ ...view, usage: u(2000, 0.5), usageByAttempt: [{ attempt: 1, usage: u(500, 0.1) }, { attempt: 2, usage: u(1500, 0.4) }], budget: { maxCostUsd: 2, maxTokens: 1_000_000 } });
+  assert.match(out, /^usage\s+2,010 tokens \(in 2,000 incl\. 5 cached, out 10\), \$0\.5000$/m);
+  assert.match(out, /^per attempt\s+#1 510 tok \$0\.1000, #2 1\.5k tok \$0\.4000$/m);
+  assert.match(out, /^budget\s+\$2\.00, 1,000,000 tokens$/m);
+  assert.match(taskDetails({ ...view, usage: u(1, null) }), /cost not reported/);
 });
 
 test("details show the session id, the failure, the attach command and recent output", () => {

@@ -43,7 +43,7 @@ test("a row: elapsed, next try, unmanaged sessions", () => {
 test("the table never wraps", () => {
   const r = liveRow(VIEW, "x".repeat(500), 1_000_000);
   const t = liveTable([r], 80);
-  assert.match(t, /^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+ACTIVITY/);
+  assert.match(t, /^TASK\s+AGENT\s+STATE\s+ELAPSED\s+TRIES\s+NEXT TRY\s+USAGE\s+ACTIVITY/);
   for (const l of t.split("\n")) assert.ok([...l].length <= 80, l);
   assert.equal(liveTable([], 80), "no tasks yet");
 });
@@ -79,8 +79,8 @@ test("not a terminal: a plain line only when a row changes", () => {
   v.log("an event");
   const lines = out.text.trimEnd().split("\n");
   assert.equal(lines.length, 3, out.text);
-  assert.match(lines[0], /codex-a {2}agent=codex {2}state=recovering {2}elapsed=0s {2}attempts=2 {2}next=in 1m35s {2}\| a$/);
-  assert.match(lines[1], /state=running .* next=- {2}\| b$/);
+  assert.match(lines[0], /codex-a {2}agent=codex {2}state=recovering {2}elapsed=0s {2}attempts=2 {2}next=in 1m35s {2}usage=- {2}\| a$/);
+  assert.match(lines[1], /state=running .* next=- {2}usage=- {2}\| b$/);
   assert.equal(lines[2], "an event");
   assert.ok(!out.text.includes("\x1b"));
 });

@@ -16,7 +16,7 @@ const glue = require("../../host-shim/wasm/core.js");
 const CODES = new Set([
   "invalid_task_name", "invalid_agent", "invalid_project_dir", "invalid_option", "invalid_autonomy",
   "invalid_prompt", "invalid_session_id", "invalid_session", "invalid_record", "invalid_config",
-  "invalid_input", "not_resumable", "invalid_agent_profile", "internal",
+  "invalid_input", "not_resumable", "invalid_agent_profile", "internal", "budget_exceeded",
 ]);
 
 const UUID = "0199a213-81c0-7800-8aa1-bbab2a035a53";
@@ -278,6 +278,28 @@ const CASES = {
   agentCredentialEnv: {
     good: [[["codex"], (r) => assert.ok(Array.isArray(r) && r.every((n) => typeof n === "string"))]],
     bad: [[["x"], "invalid_agent"]],
+  },
+  readUsage: {
+    good: [
+      [["demo", null, '{"type":"turn.completed","usage":{"input_tokens":12,"cached_input_tokens":2,"output_tokens":6}}\n'],
+        (r) => assert.deepEqual(r, { inputTokens: 12, outputTokens: 6, cachedTokens: 2, costUsd: null })],
+      [["claude", { inputTokens: 1, outputTokens: 1, cachedTokens: 0, costUsd: 0.5 }, '{"type":"result","usage":{"input_tokens":3,"output_tokens":4},"total_cost_usd":0.25}\n'],
+        (r) => assert.deepEqual(r, { inputTokens: 4, outputTokens: 5, cachedTokens: 0, costUsd: 0.75 })],
+      [["codex", null, HUGE], (r) => assert.equal(r, null)],
+    ],
+    bad: [[["x", null, ""], "invalid_agent"], [["demo", { inputTokens: -1 }, ""], "invalid_input"], [["demo", null, 42], "invalid_input"]],
+  },
+  withBudget: {
+    good: [[[record, { maxTokens: 1000 }, 3_000], (r) => assert.deepEqual(r.budget, { maxCostUsd: null, maxTokens: 1000 })], [[record, null, 3_000], (r) => assert.equal(r.budget, null)]],
+    bad: [[[record, { maxTokens: 0 }, 3_000], "invalid_option"], [[record, { maxCostUsd: -1 }, 3_000], "invalid_option"], [[record, { maxTokens: 1 }, Number.NaN], "invalid_input"], [[null, null, 1], "invalid_record"]],
+  },
+  agentUsageReport: {
+    good: [[["claude"], (r) => assert.deepEqual(r, { tokens: true, cost: true })], [["codex"], (r) => assert.deepEqual(r, { tokens: true, cost: false })]],
+    bad: [[["x"], "invalid_agent"]],
+  },
+  failureClasses: {
+    good: [[[], (r) => assert.ok(r.includes("budget_exceeded") && r.includes("crash") && r.length === 11, String(r))]],
+    bad: [],
   },
   // Run by wasm-bindgen at instantiation; calling it again sets the same hook.
   __installPanicHook: { good: [[[], (r) => assert.equal(r, undefined)]], bad: [] },
