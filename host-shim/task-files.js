@@ -152,13 +152,24 @@ export function checkSameSpec(fixed, spec, taskDir) {
  * profile of that name is now another one (or gone): a configuration edit must not change how
  * an existing task is resumed (DESIGN §3a). Built-in profiles change only with the package (and
  * the CLI versions it was checked against), so a task started on one follows the package.
- * @param {any} kept host.json's agentProfile ({ name, source, profile }; null: older task)
+ * @param {any} kept host.json's agentProfile ({ name, source, profile }; null: older task, which
+ *   may not use a profile adopted from another task)
  * @param {string} current the core's agentProfileJson for the task's agent, or "" when unknown
  * @param {string} taskDir
  */
 export function checkSameProfile(kept, current, taskDir) {
-  if (!kept || kept.source !== "operator") return;
   const now = current ? JSON.parse(current) : null;
+  if (!kept) {
+    // A task that kept no profile is resumed only with one this process was configured with or
+    // built in: a profile adopted from another task's host.json decides for that task alone.
+    if (now?.source !== "task") return;
+    throw new RcaError(
+      "task_file_unsafe",
+      `this task kept no agent profile and ${JSON.stringify(now.name ?? "its agent")} is known here only from another task's files; it is not resumed (configure the agent, or start the task again)`,
+      { details: { taskDir, agent: now.name ?? null } },
+    );
+  }
+  if (kept.source !== "operator") return;
   // "task": this process adopted the kept profile itself (adoptKeptProfile).
   if (now && (now.source === "operator" || now.source === "task") && JSON.stringify(now.profile) === JSON.stringify(kept.profile)) return;
   throw new RcaError(

@@ -888,7 +888,9 @@ impl Machine<'_> {
             return false;
         }
         let profile = crate::profiles::profile(self.agent());
-        let texts = [facts.stderr_tail.as_str(), facts.events_tail.as_str(), facts.pane_tail.as_str()];
+        // Only the CLI's own stderr: the event stream and the pane carry what the model writes,
+        // and a model must not be able to throw its conversation away by quoting the text.
+        let texts = [facts.stderr_tail.as_str()];
         let Some(line) = crate::fresh_restart::matching_line(profile, &texts) else {
             return false;
         };

@@ -153,6 +153,19 @@ impl Usage {
         }
     }
 
+    /// Each figure the larger of the two.
+    fn at_least(&self, o: &Usage) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens.max(o.input_tokens),
+            output_tokens: self.output_tokens.max(o.output_tokens),
+            cached_tokens: self.cached_tokens.max(o.cached_tokens),
+            cost_usd: match (self.cost_usd, o.cost_usd) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
     /// `self − base`, or `None` when any figure went down (not the same conversation).
     fn minus(&self, base: &Usage) -> Option<Usage> {
         let cost = match (self.cost_usd, base.cost_usd) {
@@ -325,8 +338,8 @@ fn number_at(v: &serde_json::Value, path: &str) -> Option<f64> {
 }
 
 /// Records what attempt `attempt` has reported so far (`reading`, from [`read_usage`]) in the
-/// record's usage: its entry is replaced and the total recomputed. Returns whether anything
-/// changed.
+/// record's usage: its entry is replaced (never by smaller figures) and the total recomputed.
+/// Returns whether anything changed.
 pub fn record_attempt(usage: &mut Option<TaskUsage>, data: &UsageData, attempt: u32, reading: &Usage) -> bool {
     let mut u = usage.clone().unwrap_or_default();
     let earlier: Vec<&AttemptUsage> = u.attempts.iter().filter(|a| a.attempt < attempt).collect();
@@ -342,8 +355,21 @@ pub fn record_attempt(usage: &mut Option<TaskUsage>, data: &UsageData, attempt: 
             (added, Some(*reading))
         }
     };
-    let entry = AttemptUsage { attempt, usage: added, conversation_total: conv };
     let old = u.attempts.iter().position(|a| a.attempt == attempt);
+    // An attempt's figures only grow: its event file is written by the agent's process, so a
+    // file truncated, rewritten smaller or ended with a lower running total must not lower what
+    // was already counted (and so lift a budget).
+    let (added, conv) = match old.map(|i| &u.attempts[i]) {
+        Some(prev) => (
+            added.at_least(&prev.usage),
+            match (conv, prev.conversation_total) {
+                (Some(c), Some(p)) => Some(c.at_least(&p)),
+                (c, p) => c.or(p),
+            },
+        ),
+        None => (added, conv),
+    };
+    let entry = AttemptUsage { attempt, usage: added, conversation_total: conv };
     // The total moves by the change of this attempt's entry, so entries dropped for room (the
     // oldest, past MAX_ATTEMPT_ENTRIES) stay counted in it.
     let base = match old {

@@ -187,3 +187,18 @@ fn a_record_with_a_bad_fresh_restart_is_invalid() {
     rec.fresh_restart = Some(resilient_coding_agent::fresh_restart::FreshRestart { from_session_id: FIRST_ID.into(), attempt: 2 });
     validate_record(&rec).expect("attempt 2 may be the one to come");
 }
+
+#[test]
+fn the_text_counts_only_as_the_clis_own_whole_stderr_line() {
+    // A model can print anything into its event stream or the pane, or make a tool print it
+    // inside a longer line: none of that may throw the conversation away.
+    let rec = resumed_after_429();
+    let now = T0 + 2.0 * MIN;
+    let quoted = format!("{{\"type\":\"message\",\"role\":\"assistant\",\"content\":{:?}}}\n", GEMINI_NO_SESSION.trim());
+    let out = drive(&rec, &ended(&rec, now, 42, &quoted, "", Some(FRESH_ID)), &cfg(), "");
+    assert!(out.record.fresh_restart.is_none(), "a model's text in the event stream started it again");
+    assert_eq!(out.record.agent_session_id.as_deref(), Some(FIRST_ID));
+    let inside = format!("tool output: {}", GEMINI_NO_SESSION.trim());
+    let out = drive(&rec, &ended(&rec, now, 42, "", &inside, Some(FRESH_ID)), &cfg(), "");
+    assert!(out.record.fresh_restart.is_none(), "a quoted text inside a longer stderr line started it again");
+}

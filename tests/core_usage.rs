@@ -217,3 +217,19 @@ fn an_operator_profile_with_a_bad_usage_section_names_the_field() {
     assert_eq!(err.code(), "invalid_agent_profile");
     assert!(err.to_string().contains("agents.aider.usage.events[0].input"), "{err}");
 }
+
+#[test]
+fn an_attempts_figures_never_go_down_when_its_event_file_shrinks() {
+    // The event file is written by the agent's process: truncating it, or ending it with a lower
+    // running total, must not lower what was counted (and so lift a budget).
+    for agent in [AgentKind::Claude, AgentKind::Codex] {
+        let data = profile(agent).data.usage.as_ref().unwrap();
+        let mut usage: Option<TaskUsage> = None;
+        assert!(record_attempt(&mut usage, data, 1, &tokens(500, 100)));
+        assert!(!record_attempt(&mut usage, data, 1, &tokens(10, 1)), "{agent:?}: a smaller reading changed the record");
+        assert_eq!(usage.as_ref().unwrap().total.tokens(), 600, "{agent:?}");
+        assert!(record_attempt(&mut usage, data, 1, &tokens(700, 50)));
+        let total = usage.as_ref().unwrap().total;
+        assert_eq!((total.input_tokens, total.output_tokens), (700, 100), "{agent:?}: each figure the larger");
+    }
+}

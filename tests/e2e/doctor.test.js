@@ -58,7 +58,9 @@ function doctor(root, bin, args, extraEnv = {}) {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const env = { PATH: `${bin}:${SYSTEM_PATH}`, HOME: home, LANG: "C.UTF-8", ...extraEnv };
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, "doctor", "--state-dir", join(root, "state"), ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+    // A test's own --state-dir replaces the default one (a single-value option may be given once).
+    const stateDir = args.includes("--state-dir") ? [] : ["--state-dir", join(root, "state")];
+    execFile(process.execPath, [CLI, "doctor", ...stateDir, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? Number(/** @type {any} */ (err).code) : 0;
       let report = null;
       try {

@@ -55,3 +55,14 @@ test("Gemini's profile gives each task its own TMPDIR (task_env data, filled by 
   assert.deepEqual(core.agentTaskEnv("codex", "/x"), { env: [], needsTaskTmp: false });
   assert.throws(() => core.agentTaskEnv("gemini", "relative"), (err) => /** @type {any} */ (err).code === "invalid_input");
 });
+
+test("a task that kept no profile is not resumed with one adopted from another task's host.json", () => {
+  normalizeConfig({ agentProfiles: { tinker } });
+  const kept = JSON.parse(core.agentProfileJson("tinker"));
+  normalizeConfig({}); // a process configured without tinker
+  assert.equal(core.adoptTaskProfile("tinker", JSON.stringify(kept.profile)), true);
+  assert.equal(JSON.parse(core.agentProfileJson("tinker")).source, "task");
+  checkSameProfile(kept, core.agentProfileJson("tinker"), "/t"); // the task that kept it
+  assert.throws(() => checkSameProfile(null, core.agentProfileJson("tinker"), "/t"), { code: "task_file_unsafe" });
+  checkSameProfile(null, core.agentProfileJson("codex"), "/t"); // built in: an older task goes on
+});
