@@ -39,6 +39,8 @@ import { readFileSync, statSync, lstatSync } from "node:fs";
  * @property {number} pid this process's pid
  * @property {(pid: number) => number | null} processStartTime the start time of a process in
  *   clock ticks since boot (Linux /proc), null when unknown; tells a live owner from a reused pid
+ * @property {(pid: number) => boolean} [processIsZombie] whether a process has exited and waits to
+ *   be reaped (Linux /proc state Z or X): `kill(pid, 0)` still succeeds on it, but it is dead
  * @property {() => string | null} bootId this boot's id (Linux), null when unknown; a lock owner
  *   from another boot is dead whatever its pid
  * @property {(dir: string, onChange: (file: string) => void) => { close(): void } | null} watchDir
@@ -104,6 +106,17 @@ function processStartTime(pid) {
   }
 }
 
+/** @type {NonNullable<Effects["processIsZombie"]>} */
+function processIsZombie(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
+  }
+}
+
 /** @type {string | null | undefined} */
 let bootIdCache;
 
@@ -157,6 +170,7 @@ export const defaultEffects = Object.freeze(
     uuid: () => randomUUID(),
     pid: process.pid,
     processStartTime,
+    processIsZombie,
     bootId,
     watchDir,
   }),

@@ -132,6 +132,9 @@ export class Lock {
       // EPERM: alive, someone else's process; ESRCH: gone.
       if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EPERM") return false;
     }
+    // A killed owner whose parent has not reaped it yet still answers kill(pid, 0); it holds
+    // nothing and does nothing, so it is dead (else its successor never starts).
+    if (this.fx.processIsZombie?.(owner.pid)) return false;
     const started = this.fx.processStartTime(owner.pid);
     return owner.startTime == null || started == null || started === owner.startTime;
   }

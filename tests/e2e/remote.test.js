@@ -14,6 +14,19 @@ import { startSshd, sshdSkip } from "../support/sshd.js";
 import { CLI, waitFor } from "./helpers.js";
 import core from "../../host-shim/core.js";
 
+/**
+ * Whether a process has exited: gone from /proc, or a zombie its parent has not reaped yet.
+ * @param {number} pid
+ */
+function gone(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return ["Z", "X"].includes(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]);
+  } catch {
+    return true;
+  }
+}
+
 const skip = sshdSkip();
 /** A private key's body, in lines (logs --follow must hide it though its BEGIN line came in an earlier read). */
 const KEY_BODY = [
@@ -140,7 +153,7 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     // The remote monitor killed: check starts it again.
     assert.ok(c.monitor.pid > 0);
     process.kill(c.monitor.pid, "SIGKILL");
-    await waitFor(() => !existsSync(`/proc/${c.monitor.pid}`), { what: "the monitor gone" });
+    await waitFor(() => gone(c.monitor.pid), { what: "the monitor gone" });
     const again = await json(["hosts", "check", "alpha"]);
     assert.deepEqual(again.monitor, { running: true, restarted: true });
     await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid > 0, { what: "the restarted monitor", timeoutMs: 20_000 });
@@ -165,7 +178,7 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
     const c = await json(["hosts", "check", "alpha"]);
     assert.ok(c.monitor.pid > 0);
     process.kill(c.monitor.pid, "SIGKILL");
-    await waitFor(() => !existsSync(`/proc/${c.monitor.pid}`), { what: "the monitor gone" });
+    await waitFor(() => gone(c.monitor.pid), { what: "the monitor gone" });
     await waitFor(() => !sessions().some((s) => s.split(" ")[1] === "rca-monitor"), { what: "our monitor's session gone with it" });
     // The user's own session of that name (a process we must not touch).
     u.run(["tmux", "new-session", "-d", "-s", "rca-monitor", "sleep", "600"]);
@@ -180,7 +193,7 @@ describe("remote hosts over a real sshd", { skip: skip ?? false }, () => {
       assert.ok(now.some((s) => /^\$\d+ rca-monitor-[0-9a-f]{6} 0 /.test(s)), now.join("\n"));
       // Killed again: check replaces our session (by its recorded id), the foreign one stays.
       process.kill(pid, "SIGKILL");
-      await waitFor(() => !existsSync(`/proc/${pid}`), { what: "the monitor gone" });
+      await waitFor(() => gone(pid), { what: "the monitor gone" });
       await json(["hosts", "check", "alpha"]);
       await waitFor(async () => (await json(["hosts", "check", "alpha"])).monitor.pid > 0, { what: "the monitor started again", timeoutMs: 20_000 });
       assert.ok(sessions().includes(`${foreign} rca-monitor 0 sleep`), sessions().join("\n"));
